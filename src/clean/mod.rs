@@ -1,0 +1,142 @@
+//! Cleaning: decoded text → clean articles. Each rule lives in its own
+//! module with its own tests; this module only orders them.
+//!
+//! Per line: character normalisation → [`mojibake`] repair (it needs the
+//! `?` and ASCII bytes the later rules would remove) → [`pinyin`] removal →
+//! [`punct`] collapsing. Per file: [`split`] run-on lines into paragraphs,
+//! read file-level [`meta`] (trailer, url, site) while the furniture is
+//! still there, drop [`boilerplate`], [`split`] into articles, then read
+//! each article's title, source and author.
+
+pub mod boilerplate;
+pub mod meta;
+pub mod mojibake;
+pub mod pinyin;
+pub mod punct;
+pub mod split;
+
+#[cfg(test)]
+mod archive_tests;
+
+use crate::article::Article;
+use crate::script::fold;
+
+/// Lines longer than this are article text, never furniture (and are not
+/// worth folding just to check).
+const MAX_FURNITURE_CHARS: usize = 500;
+
+/// Cleans one line of text. Idempotent; clean text comes back unchanged.
+///
+/// One rule's output can feed another (collapsing `?,` leaves a `?` right
+/// before a mojibake run), so the rules are applied until nothing changes.
+pub fn clean_line(line: &str) -> String {
+    let mut current = clean_line_once(line);
+    for _ in 0..4 {
+        let next = clean_line_once(&current);
+        if next == current {
+            break;
+        }
+        current = next;
+    }
+    current
+}
+
+fn clean_line_once(line: &str) -> String {
+    let normalised = normalise_chars(line);
+    let repaired = mojibake::repair(&normalised);
+    let unannotated = pinyin::strip_pinyin(&repaired);
+    let collapsed = punct::collapse(&unannotated);
+    let mut out = String::with_capacity(collapsed.len());
+    for word in collapsed.split(' ').filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.trim_end_matches([' ', '|']).to_owned()
+}
+
+/// Cleans a whole text line by line, dropping empty lines.
+pub fn clean_text(text: &str) -> String {
+    text.lines()
+        .map(clean_line)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Drops control, zero-width and bidirectional characters and the
+/// replacement character; turns every kind of space into a plain space.
+fn normalise_chars(line: &str) -> String {
+    line.chars()
+        .filter_map(|c| match c {
+            '\t' | '\u{A0}' | '\u{3000}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' => Some(' '),
+            '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+            | '\u{FFFD}'
+            | '\u{FFFE}'
+            | '\u{FFFF}' => None,
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Cleans one decoded file into its articles. `file` is the path shown
+/// to users (relative to the corpus directory).
+pub fn clean_document(file: &str, text: &str) -> Vec<Article> {
+    let lines: Vec<String> = text.lines().map(clean_line).filter(|l| !l.is_empty()).collect();
+    let lines = split::break_run_ons(lines);
+    let file_meta = meta::scan_file(&lines);
+    let kept: Vec<String> = lines
+        .into_iter()
+        .enumerate()
+        .filter(|(i, line)| {
+            Some(*i) != file_meta.trailer_line
+                && !(line.chars().count() <= MAX_FURNITURE_CHARS && boilerplate::is_boilerplate(&fold(line)))
+        })
+        .map(|(_, line)| line)
+        .collect();
+    split::split_articles(kept)
+        .into_iter()
+        .filter_map(|part| {
+            let m = meta::read_article(part, &file_meta);
+            (!m.body.is_empty()).then(|| Article {
+                file: file.to_owned(),
+                title: m.title,
+                source: m.source,
+                author: m.author,
+                date: file_meta.date.clone(),
+                url: file_meta.url.clone(),
+                paragraphs: m.body,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_invisible_and_control_characters() {
+        assert_eq!(
+            clean_line("\u{FEFF}疫情\u{200B}防控\u{0}\u{7}第一线\u{202E}"),
+            "疫情防控第一线"
+        );
+        assert_eq!(
+            clean_line("\u{A0}\u{A0}  锦湖街道\u{3000}\u{3000}防线  "),
+            "锦湖街道 防线"
+        );
+    }
+
+    #[test]
+    fn clean_simplified_text_is_unchanged() {
+        let text =
+            "疫情就是命令,防控就是责任。按照市疫情防控应急指挥部工作部署和要求,市医保局积极响应、迅速动员、精心组织。";
+        assert_eq!(clean_line(text), text);
+    }
+}

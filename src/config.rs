@@ -1,0 +1,142 @@
+//! Settings: built-in defaults, then `config/archive-bot.toml` (or the file
+//! named by `--config` / `ARCHIVE_BOT_CONFIG`), then `ARCHIVE_BOT_<KEY>`
+//! environment variables, then command-line flags. Later layers win.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The configuration file read when none is named and it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "config/archive-bot.toml";
+
+/// The resolved settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Where the archive's text files live.
+    pub corpus_dir: PathBuf,
+    /// Where the search index is kept (built on first use).
+    pub index_dir: PathBuf,
+    /// A file holding the Telegram bot token, used when `TELOXIDE_TOKEN` is unset.
+    pub token_file: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            corpus_dir: PathBuf::from("corpus"),
+            index_dir: PathBuf::from("data/index"),
+            token_file: None,
+        }
+    }
+}
+
+/// The keys a configuration file may set; any other key is an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    corpus_dir: Option<PathBuf>,
+    index_dir: Option<PathBuf>,
+    token_file: Option<PathBuf>,
+}
+
+impl Config {
+    /// Loads defaults, the configuration file and the environment.
+    ///
+    /// `file` is the file named on the command line; `None` reads
+    /// `ARCHIVE_BOT_CONFIG` or, failing that, [`DEFAULT_CONFIG_FILE`] when it
+    /// exists. `env` looks up environment variables (passed in for tests).
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let named = file
+            .map(Path::to_path_buf)
+            .or_else(|| env("ARCHIVE_BOT_CONFIG").map(PathBuf::from));
+        let mut config = Config::default();
+        let path = match named {
+            Some(path) => Some(path),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+        };
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            config.apply_toml(&text).map_err(|e| match e {
+                Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
+                other => other,
+            })?;
+        }
+        config.apply_env(env);
+        Ok(config)
+    }
+
+    /// Applies the keys of a TOML document.
+    pub fn apply_toml(&mut self, text: &str) -> Result<()> {
+        let file: FileConfig = toml::from_str(text).map_err(|e| Error::Config(e.message().to_string()))?;
+        if let Some(v) = file.corpus_dir {
+            self.corpus_dir = v;
+        }
+        if let Some(v) = file.index_dir {
+            self.index_dir = v;
+        }
+        if let Some(v) = file.token_file {
+            self.token_file = Some(v);
+        }
+        Ok(())
+    }
+
+    /// Applies `ARCHIVE_BOT_<KEY>` variables; empty values are ignored.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+        let get = |key: &str| env(key).filter(|v| !v.is_empty()).map(PathBuf::from);
+        if let Some(v) = get("ARCHIVE_BOT_CORPUS_DIR") {
+            self.corpus_dir = v;
+        }
+        if let Some(v) = get("ARCHIVE_BOT_INDEX_DIR") {
+            self.index_dir = v;
+        }
+        if let Some(v) = get("ARCHIVE_BOT_TOKEN_FILE") {
+            self.token_file = Some(v);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_work_without_a_file() {
+        let c = Config::load(Some(Path::new("/nonexistent/x.toml")), no_env);
+        assert!(c.is_err(), "a named file that does not exist is an error");
+        let mut c = Config::default();
+        c.apply_env(no_env);
+        assert_eq!(c.corpus_dir, PathBuf::from("corpus"));
+        assert_eq!(c.index_dir, PathBuf::from("data/index"));
+    }
+
+    #[test]
+    fn file_then_env_override() {
+        let mut c = Config::default();
+        c.apply_toml("corpus_dir = \"a\"\nindex_dir = \"b\"\n").unwrap();
+        assert_eq!(c.corpus_dir, PathBuf::from("a"));
+        c.apply_env(|k| (k == "ARCHIVE_BOT_INDEX_DIR").then(|| "c".to_string()));
+        assert_eq!(c.index_dir, PathBuf::from("c"));
+        assert_eq!(c.corpus_dir, PathBuf::from("a"));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let mut c = Config::default();
+        let err = c.apply_toml("corpus_dri = \"a\"\n").unwrap_err().to_string();
+        assert!(err.contains("corpus_dri"), "{err}");
+    }
+
+    #[test]
+    fn shipped_config_file_parses() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/archive-bot.toml")).unwrap();
+        let mut c = Config::default();
+        c.apply_toml(&text).unwrap();
+        assert_eq!(c, Config::default(), "the shipped file documents the defaults");
+    }
+}

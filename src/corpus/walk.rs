@@ -1,0 +1,123 @@
+//! Walking the corpus directory: recursive, sorted, `.txt` and `.md` only,
+//! safe against symlink loops (each real directory is entered once).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::Skipped;
+use crate::error::{Error, Result};
+
+/// One corpus file's bytes and identity.
+#[derive(Debug, Clone)]
+pub struct CorpusFile {
+    /// Path relative to the corpus directory, `/`-separated.
+    pub rel: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hex SHA-256 of the content, so the index can tell when it changed.
+    pub sha256: String,
+    /// The raw content (emptied once decoded, see [`CorpusFile::without_bytes`]).
+    pub bytes: Vec<u8>,
+}
+
+impl CorpusFile {
+    /// The same file without its content, for keeping in a manifest.
+    pub fn without_bytes(self) -> CorpusFile {
+        CorpusFile {
+            bytes: Vec::new(),
+            ..self
+        }
+    }
+}
+
+/// Whether a path names a file the corpus reads.
+fn wanted(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("md"))
+}
+
+/// Lists and reads the corpus files below `dir`, sorted by relative path.
+/// Unreadable files come back as [`Skipped`]; only an unlistable `dir` fails.
+pub fn list_files(dir: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
+    let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    if !root.is_dir() {
+        return Err(Error::io(dir, std::io::Error::other("not a directory")));
+    }
+    let mut seen_dirs = HashSet::new();
+    let mut paths = Vec::new();
+    let mut skipped = Vec::new();
+    visit(&root, &root, &mut seen_dirs, &mut paths, &mut skipped);
+    paths.sort();
+    let mut files = Vec::new();
+    for (rel, path) in paths {
+        match std::fs::read(&path) {
+            Ok(bytes) => files.push(CorpusFile {
+                rel,
+                size: bytes.len() as u64,
+                sha256: sha256_hex(&bytes),
+                bytes,
+            }),
+            Err(e) => skipped.push(Skipped {
+                file: rel,
+                reason: format!("cannot be read: {e}"),
+            }),
+        }
+    }
+    Ok((files, skipped))
+}
+
+fn visit(
+    root: &Path,
+    dir: &Path,
+    seen: &mut HashSet<PathBuf>,
+    out: &mut Vec<(String, PathBuf)>,
+    skipped: &mut Vec<Skipped>,
+) {
+    let Ok(real) = dir.canonicalize() else { return };
+    if !seen.insert(real) {
+        return; // a symlink back into a directory already walked
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            skipped.push(Skipped {
+                file: rel_path(root, dir),
+                reason: format!("directory cannot be read: {e}"),
+            });
+            return;
+        }
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        // `metadata` follows symlinks; a dangling link is simply not there.
+        let Ok(meta) = std::fs::metadata(&path) else {
+            if wanted(&path) {
+                skipped.push(Skipped {
+                    file: rel_path(root, &path),
+                    reason: "cannot be read: dangling link or no permission".into(),
+                });
+            }
+            continue;
+        };
+        if meta.is_dir() {
+            visit(root, &path, seen, out, skipped);
+        } else if meta.is_file() && wanted(&path) {
+            out.push((rel_path(root, &path), path));
+        }
+    }
+}
+
+fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}

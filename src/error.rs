@@ -1,0 +1,41 @@
+//! The library's one error type. The binary wraps it with `anyhow` context
+//! (which file, which setting) at its edge; nothing below `main.rs` prints.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong inside the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration file or an override is invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The search index is missing, corrupt or of another format.
+    #[error("index: {0}")]
+    Index(String),
+    /// tantivy reported an error.
+    #[error("search engine: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    /// A JSON document could not be read or written.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

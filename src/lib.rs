@@ -1,0 +1,24 @@
+//! archive-bot answers questions about an archive of Chinese news articles,
+//! quoting the archive verbatim with citations.
+//!
+//! Data flows one way, one module per stage; only the edges touch disk or
+//! network, so everything in between is tested on plain values:
+//!
+//! - [`corpus`]: the disk edge. Walks the corpus directory and decodes each
+//!   file's bytes (UTF-8, UTF-16, GBK) into text, skipping what is not text.
+//! - [`clean`]: text → [`article::Article`]s. Repairs mojibake, strips
+//!   pinyin annotations and doubled punctuation, drops page furniture,
+//!   splits files holding several articles, reads title/source/date.
+//! - [`script`]: Traditional ↔ Simplified and full-width folding, used by
+//!   search (always Simplified) and by rendering (the asker's script).
+//! - [`config`]: settings from file, environment and flags.
+//! - [`error`]: the library's error type.
+
+pub mod article;
+pub mod clean;
+pub mod config;
+pub mod corpus;
+pub mod error;
+pub mod script;
+
+pub use error::{Error, Result};
