@@ -9,16 +9,27 @@
 //! - [`clean`]: text → [`article::Article`]s. Repairs mojibake, strips
 //!   pinyin annotations and doubled punctuation, drops page furniture,
 //!   splits files holding several articles, reads title/source/date.
+//! - [`passage`]: articles → passages, byte spans of the cleaned text.
+//! - [`index`]: the tantivy index (schema, tokenizers, on-disk store with
+//!   a manifest that triggers rebuilds).
+//! - [`query`]: questions → our own search terms and the kind of answer.
+//! - [`engine`]: articles + passages + index; retrieval.
+//! - [`answer`]: grounded answers with citations, or an honest no-answer.
 //! - [`script`]: Traditional ↔ Simplified and full-width folding, used by
 //!   search (always Simplified) and by rendering (the asker's script).
 //! - [`config`]: settings from file, environment and flags.
 //! - [`error`]: the library's error type.
 
+pub mod answer;
 pub mod article;
 pub mod clean;
 pub mod config;
 pub mod corpus;
+pub mod engine;
 pub mod error;
+pub mod index;
+pub mod passage;
+pub mod query;
 pub mod script;
 
 pub use error::{Error, Result};

@@ -12,6 +12,9 @@ use regex::Regex;
 use super::split::{CREDIT, ends_sentence};
 use crate::script::{fold, to_simplified};
 
+/// Lines longer than this (in characters) carry no metadata.
+const MAX_META_CHARS: usize = 300;
+
 /// Longest title taken from a heading before it is clipped, in characters.
 const TITLE_CHARS: usize = 40;
 
@@ -61,6 +64,9 @@ pub struct FileMeta {
 pub fn scan_file(lines: &[String]) -> FileMeta {
     let mut meta = FileMeta::default();
     for (i, line) in lines.iter().enumerate().rev() {
+        if line.chars().count() > MAX_META_CHARS {
+            continue; // metadata lines are short; long ones are body text
+        }
         let folded = fold(line);
         if meta.trailer_line.is_none()
             && let Some(c) = TRAILER.captures(line.trim())
@@ -116,8 +122,8 @@ pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
     let mut credit_source = None;
     let mut body = Vec::with_capacity(lines.len());
     for line in lines {
-        let folded = fold(&line);
         let short = line.chars().count() <= 60;
+        let folded = if short { fold(&line) } else { String::new() };
         if short && let Some(c) = BYLINE.captures(folded.trim()) {
             let names: Vec<&str> = [c.name("a"), c.name("b")]
                 .into_iter()

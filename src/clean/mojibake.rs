@@ -183,7 +183,11 @@ fn best_repair(chars: &[char], floor: usize, t: usize, term: u8, cache: &mut Cac
         // Without a `?` marker, demand more evidence: only ideographs (no
         // punctuation, Greek or ASCII in the run), two or more uncommon ones,
         // and at least two characters coming back.
-        let enough = if marker { uncommon_in >= 1 } else { all_cjk && uncommon_in >= 2 && tail.chars().count() >= 2 };
+        let enough = if marker {
+            uncommon_in >= 1
+        } else {
+            all_cjk && uncommon_in >= 2 && tail.chars().count() >= 2
+        };
         if !enough {
             continue;
         }

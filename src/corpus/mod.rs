@@ -8,7 +8,7 @@ mod walk;
 use std::path::Path;
 
 pub use decode::{Decoded, Encoding, decode};
-pub use walk::{CorpusFile, list_files};
+pub use walk::{CorpusFile, list_files, sha256_hex};
 
 use crate::article::Article;
 

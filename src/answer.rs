@@ -1,0 +1,251 @@
+//! Grounded answers: retrieve passages, decide whether they really cover
+//! the question, and quote the sentence that answers it.
+//!
+//! Grounding rules: the answer is built only from verbatim sentences of
+//! cited passages (converted to the asker's script at most); every
+//! citation's `passage` is a verbatim span of its article's cleaned text;
+//! when the best passages do not cover the question's key terms (weighted
+//! by how rare they are), the answer is `no_answer` with no citations.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::engine::{Engine, Hit};
+use crate::passage::sentences;
+use crate::query::{self, AnswerKind, Parsed};
+use crate::script::{self, Script, fold};
+
+/// Share of the question's (idf-weighted) terms a passage must contain for
+/// the archive to count as saying anything about it. Calibrated on the dev
+/// set (`archive-bot eval`): answerable questions score 0.6–1.0, questions
+/// about things the archive never mentions below 0.35.
+pub const MIN_COVERAGE: f32 = 0.5;
+/// Passages retrieved before composing.
+const CANDIDATES: usize = 8;
+/// Passages whose sentences compete to be the answer.
+const ANSWER_POOL: usize = 5;
+
+/// Which script the reply uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ScriptChoice {
+    /// The question's script.
+    #[default]
+    Auto,
+    /// The archive's own script, as published.
+    Original,
+    Simplified,
+    Traditional,
+}
+
+/// How to answer.
+#[derive(Debug, Clone, Default)]
+pub struct AskOptions {
+    pub script: ScriptChoice,
+    /// An earlier question this one follows up on ("他什么时候加入的?").
+    pub context: Option<String>,
+    /// Most citations listed (0 means the default, 3).
+    pub max_citations: usize,
+}
+
+/// One cited passage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Citation {
+    pub n: usize,
+    /// The article's short key (for the bot's "source article" button).
+    pub article: String,
+    pub file: String,
+    pub title: String,
+    pub source: Option<String>,
+    pub date: Option<String>,
+    /// Verbatim span of the article's cleaned text, in its own script.
+    pub passage: String,
+    pub score: f32,
+}
+
+/// The reply to one question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub question: String,
+    /// Answer text with `[n]` markers, or the no-answer explanation.
+    pub answer: String,
+    pub no_answer: bool,
+    pub citations: Vec<Citation>,
+    /// Engine time for this question: retrieval and composition.
+    pub took_ms: f64,
+    /// The script the answer is written in (renderers show quotes in it too).
+    #[serde(skip)]
+    pub script: Script,
+}
+
+/// Why nothing was answered, in the asker's script.
+fn refusal(empty: bool, script: Script) -> String {
+    let text = if empty {
+        "请输入一个关于新闻档案的问题,例如:陈达锋担任了哪个隔离点的组长?"
+    } else {
+        "档案中没有找到与这个问题相关的内容。可以换个说法,或提供更具体的人名、地名、机构名再试。"
+    };
+    script::render(text, script)
+}
+
+impl Engine {
+    /// Answers a question (any string at all) from the archive.
+    pub fn ask(&self, question: &str, opts: &AskOptions) -> Answer {
+        let started = Instant::now();
+        let script = resolve_script(opts.script, question);
+        let own = query::parse(question);
+        // A follow-up searches with its own terms plus the earlier question's.
+        let parsed = match &opts.context {
+            Some(ctx) if !own.is_empty() => {
+                let mut both = query::parse(&format!("{ctx} {question}"));
+                both.kind = own.kind;
+                both
+            }
+            _ => own.clone(),
+        };
+        let mut answer = Answer {
+            question: question.to_owned(),
+            answer: String::new(),
+            no_answer: true,
+            citations: Vec::new(),
+            took_ms: 0.0,
+            script,
+        };
+        if own.is_empty() {
+            answer.answer = refusal(true, script);
+        } else {
+            let hits = self.retrieve(&parsed, CANDIDATES);
+            match self.compose(&parsed, &hits, opts, script) {
+                Some((text, citations)) => {
+                    answer.answer = text;
+                    answer.citations = citations;
+                    answer.no_answer = false;
+                }
+                None => answer.answer = refusal(false, script),
+            }
+        }
+        answer.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        answer
+    }
+
+    /// Share of the question's bigram weight found in `text` (folded).
+    pub fn coverage(&self, parsed: &Parsed, folded_text: &str) -> f32 {
+        let mut total = 0.0;
+        let mut found = 0.0;
+        for b in &parsed.bigrams {
+            let w = self.idf_bigram(b);
+            total += w;
+            if folded_text.contains(b.as_str()) {
+                found += w;
+            }
+        }
+        if total == 0.0 { 0.0 } else { found / total }
+    }
+
+    fn compose(
+        &self,
+        parsed: &Parsed,
+        hits: &[Hit],
+        opts: &AskOptions,
+        script: Script,
+    ) -> Option<(String, Vec<Citation>)> {
+        let top_score = hits.first()?.score.max(f32::EPSILON);
+        let covers: Vec<f32> = hits
+            .iter()
+            .map(|h| self.coverage(parsed, &fold(self.passage_text(h.passage))))
+            .collect();
+        // The gate: some strong passage must cover the question.
+        if !hits
+            .iter()
+            .zip(&covers)
+            .take(3)
+            .any(|(h, &c)| c >= MIN_COVERAGE && h.score >= 0.5 * top_score)
+        {
+            return None;
+        }
+        // Every sentence of the best passages competes to be the answer.
+        let mut best: Option<(f32, usize, (usize, usize))> = None; // (score, hit index, span in passage)
+        for (i, h) in hits.iter().enumerate().take(ANSWER_POOL) {
+            if covers[i] < MIN_COVERAGE * 0.8 {
+                continue;
+            }
+            let text = self.passage_text(h.passage);
+            for (s, e) in sentences(text) {
+                let folded = fold(&text[s..e]);
+                let score = self.coverage(parsed, &folded)
+                    + 0.3 * kind_match(parsed.kind, &folded)
+                    + 0.2 * covers[i]
+                    + 0.2 * (h.score / top_score);
+                if best.is_none_or(|(b, _, _)| score > b) {
+                    best = Some((score, i, (s, e)));
+                }
+            }
+        }
+        let (_, best_hit, (s, e)) = best?;
+        // Cite the answer's passage first, then other strong, covering passages.
+        let max = if opts.max_citations == 0 { 3 } else { opts.max_citations };
+        let mut order = vec![best_hit];
+        for (i, h) in hits.iter().enumerate() {
+            if order.len() >= max {
+                break;
+            }
+            if i != best_hit && covers[i] >= MIN_COVERAGE && h.score >= 0.6 * top_score {
+                order.push(i);
+            }
+        }
+        let citations: Vec<Citation> = order
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| self.citation(n + 1, hits[i]))
+            .collect();
+        let quote = &self.passage_text(hits[best_hit].passage)[s..e];
+        Some((format!("{}[1]", script::render(quote, script)), citations))
+    }
+
+    fn citation(&self, n: usize, hit: Hit) -> Citation {
+        let article_idx = self.passages()[hit.passage].article;
+        let a = &self.articles()[article_idx];
+        Citation {
+            n,
+            article: self.key(article_idx).to_owned(),
+            file: a.file.clone(),
+            title: a.title.clone(),
+            source: a.source.clone(),
+            date: a.date.clone(),
+            passage: self.passage_text(hit.passage).to_owned(),
+            score: hit.score,
+        }
+    }
+}
+
+/// The script to answer in.
+pub fn resolve_script(choice: ScriptChoice, question: &str) -> Script {
+    match choice {
+        ScriptChoice::Auto if script::is_traditional(question) => Script::Traditional,
+        ScriptChoice::Auto => Script::Simplified,
+        ScriptChoice::Original => Script::Original,
+        ScriptChoice::Simplified => Script::Simplified,
+        ScriptChoice::Traditional => Script::Traditional,
+    }
+}
+
+/// 1.0 when a (folded) sentence holds the kind of thing asked for.
+fn kind_match(kind: AnswerKind, folded: &str) -> f32 {
+    let has_digit = folded
+        .chars()
+        .any(|c| c.is_ascii_digit() || "一二两三四五六七八九十百千万".contains(c));
+    let hit = match kind {
+        AnswerKind::Number => has_digit,
+        AnswerKind::Date => {
+            folded.contains('月') && folded.contains('日')
+                || folded.contains('年')
+                || [
+                    "大年", "除夕", "凌晨", "上午", "下午", "晚上", "深夜", "当天", "昨天", "今天",
+                ]
+                .iter()
+                .any(|w| folded.contains(w))
+        }
+        AnswerKind::Person | AnswerKind::Entity | AnswerKind::Any => true,
+    };
+    if hit { 1.0 } else { 0.0 }
+}

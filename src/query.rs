@@ -1,0 +1,246 @@
+//! Questions → search terms. Never tantivy's query parser: a question is
+//! folded (Simplified, half-width, lower case), cut by jieba, stripped of
+//! question words and particles — which are kept as hints for the kind of
+//! answer wanted — and turned into our own bigram and word terms. No input
+//! can cause a syntax error.
+
+use crate::index::tokenize::{JIEBA, bigrams};
+use crate::script::{fold, is_cjk};
+
+/// Longest question considered, in characters; the rest is ignored.
+pub const MAX_QUESTION_CHARS: usize = 300;
+
+/// What kind of answer a question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// 多少, 几: a quantity.
+    Number,
+    /// 什么时候, 哪天, 何时: a date or time.
+    Date,
+    /// 谁, 哪位: a person.
+    Person,
+    /// 哪个, 哪里, 什么: a name, place or thing.
+    Entity,
+    /// No question word: any informative sentence.
+    Any,
+}
+
+/// Question words and particles: not searched for, but they say what kind
+/// of answer is wanted. Longest first, matched against whole jieba words.
+const QUESTION_WORDS: &[(&str, AnswerKind)] = &[
+    ("什么时候", AnswerKind::Date),
+    ("什么时间", AnswerKind::Date),
+    ("哪一天", AnswerKind::Date),
+    ("哪一年", AnswerKind::Date),
+    ("几月几日", AnswerKind::Date),
+    ("哪天", AnswerKind::Date),
+    ("哪年", AnswerKind::Date),
+    ("何时", AnswerKind::Date),
+    ("几时", AnswerKind::Date),
+    ("多少", AnswerKind::Number),
+    ("几个", AnswerKind::Number),
+    ("几名", AnswerKind::Number),
+    ("几", AnswerKind::Number),
+    ("多久", AnswerKind::Number),
+    ("多长", AnswerKind::Number),
+    ("谁", AnswerKind::Person),
+    ("哪位", AnswerKind::Person),
+    ("什么人", AnswerKind::Person),
+    ("哪个", AnswerKind::Entity),
+    ("哪些", AnswerKind::Entity),
+    ("哪家", AnswerKind::Entity),
+    ("哪里", AnswerKind::Entity),
+    ("哪儿", AnswerKind::Entity),
+    ("哪", AnswerKind::Entity),
+    ("什么", AnswerKind::Entity),
+    ("啥", AnswerKind::Entity),
+    ("何", AnswerKind::Entity),
+];
+
+/// Particles and function words that carry no search value.
+const STOP_WORDS: &[&str] = &[
+    "是",
+    "的",
+    "了",
+    "吗",
+    "呢",
+    "吧",
+    "啊",
+    "呀",
+    "么",
+    "嘛",
+    "在",
+    "有",
+    "和",
+    "与",
+    "及",
+    "或",
+    "从",
+    "对",
+    "给",
+    "被",
+    "把",
+    "向",
+    "为",
+    "于",
+    "也",
+    "都",
+    "就",
+    "还",
+    "又",
+    "请问",
+    "请",
+    "一下",
+    "怎么",
+    "怎么样",
+    "如何",
+    "为什么",
+    "为何",
+    "是否",
+    "是不是",
+    "可以",
+    "能",
+    "会",
+    "要",
+    "这",
+    "那",
+    "这个",
+    "那个",
+    "其",
+    "之",
+    "我",
+    "你",
+    "他",
+    "她",
+    "它",
+    "我们",
+    "你们",
+    "他们",
+    "the",
+    "a",
+    "an",
+    "of",
+    "is",
+    "what",
+    "who",
+    "when",
+    "how",
+    "many",
+];
+
+/// A question ready to search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The folded question (capped at [`MAX_QUESTION_CHARS`]).
+    pub folded: String,
+    /// Distinct bigram terms of the content words.
+    pub bigrams: Vec<String>,
+    /// Distinct jieba content words.
+    pub words: Vec<String>,
+    /// The kind of answer asked for.
+    pub kind: AnswerKind,
+}
+
+impl Parsed {
+    /// Whether there is anything to search for.
+    pub fn is_empty(&self) -> bool {
+        self.bigrams.is_empty() && self.words.is_empty()
+    }
+}
+
+/// Parses a question (any string at all).
+pub fn parse(question: &str) -> Parsed {
+    let capped: String = question.chars().take(MAX_QUESTION_CHARS).collect();
+    let folded = fold(&capped);
+    let mut kind = AnswerKind::Any;
+    let mut segments: Vec<String> = vec![String::new()];
+    let mut words = Vec::new();
+    for tok in JIEBA.cut(&folded, true) {
+        let w = tok.word;
+        if let Some(&(_, k)) = QUESTION_WORDS.iter().find(|(q, _)| {
+            // `多少名`, `哪个` as one jieba word; but `几乎` is not a question.
+            let n = q.chars().count();
+            w == *q || (n >= 2 && w.starts_with(q) && w.chars().count() <= n + 1)
+        }) {
+            if kind == AnswerKind::Any {
+                kind = k;
+            }
+            segments.push(String::new());
+            continue;
+        }
+        let contentful = w.chars().any(|c| is_cjk(c) || c.is_alphanumeric());
+        if !contentful || STOP_WORDS.contains(&w) {
+            segments.push(String::new());
+            continue;
+        }
+        if let Some(last) = segments.last_mut() {
+            last.push_str(w);
+        }
+        if !words.iter().any(|x: &String| x == w) {
+            words.push(w.to_owned());
+        }
+    }
+    let mut grams = Vec::new();
+    for seg in segments.iter().filter(|s| !s.is_empty()) {
+        for t in bigrams(seg) {
+            if !grams.contains(&t.text) {
+                grams.push(t.text);
+            }
+        }
+    }
+    Parsed {
+        folded,
+        bigrams: grams,
+        words,
+        kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_words_become_hints() {
+        let p = parse("陈达锋担任了哪个隔离点的组长?");
+        assert_eq!(p.kind, AnswerKind::Entity);
+        assert!(
+            p.bigrams.contains(&"隔离".to_string()) && p.bigrams.contains(&"组长".to_string()),
+            "{p:?}"
+        );
+        assert!(!p.bigrams.iter().any(|b| b.contains('哪')), "{p:?}");
+        assert_eq!(parse("锦湖街道集结了多少名机关干部?").kind, AnswerKind::Number);
+        assert_eq!(parse("房产局是从哪天开始下沉支援的?").kind, AnswerKind::Date);
+        assert_eq!(parse("虹北社区党委书记是谁?").kind, AnswerKind::Person);
+    }
+
+    #[test]
+    fn traditional_and_simplified_questions_agree() {
+        let t = parse("慈利縣黨員幹部在隔離點化身為哪些角色?");
+        let s = parse("慈利县党员干部在隔离点化身为哪些角色?");
+        assert_eq!(t.bigrams, s.bigrams);
+        assert_eq!(t.kind, s.kind);
+    }
+
+    #[test]
+    fn hostile_strings_parse_to_plain_terms() {
+        let long = "疫".repeat(10_000);
+        for q in [
+            "\"陈达锋\" AND (隔离点 OR NOT 组长)*",
+            "title:陈达锋 file:../../etc/passwd",
+            "😀😀 \u{200F}\u{202E}隔离\u{200B}点",
+            "",
+            "   ",
+            "?!?!",
+            long.as_str(),
+        ] {
+            let p = parse(q);
+            for t in p.bigrams.iter().chain(&p.words) {
+                assert!(!t.is_empty() && t.chars().all(|c| c.is_alphanumeric()), "{q}: {t:?}");
+            }
+        }
+        assert!(parse("").is_empty());
+        assert!(parse("?!?!").is_empty());
+        assert!(parse(&long).folded.chars().count() <= MAX_QUESTION_CHARS);
+    }
+}
