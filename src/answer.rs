@@ -16,11 +16,13 @@ use crate::passage::sentences;
 use crate::query::{self, AnswerKind, Parsed};
 use crate::script::{self, Script, fold};
 
-/// Share of the question's (idf-weighted) terms a passage must contain for
-/// the archive to count as saying anything about it. Calibrated on the dev
-/// set (`archive-bot eval`): answerable questions score 0.6–1.0, questions
-/// about things the archive never mentions below 0.35.
-pub const MIN_COVERAGE: f32 = 0.5;
+/// Share of the question's key terms (idf-weighted) that the article of a
+/// top passage must contain for the archive to count as saying anything
+/// about it. Calibrated on the dev set (`archive-bot eval`).
+pub const MIN_ARTICLE_COVERAGE: f32 = 0.6;
+/// The same share for the passage itself (context such as the place or the
+/// organisation is often stated once, elsewhere in the article).
+pub const MIN_PASSAGE_COVERAGE: f32 = 0.3;
 /// Passages retrieved before composing.
 const CANDIDATES: usize = 8;
 /// Passages whose sentences compete to be the answer.
@@ -128,12 +130,12 @@ impl Engine {
         answer
     }
 
-    /// Share of the question's bigram weight found in `text` (folded).
+    /// Share of the question's key-bigram weight found in `text` (folded).
     pub fn coverage(&self, parsed: &Parsed, folded_text: &str) -> f32 {
         let mut total = 0.0;
         let mut found = 0.0;
-        for b in &parsed.bigrams {
-            let w = self.idf_bigram(b);
+        for (b, weight) in &parsed.key_bigrams {
+            let w = self.idf_bigram(b) * weight;
             total += w;
             if folded_text.contains(b.as_str()) {
                 found += w;
@@ -154,28 +156,38 @@ impl Engine {
             .iter()
             .map(|h| self.coverage(parsed, &fold(self.passage_text(h.passage))))
             .collect();
-        // The gate: some strong passage must cover the question.
-        if !hits
-            .iter()
-            .zip(&covers)
-            .take(3)
-            .any(|(h, &c)| c >= MIN_COVERAGE && h.score >= 0.5 * top_score)
-        {
+        // The gate: a strong passage must cover the question, and its
+        // article (with title and source) must cover it well.
+        let relevant = |i: usize| {
+            let article = self.passages()[hits[i].passage].article;
+            let a = &self.articles()[article];
+            let whole = format!(
+                "{}\n{}\n{}",
+                a.title,
+                a.source.as_deref().unwrap_or(""),
+                self.text(article)
+            );
+            covers[i] >= MIN_PASSAGE_COVERAGE && self.coverage(parsed, &fold(&whole)) >= MIN_ARTICLE_COVERAGE
+        };
+        if !(0..hits.len().min(3)).any(|i| hits[i].score >= 0.5 * top_score && relevant(i)) {
             return None;
         }
         // Every sentence of the best passages competes to be the answer.
         let mut best: Option<(f32, usize, (usize, usize))> = None; // (score, hit index, span in passage)
         for (i, h) in hits.iter().enumerate().take(ANSWER_POOL) {
-            if covers[i] < MIN_COVERAGE * 0.8 {
+            if covers[i] < MIN_PASSAGE_COVERAGE {
                 continue;
             }
             let text = self.passage_text(h.passage);
             for (s, e) in sentences(text) {
                 let folded = fold(&text[s..e]);
+                // A very short sentence ("张元龙说。") rarely answers anything.
+                let brevity = if folded.chars().count() < 10 { 0.3 } else { 0.0 };
                 let score = self.coverage(parsed, &folded)
                     + 0.3 * kind_match(parsed.kind, &folded)
                     + 0.2 * covers[i]
-                    + 0.2 * (h.score / top_score);
+                    + 0.2 * (h.score / top_score)
+                    - brevity;
                 if best.is_none_or(|(b, _, _)| score > b) {
                     best = Some((score, i, (s, e)));
                 }
@@ -189,7 +201,7 @@ impl Engine {
             if order.len() >= max {
                 break;
             }
-            if i != best_hit && covers[i] >= MIN_COVERAGE && h.score >= 0.6 * top_score {
+            if i != best_hit && covers[i] >= MIN_PASSAGE_COVERAGE && h.score >= 0.6 * top_score && relevant(i) {
                 order.push(i);
             }
         }
@@ -229,6 +241,48 @@ pub fn resolve_script(choice: ScriptChoice, question: &str) -> Script {
     }
 }
 
+/// Endings of job titles and positions.
+const ROLE_WORDS: &[&str] = &[
+    "主任",
+    "书记",
+    "局长",
+    "部长",
+    "处长",
+    "科长",
+    "队长",
+    "组长",
+    "站长",
+    "所长",
+    "院长",
+    "校长",
+    "主席",
+    "经理",
+    "董事",
+    "委员",
+    "干部",
+    "科员",
+    "专员",
+    "负责人",
+    "主管",
+    "厅长",
+    "市长",
+    "县长",
+    "区长",
+    "镇长",
+    "乡长",
+    "村长",
+    "社长",
+    "总监",
+    "秘书",
+    "副职",
+    "成员",
+    "记者",
+    "医生",
+    "教师",
+    "民警",
+    "志愿者",
+];
+
 /// 1.0 when a (folded) sentence holds the kind of thing asked for.
 fn kind_match(kind: AnswerKind, folded: &str) -> f32 {
     let has_digit = folded
@@ -245,6 +299,7 @@ fn kind_match(kind: AnswerKind, folded: &str) -> f32 {
                 .iter()
                 .any(|w| folded.contains(w))
         }
+        AnswerKind::Role => ROLE_WORDS.iter().any(|w| folded.contains(w)),
         AnswerKind::Person | AnswerKind::Entity | AnswerKind::Any => true,
     };
     if hit { 1.0 } else { 0.0 }

@@ -15,6 +15,8 @@
 //! - [`query`]: questions → our own search terms and the kind of answer.
 //! - [`engine`]: articles + passages + index; retrieval.
 //! - [`answer`]: grounded answers with citations, or an honest no-answer.
+//! - [`eval`]: quality figures on question sets.
+//! - [`render`]: answers as terminal text.
 //! - [`script`]: Traditional ↔ Simplified and full-width folding, used by
 //!   search (always Simplified) and by rendering (the asker's script).
 //! - [`config`]: settings from file, environment and flags.
@@ -27,9 +29,11 @@ pub mod config;
 pub mod corpus;
 pub mod engine;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod passage;
 pub mod query;
+pub mod render;
 pub mod script;
 
 pub use error::{Error, Result};

@@ -1,12 +1,16 @@
 //! The `archive-bot` command line: parses flags, loads settings, and hands
 //! each command to the library. Exit codes: 0 ok, 1 failure, 2 usage.
 
-use std::path::PathBuf;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use archive_bot::answer::{AskOptions, ScriptChoice};
 use archive_bot::config::Config;
-use clap::{Parser, Subcommand};
+use archive_bot::engine::Engine;
+use archive_bot::index::store::{self, Location};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,8 +26,69 @@ struct Cli {
     command: Command,
 }
 
+/// Where the corpus and the index are.
+#[derive(Debug, Args)]
+struct Paths {
+    /// Corpus directory (default: config `corpus_dir`, `corpus/`).
+    #[arg(long, value_name = "DIR")]
+    corpus: Option<PathBuf>,
+    /// Index directory (default: config `index_dir`, `data/index/`). Given
+    /// alone, the index is used as built, checked against the corpus its
+    /// manifest names when that still exists.
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Build the search index (into a temporary directory, then swapped in).
+    Index {
+        #[command(flatten)]
+        paths: Paths,
+    },
+    /// Print the best passages for a query.
+    Search {
+        #[command(flatten)]
+        paths: Paths,
+        /// Print JSON: an array of {rank,file,title,source,date,passage,score}.
+        #[arg(long)]
+        json: bool,
+        /// How many passages.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// The query; `-` reads one query per line from standard input.
+        query: String,
+    },
+    /// Answer a question from the archive, with citations.
+    Ask {
+        #[command(flatten)]
+        paths: Paths,
+        /// Print one JSON object per question.
+        #[arg(long)]
+        json: bool,
+        /// Script of the reply: the question's (auto), the archive's, or a fixed one.
+        #[arg(long, value_enum, default_value_t = ScriptChoice::Auto)]
+        script: ScriptChoice,
+        /// The question; `-` reads one question per line from standard
+        /// input. A question starting with `-` goes after `--`.
+        question: String,
+    },
+    /// Measure answer and retrieval quality on a JSONL question set.
+    Eval {
+        #[command(flatten)]
+        paths: Paths,
+        /// Questions the archive cannot answer (counted as refused when uncited).
+        #[arg(long, value_name = "FILE")]
+        no_answer: Option<PathBuf>,
+        /// List every miss.
+        #[arg(long)]
+        verbose: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Questions: {"id","q","file","answer":[...]} per line.
+        file: PathBuf,
+    },
     /// List the cleaned articles of the corpus.
     Articles {
         /// Corpus directory (default: config `corpus_dir`, `corpus/`).
@@ -64,9 +129,171 @@ fn init_logging() {
         .init();
 }
 
+/// Opens the engine for `paths`, building the index first when needed.
+fn open_engine(paths: Paths, config: &Config) -> anyhow::Result<Engine> {
+    let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
+    let bar = progress_bar();
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        }
+    };
+    let warn = |msg: &str| tracing::warn!("{msg}");
+    let (engine, report) = store::open_or_build(&loc, &progress, &warn).with_context(|| match &loc.corpus_dir {
+        Some(c) => format!(
+            "opening the index {} (built from {}; set --index/--corpus or index_dir/corpus_dir)",
+            loc.index_dir.display(),
+            c.display()
+        ),
+        None => format!(
+            "opening the index {} (no corpus known to rebuild it from: pass --corpus)",
+            loc.index_dir.display()
+        ),
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(r) = report {
+        report_build(&r, &loc.index_dir);
+    }
+    Ok(engine)
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("indexing {bar:40} {pos}/{len} passages") {
+            bar.set_style(style);
+        }
+        bar
+    })
+}
+
+fn report_build(r: &store::BuildReport, index_dir: &Path) {
+    for s in &r.skipped {
+        tracing::warn!("skipped {}: {}", s.file, s.reason);
+    }
+    eprintln!(
+        "indexed {} articles, {} passages in {:.2} s into {}",
+        r.articles,
+        r.passages,
+        r.seconds,
+        index_dir.display()
+    );
+}
+
+/// Runs `f` on the argument, or on each line of standard input for `-`.
+fn each_input(arg: &str, mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    if arg != "-" {
+        return f(arg);
+    }
+    for line in std::io::stdin().lock().lines() {
+        f(line.context("reading standard input")?.trim())?;
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("loading the configuration")?;
     match cli.command {
+        Command::Index { paths } => {
+            let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
+            let corpus = loc.corpus_dir.clone().context("no corpus to index: pass --corpus")?;
+            let bar = progress_bar();
+            let progress = |done: usize, total: usize| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+            };
+            let report = store::build(&corpus, &loc.index_dir, &progress)
+                .with_context(|| format!("indexing {} into {}", corpus.display(), loc.index_dir.display()))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            report_build(&report, &loc.index_dir);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            paths,
+            json,
+            top,
+            query,
+        } => {
+            let engine = open_engine(paths, &config)?;
+            let mut out = std::io::stdout().lock();
+            each_input(&query, |q| {
+                let rows = engine.search(q, top);
+                if json {
+                    writeln!(out, "{}", serde_json::to_string(&rows)?)?;
+                } else {
+                    for r in &rows {
+                        writeln!(
+                            out,
+                            "{}\t{:.3}\t{}\t{}\t{}",
+                            r.rank,
+                            r.score,
+                            r.file,
+                            r.title,
+                            r.passage.replace('\n', " ")
+                        )?;
+                    }
+                }
+                Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ask {
+            paths,
+            json,
+            script,
+            question,
+        } => {
+            let engine = open_engine(paths, &config)?;
+            let opts = AskOptions {
+                script,
+                ..AskOptions::default()
+            };
+            let mut out = std::io::stdout().lock();
+            each_input(&question, |q| {
+                let answer = engine.ask(q, &opts);
+                if json {
+                    writeln!(out, "{}", serde_json::to_string(&answer)?)?;
+                } else {
+                    writeln!(out, "{}", archive_bot::render::answer_text(&answer))?;
+                }
+                Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            paths,
+            no_answer,
+            verbose,
+            json,
+            file,
+        } => {
+            let read = |path: &Path| -> anyhow::Result<Vec<archive_bot::eval::Question>> {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                archive_bot::eval::read_questions(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+            };
+            let questions = read(&file)?;
+            let refusals = no_answer.as_deref().map(read).transpose()?.unwrap_or_default();
+            let engine = open_engine(paths, &config)?;
+            let report = archive_bot::eval::run(&engine, &questions, &refusals);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.summary());
+                if verbose {
+                    for m in &report.misses {
+                        println!("MISS {} {}\n     {}\n     got: {}", m.id, m.q, m.what, m.got);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Articles { corpus, json } => {
             let dir = corpus.unwrap_or(config.corpus_dir);
             let loaded = archive_bot::corpus::load(&dir).with_context(|| {

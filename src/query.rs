@@ -19,6 +19,8 @@ pub enum AnswerKind {
     Date,
     /// 谁, 哪位: a person.
     Person,
+    /// 职务, 身份, 担任什么: a position or role.
+    Role,
     /// 哪个, 哪里, 什么: a name, place or thing.
     Entity,
     /// No question word: any informative sentence.
@@ -43,6 +45,13 @@ const QUESTION_WORDS: &[(&str, AnswerKind)] = &[
     ("几", AnswerKind::Number),
     ("多久", AnswerKind::Number),
     ("多长", AnswerKind::Number),
+    ("什么职务", AnswerKind::Role),
+    ("什么职位", AnswerKind::Role),
+    ("什么身份", AnswerKind::Role),
+    ("什么岗位", AnswerKind::Role),
+    ("职务", AnswerKind::Role),
+    ("职位", AnswerKind::Role),
+    ("头衔", AnswerKind::Role),
     ("谁", AnswerKind::Person),
     ("哪位", AnswerKind::Person),
     ("什么人", AnswerKind::Person),
@@ -54,8 +63,10 @@ const QUESTION_WORDS: &[(&str, AnswerKind)] = &[
     ("哪", AnswerKind::Entity),
     ("什么", AnswerKind::Entity),
     ("啥", AnswerKind::Entity),
-    ("何", AnswerKind::Entity),
 ];
+
+/// Ordinary words that contain a question word's characters.
+const NOT_QUESTIONS: &[&str] = &["几乎", "几何", "几率", "茶几", "哪怕", "多少年来", "什么都", "多少有些"];
 
 /// Particles and function words that carry no search value.
 const STOP_WORDS: &[&str] = &[
@@ -137,6 +148,11 @@ pub struct Parsed {
     pub bigrams: Vec<String>,
     /// Distinct jieba content words.
     pub words: Vec<String>,
+    /// Bigrams inside content words of two or more characters, with a
+    /// weight by part of speech: what the archive must contain for a passage
+    /// to be about the question. (Bigrams spanning two words say little
+    /// when missing; a missing name matters more than a missing verb.)
+    pub key_bigrams: Vec<(String, f32)>,
     /// The kind of answer asked for.
     pub kind: AnswerKind,
 }
@@ -148,36 +164,86 @@ impl Parsed {
     }
 }
 
+/// A particle or function word, or a word made only of them (`是从`).
+fn is_stop_word(w: &str) -> bool {
+    let single = |c: char| {
+        let mut buf = [0u8; 4];
+        STOP_WORDS.contains(&&*c.encode_utf8(&mut buf))
+    };
+    STOP_WORDS.contains(&w) || (w.chars().count() == 2 && w.chars().all(single))
+}
+
+/// How much a word's presence says about topic, by jieba's part-of-speech
+/// tag: names and nouns most, verbs less, the rest least.
+fn pos_weight(word: &str, tag: &str) -> f32 {
+    if word.chars().all(|c| c.is_ascii_alphabetic()) {
+        // Latin words in a Chinese question: acronyms count, stray pinyin or
+        // chat noise ("de", "ok") should not sink an answer.
+        return if word.len() <= 2 { 0.0 } else { 0.5 };
+    }
+    match tag.chars().next() {
+        Some('n' | 'm' | 'e' | 'x' | 'j' | 'i' | 'l') => 1.0,
+        Some('v') => 0.6,
+        _ => 0.5,
+    }
+}
+
+/// Finds question words in folded text: blanks them out (so they are not
+/// searched and no bigram spans them) and returns the first one's kind.
+fn strip_question_words(folded: &str) -> (String, AnswerKind) {
+    let mut out = folded.to_owned();
+    let mut first: Option<(usize, AnswerKind)> = None;
+    // Protect ordinary words first, then blank question words, longest first.
+    let mut protected = Vec::new();
+    for (i, w) in NOT_QUESTIONS.iter().enumerate() {
+        let marker = format!("\u{E000}{i}\u{E001}");
+        if out.contains(w) {
+            out = out.replace(w, &marker);
+            protected.push((marker, *w));
+        }
+    }
+    for (q, kind) in QUESTION_WORDS {
+        while let Some(pos) = out.find(q) {
+            if first.is_none_or(|(p, _)| pos < p) {
+                first = Some((pos, *kind));
+            }
+            out.replace_range(pos..pos + q.len(), " ");
+        }
+    }
+    for (marker, w) in protected {
+        out = out.replace(&marker, w);
+    }
+    (out, first.map_or(AnswerKind::Any, |(_, k)| k))
+}
+
 /// Parses a question (any string at all).
 pub fn parse(question: &str) -> Parsed {
     let capped: String = question.chars().take(MAX_QUESTION_CHARS).collect();
     let folded = fold(&capped);
-    let mut kind = AnswerKind::Any;
+    let (content, kind) = strip_question_words(&folded);
     let mut segments: Vec<String> = vec![String::new()];
-    let mut words = Vec::new();
-    for tok in JIEBA.cut(&folded, true) {
+    let mut words: Vec<String> = Vec::new();
+    let mut key_bigrams: Vec<(String, f32)> = Vec::new();
+    for tok in JIEBA.tag(&content, true) {
         let w = tok.word;
-        if let Some(&(_, k)) = QUESTION_WORDS.iter().find(|(q, _)| {
-            // `多少名`, `哪个` as one jieba word; but `几乎` is not a question.
-            let n = q.chars().count();
-            w == *q || (n >= 2 && w.starts_with(q) && w.chars().count() <= n + 1)
-        }) {
-            if kind == AnswerKind::Any {
-                kind = k;
-            }
-            segments.push(String::new());
-            continue;
-        }
         let contentful = w.chars().any(|c| is_cjk(c) || c.is_alphanumeric());
-        if !contentful || STOP_WORDS.contains(&w) {
+        if !contentful || is_stop_word(w) {
             segments.push(String::new());
             continue;
         }
         if let Some(last) = segments.last_mut() {
             last.push_str(w);
         }
-        if !words.iter().any(|x: &String| x == w) {
+        if !words.iter().any(|x| x == w) {
             words.push(w.to_owned());
+            if w.chars().count() >= 2 && pos_weight(w, tok.tag) > 0.0 {
+                let weight = pos_weight(w, tok.tag);
+                for t in bigrams(w) {
+                    if !key_bigrams.iter().any(|(k, _)| *k == t.text) {
+                        key_bigrams.push((t.text, weight));
+                    }
+                }
+            }
         }
     }
     let mut grams = Vec::new();
@@ -192,6 +258,7 @@ pub fn parse(question: &str) -> Parsed {
         folded,
         bigrams: grams,
         words,
+        key_bigrams,
         kind,
     }
 }
@@ -211,6 +278,8 @@ mod tests {
         assert!(!p.bigrams.iter().any(|b| b.contains('哪')), "{p:?}");
         assert_eq!(parse("锦湖街道集结了多少名机关干部?").kind, AnswerKind::Number);
         assert_eq!(parse("房产局是从哪天开始下沉支援的?").kind, AnswerKind::Date);
+        assert_eq!(parse("张元龙是什么职务?").kind, AnswerKind::Role);
+        assert_eq!(parse("他几乎每天都值班").kind, AnswerKind::Any);
         assert_eq!(parse("虹北社区党委书记是谁?").kind, AnswerKind::Person);
     }
 
