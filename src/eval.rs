@@ -60,6 +60,9 @@ pub struct Report {
     pub cited_first: usize,
     pub answer1: usize,
     pub answer3: usize,
+    /// Gold answer inside the top retrieved passage (what whole-document
+    /// retrieval cannot give).
+    pub passage1: usize,
     pub answered: usize,
     pub ask_p50_ms: f64,
     pub ask_max_ms: f64,
@@ -108,6 +111,12 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
                 .iter()
                 .any(|t| accepted.iter().any(|a| fold(t).contains(a.as_str())))
         };
+        let top_passage = engine.retrieve(&crate::query::parse(&q.q), 1);
+        r.passage1 += usize::from(
+            top_passage
+                .first()
+                .is_some_and(|h| found_in(&[engine.passage_text(h.passage)])),
+        );
         let passages: Vec<&str> = answer.citations.iter().map(|c| c.passage.as_str()).collect();
         let cited_first = answer.citations.first().is_some_and(|c| same_file(&c.file, gold));
         let a1 = found_in(&[answer.answer.as_str()]) || found_in(&passages[..passages.len().min(1)]);
@@ -167,6 +176,7 @@ impl Report {
         let mut s = format!(
             "questions {}\n\
              doc-level   hit@1 {:.3}  hit@5 {:.3}  MRR@10 {:.3}  nDCG@10 {:.3}  ({:.0} queries/s)\n\
+             passages    answer@1 {}/{} ({:.1}%)  (gold answer inside the top passage)\n\
              answers     hit@1 {}/{} ({:.1}%)  answer@1 {}/{} ({:.1}%)  answer@3 {}/{} ({:.1}%)  answered {}/{}\n\
              ask time    p50 {:.2} ms  max {:.2} ms\n",
             self.questions,
@@ -175,6 +185,9 @@ impl Report {
             self.mrr10,
             self.ndcg10,
             self.retrieval_qps,
+            self.passage1,
+            self.questions,
+            pct(self.passage1),
             self.cited_first,
             self.questions,
             pct(self.cited_first),
