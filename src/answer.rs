@@ -304,3 +304,154 @@ fn kind_match(kind: AnswerKind, folded: &str) -> f32 {
     };
     if hit { 1.0 } else { 0.0 }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The shipped archive in an in-RAM index, built once for all tests.
+    static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
+        let loaded = crate::corpus::load(std::path::Path::new(dir)).expect("the shipped corpus loads");
+        Engine::in_ram(loaded.articles).expect("the in-RAM index builds")
+    });
+
+    /// Questions of the kinds users ask, with the file and a phrase the
+    /// answer must hold (written for these tests, not the eval set).
+    const ANSWERABLE: &[(&str, &str, &str)] = &[
+        ("锦湖街道集结了多少名机关干部?", "004_82fc2c655d591153.txt", "66名"),
+        ("陈达锋在哪个单位任副主任?", "000_101a5bdc808eb656.txt", "政务服务中心"),
+        ("慈利縣隔離點有幾名黨員重溫入黨誓詞?", "001_1b8dedc847e159a7.txt", "8名"),
+        ("长乐全区启动了多少个采样点位", "002_69cd91805946c599.txt", "347"),
+        ("沪宁高速查验点日均通过多少车辆?", "003_9bc49391c6ced905.txt", "2万余辆"),
+        ("张子曦给卡口送了什么", "004_82fc2c655d591153.txt", "宵夜"),
+    ];
+
+    const UNRELATED: &[&str] = &[
+        "今天北京的天气怎么样?",
+        "怎么做红烧肉?",
+        "推荐几本好看的小说",
+        "美國總統是誰?",
+        "特斯拉的股价是多少",
+    ];
+
+    fn ask(q: &str) -> Answer {
+        ENGINE.ask(q, &AskOptions::default())
+    }
+
+    #[test]
+    fn answers_come_from_the_right_article() {
+        for (q, file, phrase) in ANSWERABLE {
+            let a = ask(q);
+            assert!(!a.no_answer, "{q}: {}", a.answer);
+            assert_eq!(a.citations[0].file, *file, "{q}");
+            assert!(fold(&a.answer).contains(&fold(phrase)), "{q}: {}", a.answer);
+            assert!(a.answer.ends_with("[1]"));
+        }
+    }
+
+    #[test]
+    fn unrelated_questions_get_an_honest_no_answer() {
+        for q in UNRELATED {
+            let a = ask(q);
+            assert!(a.no_answer && a.citations.is_empty(), "{q}: {}", a.answer);
+            assert!(a.answer.contains("没有") || a.answer.contains("沒有"), "{}", a.answer);
+        }
+    }
+
+    #[test]
+    fn replies_in_the_askers_script() {
+        let t = ask("錦湖街道集結了多少名機關幹部?");
+        assert_eq!(t.script, Script::Traditional);
+        assert!(t.answer.contains("機關幹部"), "{}", t.answer);
+        let s = ask("锦湖街道集结了多少名机关干部?");
+        assert!(s.answer.contains("机关干部"), "{}", s.answer);
+        let o = ENGINE.ask(
+            "陈达锋担任了哪个隔离点的组长?",
+            &AskOptions {
+                script: ScriptChoice::Original,
+                ..Default::default()
+            },
+        );
+        assert!(
+            o.answer.contains("陳達鋒") || o.answer.contains("隔離點"),
+            "{}",
+            o.answer
+        );
+    }
+
+    #[test]
+    fn follow_ups_use_the_earlier_question() {
+        let opts = AskOptions {
+            context: Some("陈达锋担任了哪个隔离点的组长?".into()),
+            ..Default::default()
+        };
+        let a = ENGINE.ask("他什么时候主动请战的?", &opts);
+        assert!(!a.no_answer, "{}", a.answer);
+        assert_eq!(a.citations[0].file, "000_101a5bdc808eb656.txt");
+        assert!(fold(&a.answer).contains("大年三十"), "{}", a.answer);
+    }
+
+    #[test]
+    fn hostile_questions_get_a_polite_reply() {
+        let long = "隔离点".repeat(3_400);
+        for q in [
+            "",
+            "   ",
+            "?!",
+            "\"; DROP TABLE articles; --",
+            "AND OR NOT (",
+            "*",
+            "😀😀😀",
+            "\u{202E}\u{200B}",
+            long.as_str(),
+        ] {
+            let a = ask(q);
+            assert!(!a.answer.is_empty(), "{q:?}");
+            if a.no_answer {
+                assert!(a.citations.is_empty());
+            }
+        }
+        assert!(ask("").no_answer);
+    }
+
+    /// Every citation is a verbatim span of its article, and the answer
+    /// (in the archive's script) is a verbatim sentence of a cited passage.
+    fn assert_grounded(q: &str) {
+        let a = ENGINE.ask(
+            q,
+            &AskOptions {
+                script: ScriptChoice::Original,
+                ..Default::default()
+            },
+        );
+        for c in &a.citations {
+            let (i, article) = ENGINE.article_by_key(&c.article).expect("citation key resolves");
+            assert_eq!(article.file, c.file);
+            assert!(ENGINE.text(i).contains(&c.passage), "{q}: citation not verbatim");
+        }
+        if !a.no_answer {
+            let quote = a.answer.strip_suffix("[1]").expect("answer ends with its marker");
+            assert!(a.citations[0].passage.contains(quote), "{q}: {quote}");
+        }
+    }
+
+    #[test]
+    fn answers_are_grounded() {
+        for (q, _, _) in ANSWERABLE {
+            assert_grounded(q);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_question_is_grounded(q in "[锦湖街道陈达锋隔离点多少名干部慈利县長樂疫情防控什么时候?a-z0-9 ]{0,30}") {
+            assert_grounded(&q);
+        }
+    }
+}

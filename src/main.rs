@@ -109,7 +109,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    init_logging();
+    init_logging(is_long_running(&cli.command));
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -119,14 +119,32 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Whether a command runs long enough for log timestamps to matter.
+fn is_long_running(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Articles { .. }
+            | Command::Index { .. }
+            | Command::Search { .. }
+            | Command::Ask { .. }
+            | Command::Eval { .. }
+    )
+}
+
+/// Logs go to stderr (`RUST_LOG` filters them), coloured only on a terminal.
+fn init_logging(timestamps: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false);
+    if timestamps {
+        builder.init();
+    } else {
+        builder.without_time().init();
+    }
 }
 
 /// Opens the engine for `paths`, building the index first when needed.

@@ -46,8 +46,13 @@ fn clean_line_once(line: &str) -> String {
     let repaired = mojibake::repair(&normalised);
     let unannotated = pinyin::strip_pinyin(&repaired);
     let collapsed = punct::collapse(&unannotated);
+    // A Markdown heading marker (`# 标题`) is not text.
+    let unmarked = match collapsed.trim_start().strip_prefix('#') {
+        Some(rest) => rest.trim_start_matches('#').strip_prefix(' ').unwrap_or(&collapsed),
+        None => &collapsed,
+    };
     let mut out = String::with_capacity(collapsed.len());
-    for word in collapsed.split(' ').filter(|w| !w.is_empty()) {
+    for word in unmarked.split(' ').filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -131,6 +136,12 @@ mod tests {
             clean_line("\u{A0}\u{A0}  锦湖街道\u{3000}\u{3000}防线  "),
             "锦湖街道 防线"
         );
+    }
+
+    #[test]
+    fn markdown_heading_markers_go() {
+        assert_eq!(clean_line("## 志愿者"), "志愿者");
+        assert_eq!(clean_line("#话题#讨论"), "#话题#讨论");
     }
 
     #[test]

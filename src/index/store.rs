@@ -262,3 +262,114 @@ pub fn open_or_build(loc: &Location, progress: Progress, warn: &dyn Fn(&str)) ->
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    const ARTICLE_A: &str =
+        "锦湖街道筑牢疫情防控第一道防线\n锦湖街道迅速集结66名机关干部、110名基层站所工作人员,凝心聚力,抢抓时间。\n";
+    const ARTICLE_B: &str =
+        "同心抗疫 为民护航\n自3月17日开展下沉支援以来,市房产局先后派出3批11人次党员志愿者参加全市防疫党员突击队。\n";
+
+    fn corpus() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), ARTICLE_A).unwrap();
+        std::fs::write(dir.path().join("b.txt"), ARTICLE_B).unwrap();
+        dir
+    }
+
+    fn open_logged(loc: &Location) -> (Engine, Option<BuildReport>, Vec<String>) {
+        let warnings = RefCell::new(Vec::new());
+        let (engine, report) = open_or_build(loc, &|_, _| {}, &|w| warnings.borrow_mut().push(w.to_string())).unwrap();
+        (engine, report, warnings.into_inner())
+    }
+
+    #[test]
+    fn builds_on_first_use_then_reuses() {
+        let corpus = corpus();
+        let data = tempfile::tempdir().unwrap();
+        let loc = Location {
+            corpus_dir: Some(corpus.path().to_path_buf()),
+            index_dir: data.path().join("index"),
+        };
+        let (engine, report, warnings) = open_logged(&loc);
+        assert_eq!(report.map(|r| r.articles), Some(2));
+        assert!(warnings.is_empty(), "a first build is not a warning: {warnings:?}");
+        assert_eq!(engine.search("机关干部", 1)[0].file, "a.txt");
+        let (_, report, _) = open_logged(&loc);
+        assert!(report.is_none(), "an up-to-date index is reused");
+        assert_eq!(read_manifest(&loc.index_dir).unwrap().files.len(), 2);
+    }
+
+    #[test]
+    fn a_changed_corpus_is_reindexed() {
+        let corpus = corpus();
+        let data = tempfile::tempdir().unwrap();
+        let loc = Location {
+            corpus_dir: Some(corpus.path().to_path_buf()),
+            index_dir: data.path().join("index"),
+        };
+        open_logged(&loc);
+        std::fs::write(
+            corpus.path().join("c.txt"),
+            "新文章\n陈达锋担任城区医学观察者集中隔离点组长。\n",
+        )
+        .unwrap();
+        let (engine, report, warnings) = open_logged(&loc);
+        assert_eq!(report.map(|r| r.articles), Some(3));
+        assert!(warnings[0].contains("changed"), "{warnings:?}");
+        assert_eq!(engine.search("隔离点组长", 1)[0].file, "c.txt");
+    }
+
+    #[test]
+    fn a_corrupt_index_is_rebuilt_with_a_warning() {
+        let corpus = corpus();
+        let data = tempfile::tempdir().unwrap();
+        let loc = Location {
+            corpus_dir: Some(corpus.path().to_path_buf()),
+            index_dir: data.path().join("index"),
+        };
+        open_logged(&loc);
+        // Damage every tantivy file, keeping the manifest intact.
+        for entry in std::fs::read_dir(loc.index_dir.join(TANTIVY_DIR)).unwrap() {
+            std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
+        }
+        assert!(open(&loc.index_dir).is_err(), "the damage is detected");
+        let (engine, report, warnings) = open_logged(&loc);
+        assert!(report.is_some());
+        assert!(warnings[0].contains("corrupt"), "{warnings:?}");
+        assert_eq!(engine.search("房产局", 1)[0].file, "b.txt");
+    }
+
+    #[test]
+    fn an_index_alone_needs_no_corpus() {
+        let corpus = corpus();
+        let data = tempfile::tempdir().unwrap();
+        let index_dir = data.path().join("index");
+        build(corpus.path(), &index_dir, &|_, _| {}).unwrap();
+        drop(corpus); // the corpus is gone
+        let loc = Location::resolve(
+            None,
+            Some(index_dir.clone()),
+            Path::new("corpus"),
+            Path::new("data/index"),
+        );
+        assert!(loc.corpus_dir.is_none());
+        let (engine, report, _) = open_logged(&loc);
+        assert!(report.is_none());
+        assert_eq!(engine.stats().articles, 2);
+    }
+
+    #[test]
+    fn a_missing_index_without_corpus_is_an_error() {
+        let data = tempfile::tempdir().unwrap();
+        let loc = Location {
+            corpus_dir: None,
+            index_dir: data.path().join("nothing"),
+        };
+        assert!(open_or_build(&loc, &|_, _| {}, &|_| {}).is_err());
+    }
+}

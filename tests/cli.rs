@@ -1,0 +1,240 @@
+//! The command line end to end: the real binary on the shipped corpus and
+//! on a hostile one (garbage, encodings, huge lines, links that loop).
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_archive-bot"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd.env("RUST_LOG", "warn");
+    for key in ["ARCHIVE_BOT_CONFIG", "ARCHIVE_BOT_CORPUS_DIR", "ARCHIVE_BOT_INDEX_DIR"] {
+        cmd.env_remove(key);
+    }
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn run_with_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A corpus of everything that goes wrong in real crawls.
+fn hostile_corpus(dir: &Path) {
+    let fs = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    let gbk = encoding_rs::GBK
+        .encode("隔离点\n沪宁高速主线查验点日均通过车辆2万余辆,党员突击队员坚守岗位。\n")
+        .0;
+    fs("gbk.txt", &gbk);
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "卡口值班\n瑞安高速出口防疫卡口24小时值班,张立挺每天都会出现在这个卡口。\n".encode_utf16()
+    {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    fs("utf16.txt", &utf16);
+    fs("empty.txt", b"");
+    let garbage: Vec<u8> = (0..20_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
+    fs("garbage.txt", &garbage);
+    fs(
+        "image.png.txt",
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0\x1f\xf3\xffa\0\0\0\0IEND",
+    );
+    fs("photo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    fs(
+        "nul.txt",
+        "核酸检测\0点位\n三牌楼社区共参与核酸检测8轮近10万人。\0\n".as_bytes(),
+    );
+    fs(
+        "nested/deeper/inner.md",
+        "# 志愿者\n志愿者杨佳连夜用纸箱做“扫码神器”,解决了扫码反光的问题。\n".as_bytes(),
+    );
+    fs("huge.txt", "锦湖街道迅速集结66名机关干部".repeat(200_000).as_bytes());
+    std::os::unix::fs::symlink(dir, dir.join("nested/loop")).unwrap();
+}
+
+#[test]
+fn articles_lists_the_shipped_archive() {
+    let out = run(&["articles", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let articles: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let articles = articles.as_array().unwrap();
+    assert_eq!(articles.len(), 7);
+    for a in articles {
+        for key in ["file", "title", "source", "author", "date", "url", "paragraphs"] {
+            assert!(a.get(key).is_some(), "{key} missing in {a}");
+        }
+    }
+    let lines = stdout(&run(&["articles"]));
+    assert_eq!(lines.lines().count(), 7);
+    assert!(lines.contains("瑞安日报\t2021-12-23"));
+}
+
+#[test]
+fn a_hostile_corpus_loads_what_it_can() {
+    let dir = tempfile::tempdir().unwrap();
+    hostile_corpus(dir.path());
+    let corpus = dir.path().to_str().unwrap();
+    let out = run(&["articles", "--corpus", corpus, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for skipped in ["empty.txt", "garbage.txt", "image.png.txt"] {
+        assert_eq!(
+            err.lines().filter(|l| l.contains(skipped)).count(),
+            1,
+            "one warning for {skipped}:\n{err}"
+        );
+    }
+    assert!(!err.contains("photo.png"), "other extensions are ignored quietly");
+    let articles: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out)).unwrap();
+    let files: Vec<&str> = articles.iter().map(|a| a["file"].as_str().unwrap()).collect();
+    for readable in ["gbk.txt", "utf16.txt", "nul.txt", "nested/deeper/inner.md", "huge.txt"] {
+        assert!(files.contains(&readable), "{readable} missing from {files:?}");
+    }
+    assert_eq!(
+        files.iter().filter(|f| f.contains("inner.md")).count(),
+        1,
+        "the symlink loop is entered once"
+    );
+
+    // The same corpus indexes and answers from its readable files.
+    let index = dir.path().join("../hostile-index");
+    let index = index.to_str().unwrap();
+    let out = run(&["index", "--corpus", corpus, "--index", index]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("indexed"), "a summary line: {}", stderr(&out));
+    let out = run(&["ask", "--json", "--index", index, "沪宁高速查验点日均通过多少车辆?"]);
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(answer["no_answer"], false, "{answer}");
+    assert_eq!(answer["citations"][0]["file"], "gbk.txt");
+    let out = run(&["ask", "--json", "--index", index, "卡口几小时值班?"]);
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(answer["citations"][0]["file"], "utf16.txt", "{answer}");
+    let _ = std::fs::remove_dir_all(dir.path().join("../hostile-index"));
+}
+
+#[test]
+fn hostile_questions_each_get_one_json_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let index = index.to_str().unwrap();
+    let questions = [
+        "",
+        "   ",
+        "\"陈达锋\"",
+        "title:陈达锋",
+        "AND OR NOT (",
+        "*",
+        "?",
+        "???!!!",
+        "😀🔥💯",
+        "\u{202E}隔离点\u{202C}",
+        "隔\u{200B}离\u{200D}点",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "../../etc/passwd",
+        "\\\\server\\share",
+        "%s%s%s%n",
+        "陈达锋担任了哪个隔离点的组长?",
+        "陳達鋒擔任了哪個隔離點的組長?",
+        "陈 达 锋 组 长",
+        "ＬＥＤ屏",
+        "12345678901234567890",
+        "a",
+        "{\"q\": 1}",
+        "\t\t",
+        "null",
+    ];
+    let mut input = questions.join("\n");
+    input.push('\n');
+    input.push_str(&"疫情".repeat(5_000));
+    input.push('\n');
+    let out = run_with_stdin(&["ask", "--json", "--corpus", "corpus", "--index", index, "-"], &input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), questions.len() + 1, "exactly one object per input line");
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(v["answer"].is_string() && v["took_ms"].is_number(), "{v}");
+        if v["no_answer"] == true {
+            assert_eq!(v["citations"].as_array().map(Vec::len), Some(0), "{v}");
+        }
+    }
+}
+
+#[test]
+fn search_reads_queries_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let index = index.to_str().unwrap();
+    let out = run_with_stdin(
+        &[
+            "search", "--json", "--top", "3", "--corpus", "corpus", "--index", index, "-",
+        ],
+        "机关干部\n隔离点组长\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rows: Vec<Vec<serde_json::Value>> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].len(), 3);
+    assert_eq!(rows[0][0]["rank"], 1);
+}
+
+#[test]
+fn usage_errors_exit_2_and_failures_exit_1() {
+    assert_eq!(run(&["no-such-command"]).status.code(), Some(2));
+    assert_eq!(run(&["ask"]).status.code(), Some(2));
+    let out = run(&["articles", "--corpus", "/nonexistent/corpus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent/corpus"), "{}", stderr(&out));
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "corpus_dri = \"x\"\n").unwrap();
+    let out = run(&["--config", config.to_str().unwrap(), "articles"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("corpus_dri"),
+        "the unknown key is named: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn environment_overrides_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("one.txt"), "标题\n一篇只有一句话的文章。\n").unwrap();
+    let out = bin()
+        .args(["articles"])
+        .env("ARCHIVE_BOT_CORPUS_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).lines().count(), 1);
+}
