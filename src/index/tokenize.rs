@@ -56,8 +56,8 @@ pub fn bigrams(text: &str) -> Vec<Term> {
             if j - i == 1 {
                 out.push(term(text, start, end_of(i + 1)));
             } else {
-                for k in i..j - 1 {
-                    out.push(term(text, chars[k].0, end_of(k + 2)));
+                for (k, &(from, _)) in chars.iter().enumerate().take(j - 1).skip(i) {
+                    out.push(term(text, from, end_of(k + 2)));
                 }
             }
             i = j;
