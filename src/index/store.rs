@@ -193,11 +193,14 @@ pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
             sha256: f.sha256,
         })
         .collect();
-    let abs = corpus_dir.canonicalize().ok();
-    if abs.as_deref() != Some(manifest.corpus_dir.as_path()) {
-        return Some(format!("built from another corpus ({})", manifest.corpus_dir.display()));
-    }
-    (current != manifest.files).then(|| "the corpus changed".to_string())
+    // Compared by content only, so a moved checkout (or a container that
+    // ships its prebuilt index) does not rebuild for nothing.
+    (current != manifest.files).then(|| {
+        format!(
+            "the corpus changed since it was built from {}",
+            manifest.corpus_dir.display()
+        )
+    })
 }
 
 /// Where the corpus and index are, as the user gave them.
