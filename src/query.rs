@@ -69,75 +69,18 @@ const QUESTION_WORDS: &[(&str, AnswerKind)] = &[
 const NOT_QUESTIONS: &[&str] = &["几乎", "几何", "几率", "茶几", "哪怕", "多少年来", "什么都", "多少有些"];
 
 /// Particles and function words that carry no search value.
-const STOP_WORDS: &[&str] = &[
-    "是",
-    "的",
-    "了",
-    "吗",
-    "呢",
-    "吧",
-    "啊",
-    "呀",
-    "么",
-    "嘛",
-    "在",
-    "有",
-    "和",
-    "与",
-    "及",
-    "或",
-    "从",
-    "对",
-    "给",
-    "被",
-    "把",
-    "向",
-    "为",
-    "于",
-    "也",
-    "都",
-    "就",
-    "还",
-    "又",
-    "请问",
-    "请",
-    "一下",
-    "怎么",
-    "怎么样",
-    "如何",
-    "为什么",
-    "为何",
-    "是否",
-    "是不是",
-    "可以",
-    "能",
-    "会",
-    "要",
-    "这",
-    "那",
-    "这个",
-    "那个",
-    "其",
-    "之",
-    "我",
-    "你",
-    "他",
-    "她",
-    "它",
-    "我们",
-    "你们",
-    "他们",
-    "the",
-    "a",
-    "an",
-    "of",
-    "is",
-    "what",
-    "who",
-    "when",
-    "how",
-    "many",
-];
+const STOP_WORDS: &str = "是 的 了 吗 呢 吧 啊 呀 么 嘛 在 有 和 与 及 或 从 对 给 被 把 向 为 于 也 都 就 还 又 \
+    请问 请 一下 怎么 怎么样 如何 为什么 为何 是否 是不是 可以 能 会 要 这 那 这个 那个 其 之 \
+    我 你 他 她 它 我们 你们 他们 谢谢 感谢 你好 您好 麻烦 帮我 告诉我 想知道 问一下 知道 查一下 \
+    嗯 哦 哈 呵呵 哈哈 the a an of is what who when how many";
+
+/// A content word the answer's article must contain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyWord {
+    pub bigrams: Vec<String>,
+    /// By part of speech: names and nouns 1.0, verbs 0.6, the rest 0.5.
+    pub weight: f32,
+}
 
 /// A question ready to search.
 #[derive(Debug, Clone, PartialEq)]
@@ -148,11 +91,11 @@ pub struct Parsed {
     pub bigrams: Vec<String>,
     /// Distinct jieba content words.
     pub words: Vec<String>,
-    /// Bigrams inside content words of two or more characters, with a
+    /// Content words of two or more characters, as their bigrams with a
     /// weight by part of speech: what the archive must contain for a passage
     /// to be about the question. (Bigrams spanning two words say little
     /// when missing; a missing name matters more than a missing verb.)
-    pub key_bigrams: Vec<(String, f32)>,
+    pub key_words: Vec<KeyWord>,
     /// The kind of answer asked for.
     pub kind: AnswerKind,
 }
@@ -166,11 +109,9 @@ impl Parsed {
 
 /// A particle or function word, or a word made only of them (`是从`).
 fn is_stop_word(w: &str) -> bool {
-    let single = |c: char| {
-        let mut buf = [0u8; 4];
-        STOP_WORDS.contains(&&*c.encode_utf8(&mut buf))
-    };
-    STOP_WORDS.contains(&w) || (w.chars().count() == 2 && w.chars().all(single))
+    let is_stop = |x: &str| STOP_WORDS.split_whitespace().any(|s| s == x);
+    let single = |c: char| is_stop(c.encode_utf8(&mut [0u8; 4]));
+    is_stop(w) || (w.chars().count() == 2 && w.chars().all(single))
 }
 
 /// How much a word's presence says about topic, by jieba's part-of-speech
@@ -186,6 +127,42 @@ fn pos_weight(word: &str, tag: &str) -> f32 {
         Some('v') => 0.6,
         _ => 0.5,
     }
+}
+
+/// Drops spaces between two Chinese characters ("陈 达 锋" is 陈达锋).
+fn join_spaced_chinese(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_whitespace() {
+            let prev = out.chars().next_back();
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            if prev.is_some_and(is_cjk) && next.is_some_and(|&n| is_cjk(n)) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Drops `@username` mentions: they address the bot, they ask nothing.
+fn without_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skipping = false;
+    for c in text.chars() {
+        if c == '@' {
+            skipping = true;
+            out.push(' ');
+            continue;
+        }
+        if skipping && (c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        skipping = false;
+        out.push(c);
+    }
+    out
 }
 
 /// Finds question words in folded text: blanks them out (so they are not
@@ -220,10 +197,10 @@ fn strip_question_words(folded: &str) -> (String, AnswerKind) {
 pub fn parse(question: &str) -> Parsed {
     let capped: String = question.chars().take(MAX_QUESTION_CHARS).collect();
     let folded = fold(&capped);
-    let (content, kind) = strip_question_words(&folded);
+    let (content, kind) = strip_question_words(&without_mentions(&join_spaced_chinese(&folded)));
     let mut segments: Vec<String> = vec![String::new()];
     let mut words: Vec<String> = Vec::new();
-    let mut key_bigrams: Vec<(String, f32)> = Vec::new();
+    let mut key_words: Vec<KeyWord> = Vec::new();
     for tok in JIEBA.tag(&content, true) {
         let w = tok.word;
         let contentful = w.chars().any(|c| is_cjk(c) || c.is_alphanumeric());
@@ -236,13 +213,10 @@ pub fn parse(question: &str) -> Parsed {
         }
         if !words.iter().any(|x| x == w) {
             words.push(w.to_owned());
-            if w.chars().count() >= 2 && pos_weight(w, tok.tag) > 0.0 {
-                let weight = pos_weight(w, tok.tag);
-                for t in bigrams(w) {
-                    if !key_bigrams.iter().any(|(k, _)| *k == t.text) {
-                        key_bigrams.push((t.text, weight));
-                    }
-                }
+            let weight = pos_weight(w, tok.tag);
+            if w.chars().count() >= 2 && weight > 0.0 {
+                let bigrams = bigrams(w).into_iter().map(|t| t.text).collect();
+                key_words.push(KeyWord { bigrams, weight });
             }
         }
     }
@@ -258,7 +232,7 @@ pub fn parse(question: &str) -> Parsed {
         folded,
         bigrams: grams,
         words,
-        key_bigrams,
+        key_words,
         kind,
     }
 }
@@ -289,6 +263,20 @@ mod tests {
         let s = parse("慈利县党员干部在隔离点化身为哪些角色?");
         assert_eq!(t.bigrams, s.bigrams);
         assert_eq!(t.kind, s.kind);
+    }
+
+    #[test]
+    fn spaced_characters_and_mentions_are_noise() {
+        let clean = parse("陈达锋担任了哪个隔离点的组长?");
+        assert_eq!(
+            parse("陈 达 锋 担 任 了 哪 个 隔 离 点 的 组 长 ?").bigrams,
+            clean.bigrams
+        );
+        assert_eq!(
+            parse("@archive_bot 陈达锋担任了哪个隔离点的组长?").bigrams,
+            clean.bigrams
+        );
+        assert!(parse("use LED screen").words.contains(&"led".to_string()));
     }
 
     #[test]
