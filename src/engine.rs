@@ -106,6 +106,7 @@ impl Engine {
         // Load jieba's dictionary and the script tables now, not on the
         // first question (~150 ms).
         let _ = crate::query::parse("預熱");
+        let _ = crate::script::is_traditional("預熱");
         let keys = article_keys(&articles);
         let key_index = keys.iter().enumerate().map(|(i, k)| (k.clone(), i)).collect();
         let stats = stats_of(&articles, passages.len());
