@@ -284,6 +284,17 @@ mod tests {
         dir
     }
 
+    /// A corpus of two articles and where its index goes (both temporary).
+    fn fresh() -> (tempfile::TempDir, tempfile::TempDir, Location) {
+        let corpus = corpus();
+        let data = tempfile::tempdir().unwrap();
+        let loc = Location {
+            corpus_dir: Some(corpus.path().to_path_buf()),
+            index_dir: data.path().join("index"),
+        };
+        (corpus, data, loc)
+    }
+
     fn open_logged(loc: &Location) -> (Engine, Option<BuildReport>, Vec<String>) {
         let warnings = RefCell::new(Vec::new());
         let (engine, report) = open_or_build(loc, &|_, _| {}, &|w| warnings.borrow_mut().push(w.to_string())).unwrap();
@@ -292,12 +303,7 @@ mod tests {
 
     #[test]
     fn builds_on_first_use_then_reuses() {
-        let corpus = corpus();
-        let data = tempfile::tempdir().unwrap();
-        let loc = Location {
-            corpus_dir: Some(corpus.path().to_path_buf()),
-            index_dir: data.path().join("index"),
-        };
+        let (_corpus, _data, loc) = fresh();
         let (engine, report, warnings) = open_logged(&loc);
         assert_eq!(report.map(|r| r.articles), Some(2));
         assert!(warnings.is_empty(), "a first build is not a warning: {warnings:?}");
@@ -309,12 +315,7 @@ mod tests {
 
     #[test]
     fn a_changed_corpus_is_reindexed() {
-        let corpus = corpus();
-        let data = tempfile::tempdir().unwrap();
-        let loc = Location {
-            corpus_dir: Some(corpus.path().to_path_buf()),
-            index_dir: data.path().join("index"),
-        };
+        let (corpus, _data, loc) = fresh();
         open_logged(&loc);
         std::fs::write(
             corpus.path().join("c.txt"),
@@ -329,12 +330,7 @@ mod tests {
 
     #[test]
     fn a_corrupt_index_is_rebuilt_with_a_warning() {
-        let corpus = corpus();
-        let data = tempfile::tempdir().unwrap();
-        let loc = Location {
-            corpus_dir: Some(corpus.path().to_path_buf()),
-            index_dir: data.path().join("index"),
-        };
+        let (_corpus, _data, loc) = fresh();
         open_logged(&loc);
         // Damage every tantivy file, keeping the manifest intact.
         for entry in std::fs::read_dir(loc.index_dir.join(TANTIVY_DIR)).unwrap() {
