@@ -151,7 +151,7 @@ impl Engine {
             let weight = idf * word.weight;
             let hits = word.bigrams.iter().filter(|b| folded_text.contains(b.as_str())).count();
             let share = hits as f32 / n as f32;
-            let credit = if n >= 2 && share >= 0.5 && share < 1.0 {
+            let credit = if n >= 2 && (0.5..1.0).contains(&share) {
                 share.max(0.75)
             } else {
                 share
