@@ -20,6 +20,9 @@
 //! - [`script`]: Traditional ↔ Simplified and full-width folding, used by
 //!   search (always Simplified) and by rendering (the asker's script).
 //! - [`config`]: settings from file, environment and flags.
+//! - [`telegram`]: the bot (`serve`): routing updates, rendering cited
+//!   replies as Telegram HTML, article pages, inline mode. The only
+//!   module that imports teloxide.
 //! - [`error`]: the library's error type.
 
 pub mod answer;
@@ -35,5 +38,6 @@ pub mod passage;
 pub mod query;
 pub mod render;
 pub mod script;
+pub mod telegram;
 
 pub use error::{Error, Result};

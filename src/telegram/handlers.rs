@@ -1,0 +1,397 @@
+//! The bot's I/O: one async fn per kind of update (messages, button
+//! presses, inline queries) and the helpers that send what [`super::render`]
+//! produced. Decisions are made by the pure modules; this file only reads
+//! updates, runs the engine on the blocking pool and calls the Bot API.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::prelude::*;
+use teloxide::types::{
+    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult, InlineQueryResultArticle,
+    InputMessageContent, InputMessageContentText, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId,
+};
+use teloxide::{ApiError, RequestError};
+
+use super::render::{self, Button, ButtonAction, Links, Reply};
+use super::route::{self, Action, Callback, Incoming, Place};
+use super::split::strip_tags;
+use super::{BotError, State, Tg, recent, retry};
+use crate::answer::{Answer, AskOptions, ScriptChoice, resolve_script};
+use crate::script::Script;
+
+/// Longer "questions" get a polite refusal instead of engine time.
+pub const MAX_QUESTION_CHARS: usize = 500;
+/// Telegram shows `typing…` for about 5 s; refresh it this often.
+const TYPING_EVERY: Duration = Duration::from_secs(4);
+/// How long the first `typing` call may delay an answer.
+const TYPING_FIRST_WAIT: Duration = Duration::from_secs(2);
+/// Inline mode offers at most this many results.
+pub const INLINE_RESULTS: usize = 5;
+
+type HandlerResult = Result<(), BotError>;
+
+/// Where a reply goes.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    chat: ChatId,
+    /// The forum topic, kept so a reply lands where it was asked.
+    thread: Option<ThreadId>,
+    /// The message the first chunk replies to.
+    reply_to: Option<MessageId>,
+}
+
+fn topic_of(msg: &Message) -> Option<ThreadId> {
+    if msg.is_topic_message { msg.thread_id } else { None }
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(rows.iter().map(|row| {
+        row.iter()
+            .filter_map(|b| match &b.action {
+                ButtonAction::Callback(data) => Some(InlineKeyboardButton::callback(b.label.clone(), data.clone())),
+                ButtonAction::Url(url) => reqwest::Url::parse(url)
+                    .ok()
+                    .map(|u| InlineKeyboardButton::url(b.label.clone(), u)),
+            })
+            .collect::<Vec<_>>()
+    }))
+}
+
+/// A text message (question, command, reply to the bot).
+pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResult {
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(()); // channel posts and anonymous admins
+    };
+    if from.is_bot {
+        return Ok(()); // never talk to other bots: no loops
+    }
+    let place = if msg.chat.is_private() {
+        Place::Private
+    } else if msg.chat.is_group() || msg.chat.is_supergroup() {
+        Place::Group
+    } else {
+        return Ok(());
+    };
+    let ui_script = route::script_for_language(from.language_code.as_deref());
+    let to = Target {
+        chat: msg.chat.id,
+        thread: topic_of(&msg),
+        reply_to: (place == Place::Group).then_some(msg.id),
+    };
+    let Some(text) = msg.text() else {
+        if place == Place::Private {
+            send_reply(&bot, to, &Reply::text(render::text_only(ui_script))).await?;
+        }
+        return Ok(());
+    };
+    let replied = msg
+        .reply_to_message()
+        .filter(|r| r.from.as_ref().is_some_and(|u| u.id == state.bot_id));
+    let action = route::route(
+        Incoming {
+            place,
+            text,
+            reply_to_bot: replied.is_some(),
+        },
+        &state.username,
+    );
+    let bot_name = state.username.as_str();
+    match action {
+        Action::Ignore => Ok(()),
+        Action::Ask(question) => {
+            let context = replied.and_then(|r| state.recall(msg.chat.id, r.id));
+            ask(&bot, &state, to, place, question, context).await
+        }
+        Action::Start(payload) => start(&bot, &state, to, place, payload.as_deref(), ui_script).await,
+        Action::Help => send_text(&bot, to, render::help(bot_name, ui_script)).await,
+        Action::About => send_text(&bot, to, render::about(state.engine.stats(), ui_script)).await,
+        Action::Usage => send_text(&bot, to, render::usage(bot_name, ui_script)).await,
+        Action::UnknownCommand => send_text(&bot, to, render::unknown_command(ui_script)).await,
+    }
+}
+
+async fn send_text(bot: &Tg, to: Target, html: String) -> HandlerResult {
+    send_reply(bot, to, &Reply::text(html)).await.map(|_| ())
+}
+
+/// `/start`: the welcome, an example question (`ex<n>`) or an article
+/// (`<key>_<script>`, from a group's citation button).
+async fn start(
+    bot: &Tg,
+    state: &Arc<State>,
+    to: Target,
+    place: Place,
+    payload: Option<&str>,
+    ui_script: Script,
+) -> HandlerResult {
+    let example = payload
+        .and_then(|p| p.strip_prefix("ex"))
+        .and_then(|n| n.parse::<usize>().ok())
+        .and_then(|n| render::EXAMPLES.get(n));
+    if let Some(q) = example {
+        return ask(bot, state, to, place, (*q).to_owned(), None).await;
+    }
+    if let Some((key, script)) = payload.and_then(route::decode_payload) {
+        return match state.engine.article_by_key(&key) {
+            Some((_, article)) => match render::article_page(article, &key, 0, script) {
+                Some(page) => send_reply(bot, to, &page).await.map(|_| ()),
+                None => send_text(bot, to, render::stale_article(script)).await,
+            },
+            None => send_text(bot, to, render::stale_article(script)).await,
+        };
+    }
+    send_text(bot, to, render::welcome(&state.username, ui_script)).await
+}
+
+/// Answers a question: the engine on the blocking pool (with `typing…`
+/// shown meanwhile), then the cited reply; its messages are remembered so
+/// a reply to them is a follow-up.
+async fn ask(
+    bot: &Tg,
+    state: &Arc<State>,
+    to: Target,
+    place: Place,
+    question: String,
+    context: Option<String>,
+) -> HandlerResult {
+    let script = resolve_script(ScriptChoice::Auto, &question);
+    if question.chars().count() > MAX_QUESTION_CHARS {
+        return send_text(bot, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
+    }
+    let remembered = recent::chain(context.as_deref(), &question);
+    let answer = with_typing(bot, to, answer_on_pool(state, question, context, 0)).await;
+    let Some(answer) = answer else {
+        return send_text(bot, to, render::failed(script)).await;
+    };
+    let links = match place {
+        Place::Private => Links::Callback,
+        Place::Group => Links::DeepLink(&state.username),
+    };
+    let reply = render::answer_reply(&answer, links);
+    let ids = send_reply(bot, to, &reply).await?;
+    for id in ids {
+        state.remember(to.chat, id, &remembered);
+    }
+    tracing::info!(
+        chat = to.chat.0,
+        engine_ms = answer.took_ms,
+        citations = answer.citations.len(),
+        messages = reply.chunks.len(),
+        "answered"
+    );
+    Ok(())
+}
+
+/// Runs `engine.ask` on the blocking pool; `None` if it panicked.
+async fn answer_on_pool(
+    state: &Arc<State>,
+    question: String,
+    context: Option<String>,
+    max_citations: usize,
+) -> Option<Answer> {
+    let engine = Arc::clone(&state.engine);
+    let opts = AskOptions {
+        script: ScriptChoice::Auto,
+        context,
+        max_citations,
+    };
+    match tokio::task::spawn_blocking(move || engine.ask(&question, &opts)).await {
+        Ok(answer) => Some(answer),
+        Err(e) => {
+            tracing::error!(error = %e, "answering failed");
+            None
+        }
+    }
+}
+
+async fn send_typing(bot: &Tg, to: Target) {
+    let mut req = bot.send_chat_action(to.chat, ChatAction::Typing);
+    if let Some(t) = to.thread {
+        req = req.message_thread_id(t);
+    }
+    if let Err(e) = req.send().await {
+        tracing::debug!(error = %e, "typing action failed");
+    }
+}
+
+/// Runs `work` while showing `typing…`: once at the start (awaited, so it
+/// precedes the answer, but never for long) and every few seconds after.
+async fn with_typing<T>(bot: &Tg, to: Target, work: impl Future<Output = T>) -> T {
+    let first = tokio::time::timeout(TYPING_FIRST_WAIT, send_typing(bot, to));
+    let work = async {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                _ = tokio::time::sleep(TYPING_EVERY) => {
+                    let bot = bot.clone();
+                    tokio::spawn(async move { send_typing(&bot, to).await });
+                }
+            }
+        }
+    };
+    let (_, out) = tokio::join!(first, work);
+    out
+}
+
+/// Sends a reply's messages in order (the first replying to the question,
+/// the buttons under the last) and returns their ids.
+async fn send_reply(bot: &Tg, to: Target, reply: &Reply) -> Result<Vec<MessageId>, BotError> {
+    let mut ids = Vec::with_capacity(reply.chunks.len());
+    let n = reply.chunks.len();
+    for (i, chunk) in reply.chunks.iter().enumerate() {
+        let markup = (i + 1 == n && !reply.buttons.is_empty()).then(|| keyboard(&reply.buttons));
+        let msg = send_html(bot, to, chunk, markup, i == 0).await?;
+        ids.push(msg.id);
+    }
+    Ok(ids)
+}
+
+/// Sends one HTML message, retrying transient failures. Should Telegram
+/// refuse the markup, the same text goes out as plain text rather than
+/// being lost.
+async fn send_html(
+    bot: &Tg,
+    to: Target,
+    html: &str,
+    markup: Option<InlineKeyboardMarkup>,
+    first: bool,
+) -> Result<Message, BotError> {
+    let build = |text: String, parse_html: bool| {
+        let mut req = bot.send_message(to.chat, text).link_preview_options(no_preview());
+        if parse_html {
+            req = req.parse_mode(ParseMode::Html);
+        }
+        if let Some(t) = to.thread {
+            req = req.message_thread_id(t);
+        }
+        if let (true, Some(r)) = (first, to.reply_to) {
+            req = req.reply_parameters(ReplyParameters::new(r).allow_sending_without_reply());
+        }
+        if let Some(m) = markup.clone() {
+            req = req.reply_markup(m);
+        }
+        req
+    };
+    match retry::call(build(html.to_owned(), true)).await {
+        Ok(m) => Ok(m),
+        Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
+            tracing::error!(error = %e, "Telegram refused our HTML; sending plain text");
+            Ok(retry::call(build(strip_tags(html), false)).await?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A button press: open an article (sent as a new message) or turn its
+/// page (edited in place). Every press is answered so no spinner hangs;
+/// stale or forged data gets a short notice.
+pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> HandlerResult {
+    let ui_script = route::script_for_language(q.from.language_code.as_deref());
+    let decoded = q.data.as_deref().and_then(Callback::decode);
+    let message = q.regular_message();
+    let mut ack = bot.answer_callback_query(q.id.clone());
+    let mut work = None;
+    match (decoded, message) {
+        (Some(cb), Some(m)) => {
+            let (key, page, script, open) = match cb {
+                Callback::Open { key, script } => (key, 0, script, true),
+                Callback::Page { key, page, script } => (key, page, script, false),
+            };
+            let page_reply = state
+                .engine
+                .article_by_key(&key)
+                .and_then(|(_, article)| render::article_page(article, &key, page, script));
+            match page_reply {
+                None => ack = ack.text(render::stale_article(script)),
+                Some(_) if open && !m.chat.is_private() => {
+                    // Never flood a group with an article: open it privately.
+                    let link = route::deep_link(&state.username, &route::article_payload(&key, script));
+                    if let Ok(url) = reqwest::Url::parse(&link) {
+                        ack = ack.url(url);
+                    }
+                }
+                Some(reply) => work = Some((reply, open, m)),
+            }
+        }
+        _ => ack = ack.text(render::stale_button(ui_script)),
+    }
+    if let Err(e) = retry::call(ack).await {
+        tracing::warn!(error = %e, "answerCallbackQuery failed");
+    }
+    let Some((reply, open, m)) = work else {
+        return Ok(());
+    };
+    let to = Target {
+        chat: m.chat.id,
+        thread: topic_of(m),
+        reply_to: Some(m.id),
+    };
+    if open {
+        send_reply(&bot, to, &reply).await?;
+        return Ok(());
+    }
+    let html = reply.chunks.concat();
+    let mut edit = bot
+        .edit_message_text(m.chat.id, m.id, html)
+        .parse_mode(ParseMode::Html)
+        .link_preview_options(no_preview());
+    if !reply.buttons.is_empty() {
+        edit = edit.reply_markup(keyboard(&reply.buttons));
+    }
+    match retry::call(edit).await {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Inline mode (`@bot question` in any chat): up to five results, each a
+/// complete cited reply with deep-link buttons to the sources.
+pub async fn on_inline(bot: Tg, q: InlineQuery, state: Arc<State>) -> HandlerResult {
+    let query = q.query.trim();
+    let items = if query.is_empty() || query.chars().count() > MAX_QUESTION_CHARS {
+        Vec::new()
+    } else {
+        match answer_on_pool(&state, query.to_owned(), None, INLINE_RESULTS - 1).await {
+            Some(answer) => render::inline_items(&answer, &state.username, INLINE_RESULTS),
+            None => Vec::new(),
+        }
+    };
+    let results: Vec<InlineQueryResult> = items
+        .into_iter()
+        .map(|it| {
+            let content = InputMessageContent::Text(
+                InputMessageContentText::new(it.html)
+                    .parse_mode(ParseMode::Html)
+                    .link_preview_options(no_preview()),
+            );
+            let mut article = InlineQueryResultArticle::new(it.id, it.title, content).description(it.description);
+            if !it.buttons.is_empty() {
+                article = article.reply_markup(keyboard(&it.buttons));
+            }
+            InlineQueryResult::Article(article)
+        })
+        .collect();
+    let count = results.len();
+    match retry::call(bot.answer_inline_query(q.id.clone(), results).cache_time(60)).await {
+        Ok(_) => {
+            tracing::info!(results = count, "inline query answered");
+            Ok(())
+        }
+        // The user typed on; Telegram no longer wants this answer.
+        Err(RequestError::Api(ApiError::InvalidQueryId)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}

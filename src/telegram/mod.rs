@@ -1,0 +1,430 @@
+//! The Telegram bot (`archive-bot serve`): long polling, routing updates to
+//! answers, source articles and inline results. The only module that
+//! talks to Telegram (and the only one that imports teloxide).
+//!
+//! - [`route`]: what a message asks for (commands, mentions, replies),
+//!   callback data and deep-link payloads. Pure.
+//! - [`render`]: answers, citations, article pages and fixed texts as
+//!   escaped HTML with buttons. Pure.
+//! - [`split`]: HTML → messages of ≤ 4096 UTF-16 units. Pure.
+//! - [`recent`]: the bounded memory of answer messages for follow-ups.
+//! - [`retry`]: retrying 429s, 5xx and network errors with backoff.
+//! - `handlers`: the I/O — one async fn per kind of update.
+//!
+//! Answers run on tokio's blocking pool with the shared engine, so one
+//! slow question never stalls the rest; updates of one chat are handled in
+//! order, chats in parallel. Outgoing messages go through teloxide's
+//! `Throttle` (Telegram's rate limits). On shutdown polling stops, replies
+//! in flight are finished and the update offset is confirmed, so after a
+//! restart no question is answered twice and none is lost. The token never
+//! reaches a log line: teloxide redacts it from network errors and our own
+//! messages never format URLs or requests.
+
+mod handlers;
+pub mod recent;
+pub mod render;
+pub mod retry;
+pub mod route;
+pub mod split;
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::UpdateHandler;
+use teloxide::error_handlers::ErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommand, UserId};
+use teloxide::update_listeners::{Polling, UpdateListener};
+
+use crate::config::Config;
+use crate::engine::Engine;
+
+use recent::Recent;
+
+/// The bot as handlers see it: rate-limited.
+pub(crate) type Tg = Throttle<Bot>;
+
+/// Everything that can stop the bot.
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error("no bot token: set TELOXIDE_TOKEN, or token_file in the configuration")]
+    NoToken,
+    #[error("reading the token file {path}: {source}")]
+    TokenFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("TELOXIDE_API_URL is not a valid URL ({0})")]
+    ApiUrl(String),
+    #[error("TELOXIDE_PROXY is not a valid proxy ({0})")]
+    Proxy(String),
+    #[error("cannot create the HTTP client ({0})")]
+    Client(String),
+    #[error("the bot account has no username (getMe)")]
+    NoUsername,
+    #[error("Telegram Bot API: {0}")]
+    Request(#[from] teloxide::RequestError),
+}
+
+/// Telegram's rate limits as the bot applies them to outgoing messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    pub messages_per_sec_chat: u32,
+    pub messages_per_min_chat: u32,
+    pub messages_per_min_group: u32,
+    pub messages_per_sec_overall: u32,
+}
+
+impl Default for RateLimits {
+    /// Telegram's documented limits (teloxide's defaults).
+    fn default() -> Self {
+        let l = Limits::default();
+        RateLimits {
+            messages_per_sec_chat: l.messages_per_sec_chat,
+            messages_per_min_chat: l.messages_per_min_chat,
+            messages_per_min_group: l.messages_per_min_channel_or_supergroup,
+            messages_per_sec_overall: l.messages_per_sec_overall,
+        }
+    }
+}
+
+impl From<RateLimits> for Limits {
+    fn from(r: RateLimits) -> Limits {
+        Limits {
+            messages_per_sec_chat: r.messages_per_sec_chat,
+            messages_per_min_chat: r.messages_per_min_chat,
+            messages_per_min_channel_or_supergroup: r.messages_per_min_group,
+            messages_per_sec_overall: r.messages_per_sec_overall,
+        }
+    }
+}
+
+/// How to reach Telegram. `Debug` never shows the token.
+#[derive(Clone)]
+pub struct Settings {
+    pub token: String,
+    /// The Bot API server (`TELOXIDE_API_URL`), default Telegram's.
+    pub api_url: String,
+    /// A proxy for all requests (`TELOXIDE_PROXY`).
+    pub proxy: Option<String>,
+    /// Long-polling timeout.
+    pub poll_timeout: Duration,
+    pub limits: RateLimits,
+    /// Answer messages remembered for follow-ups.
+    pub follow_up_memory: usize,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("token", &"<redacted>")
+            .field("api_url", &self.api_url)
+            .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
+            .field("poll_timeout", &self.poll_timeout)
+            .field("limits", &self.limits)
+            .field("follow_up_memory", &self.follow_up_memory)
+            .finish()
+    }
+}
+
+/// Telegram's Bot API.
+pub const TELEGRAM_API_URL: &str = "https://api.telegram.org";
+
+impl Settings {
+    /// Settings with Telegram's defaults for this token.
+    pub fn new(token: impl Into<String>) -> Settings {
+        Settings {
+            token: token.into(),
+            api_url: TELEGRAM_API_URL.to_owned(),
+            proxy: None,
+            poll_timeout: Duration::from_secs(10),
+            limits: RateLimits::default(),
+            follow_up_memory: 10_000,
+        }
+    }
+
+    /// Reads the token from `TELOXIDE_TOKEN` or else the configured token
+    /// file, and the API URL and proxy from `TELOXIDE_API_URL` and
+    /// `TELOXIDE_PROXY`. `env` looks up environment variables.
+    pub fn from_env(config: &Config, env: impl Fn(&str) -> Option<String>) -> Result<Settings, BotError> {
+        let set = |k: &str| env(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let token = match (set("TELOXIDE_TOKEN"), &config.token_file) {
+            (Some(t), _) => t,
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|source| BotError::TokenFile {
+                    path: path.clone(),
+                    source,
+                })?
+                .trim()
+                .to_owned(),
+            (None, None) => return Err(BotError::NoToken),
+        };
+        if token.is_empty() {
+            return Err(BotError::NoToken);
+        }
+        let mut settings = Settings::new(token);
+        if let Some(url) = set("TELOXIDE_API_URL") {
+            settings.api_url = url;
+        }
+        settings.proxy = set("TELOXIDE_PROXY");
+        Ok(settings)
+    }
+}
+
+/// What every handler shares.
+pub(crate) struct State {
+    pub engine: Arc<Engine>,
+    /// The bot's username, without `@`.
+    pub username: String,
+    pub bot_id: UserId,
+    /// Answer messages → the question they answered (for follow-ups).
+    pub recent: Mutex<Recent>,
+    /// The highest update id handled so far (-1 before the first).
+    last_update: AtomicI64,
+}
+
+impl State {
+    fn saw(&self, update: &Update) {
+        self.last_update.fetch_max(i64::from(update.id.0), Ordering::SeqCst);
+    }
+
+    /// Remembers that `message` in `chat` answered `question`.
+    pub fn remember(&self, chat: ChatId, message: teloxide::types::MessageId, question: &str) {
+        if let Ok(mut r) = self.recent.lock() {
+            r.insert((chat.0, message.0), question);
+        }
+    }
+
+    /// The question a bot message answered, if remembered.
+    pub fn recall(&self, chat: ChatId, message: teloxide::types::MessageId) -> Option<String> {
+        self.recent.lock().ok()?.get((chat.0, message.0)).map(str::to_owned)
+    }
+}
+
+/// Logs handler and polling errors (teloxide strips the token from
+/// network errors; nothing here formats a URL).
+struct LogErrors;
+
+impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
+    fn handle_error(self: Arc<Self>, error: E) -> futures_core_box::BoxFuture<'static, ()> {
+        tracing::warn!(error = %error, "update failed");
+        Box::pin(async {})
+    }
+}
+
+mod futures_core_box {
+    pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+}
+
+/// The dispatch tree: messages, button presses, inline queries.
+fn schema() -> UpdateHandler<BotError> {
+    dptree::entry()
+        .inspect(|upd: Update, state: Arc<State>| state.saw(&upd))
+        .branch(Update::filter_message().endpoint(handlers::on_message))
+        .branch(Update::filter_callback_query().endpoint(handlers::on_callback))
+        .branch(Update::filter_inline_query().endpoint(handlers::on_inline))
+}
+
+/// Updates of one chat are handled in order; chats (and inline queries of
+/// different users) in parallel.
+fn distribution(update: &Update) -> Option<i64> {
+    update
+        .chat()
+        .map(|c| c.id.0)
+        .or_else(|| update.from().map(|u| u.id.0 as i64))
+}
+
+fn http_client(settings: &Settings) -> Result<reqwest::Client, BotError> {
+    let mut builder = teloxide::net::default_reqwest_settings();
+    if let Some(p) = &settings.proxy {
+        builder = builder.proxy(reqwest::Proxy::all(p).map_err(|e| BotError::Proxy(e.without_url().to_string()))?);
+    } else if is_loopback(&settings.api_url) {
+        builder = builder.no_proxy();
+    }
+    builder
+        .build()
+        .map_err(|e| BotError::Client(e.without_url().to_string()))
+}
+
+fn is_loopback(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]")
+        })
+        .unwrap_or(false)
+}
+
+/// The commands shown in Telegram's menu.
+fn commands() -> Vec<BotCommand> {
+    vec![
+        BotCommand::new("ask", "提问：/ask 陈达锋担任了哪个隔离点的组长?"),
+        BotCommand::new("help", "怎么提问、怎么读回答"),
+        BotCommand::new("about", "档案概况：文章、段落、日期、来源"),
+    ]
+}
+
+/// Runs the bot until `shutdown` completes, then stops polling, finishes
+/// the replies in flight, confirms the update offset and returns.
+///
+/// At start it calls `getMe` (the username is used to match mentions and
+/// commands) and `setMyCommands`; pending updates are kept, so questions
+/// sent while the bot was down are answered.
+pub async fn run(
+    engine: Arc<Engine>,
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BotError> {
+    let api_url =
+        reqwest::Url::parse(settings.api_url.trim_end_matches('/')).map_err(|e| BotError::ApiUrl(e.to_string()))?;
+    let bot = Bot::with_client(settings.token.clone(), http_client(&settings)?).set_api_url(api_url);
+    let bot: Tg = Throttle::new_spawn(bot, settings.limits.into());
+
+    let me = retry::call(bot.get_me()).await?;
+    let username = me.user.username.clone().ok_or(BotError::NoUsername)?;
+    tracing::info!(bot = %username, "connected to the Bot API");
+    if let Err(e) = retry::call(bot.set_my_commands(commands())).await {
+        tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
+    }
+
+    let state = Arc::new(State {
+        engine,
+        username,
+        bot_id: me.user.id,
+        recent: Mutex::new(Recent::new(settings.follow_up_memory)),
+        last_update: AtomicI64::new(-1),
+    });
+
+    let mut listener = Polling::builder(bot.clone())
+        .timeout(settings.poll_timeout)
+        .delete_webhook()
+        .await
+        .build();
+    // Stopping the listener (not the dispatcher) is race-free: the flag is
+    // polled by the update stream itself. The stream then yields what it
+    // already fetched and confirms the offset; the dispatcher finishes
+    // every queued update before returning.
+    let stop = listener.stop_token();
+    let stopper = tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new updates; finishing replies in flight");
+        stop.stop();
+    });
+
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
+        .dependencies(dptree::deps![state.clone()])
+        .distribution_function(distribution)
+        .default_handler(|_| async {})
+        .error_handler(Arc::new(LogErrors))
+        .build();
+    tracing::info!(articles = state.engine.stats().articles, "serving");
+    let result = dispatcher
+        .try_dispatch_with_listener(listener, Arc::new(LogErrors))
+        .await;
+    stopper.abort();
+    result?;
+    confirm_offset(&bot, state.last_update.load(Ordering::SeqCst)).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Tells Telegram every update up to `last` is handled (teloxide's polling
+/// does this too when it stops; this covers a failure of that last call).
+async fn confirm_offset(bot: &Tg, last: i64) {
+    if last < 0 {
+        return;
+    }
+    let Ok(offset) = i32::try_from(last + 1) else {
+        return;
+    };
+    let req = bot.get_updates().offset(offset).limit(1).timeout(0);
+    match retry::call(req).await {
+        Ok(_) => tracing::info!(offset, "update offset confirmed"),
+        Err(e) => tracing::warn!(error = %e, "could not confirm the update offset"),
+    }
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => tracing::info!("SIGTERM received"),
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received"),
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_token_and_url() {
+        let config = Config::default();
+        let env = |k: &str| match k {
+            "TELOXIDE_TOKEN" => Some(" 123:abc \n".to_owned()),
+            "TELOXIDE_API_URL" => Some("http://127.0.0.1:9/".to_owned()),
+            _ => None,
+        };
+        let s = Settings::from_env(&config, env).unwrap();
+        assert_eq!(s.token, "123:abc");
+        assert_eq!(s.api_url, "http://127.0.0.1:9/");
+        assert!(!format!("{s:?}").contains("abc"), "Debug hides the token");
+        assert!(matches!(Settings::from_env(&config, |_| None), Err(BotError::NoToken)));
+    }
+
+    #[test]
+    fn token_file_is_read_when_the_variable_is_unset() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "42:secret\n").unwrap();
+        let config = Config {
+            token_file: Some(path),
+            ..Config::default()
+        };
+        assert_eq!(Settings::from_env(&config, |_| None).unwrap().token, "42:secret");
+        let missing = Config {
+            token_file: Some(dir.path().join("nope")),
+            ..Config::default()
+        };
+        assert!(matches!(
+            Settings::from_env(&missing, |_| None),
+            Err(BotError::TokenFile { .. })
+        ));
+    }
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback("http://127.0.0.1:8080"));
+        assert!(is_loopback("http://localhost/"));
+        assert!(!is_loopback(TELEGRAM_API_URL));
+    }
+
+    #[test]
+    fn default_limits_are_telegrams() {
+        let l = RateLimits::default();
+        assert_eq!((l.messages_per_sec_chat, l.messages_per_sec_overall), (1, 30));
+    }
+}

@@ -1,0 +1,640 @@
+//! What the bot says, as Telegram HTML: answers with their citations,
+//! article pages, inline results and the fixed texts (/start, /help,
+//! /about). Pure functions of the engine's values; every piece of archive
+//! or user text is escaped, and replies come out already split into
+//! messages that fit Telegram's limit. Buttons are plain data here; the
+//! I/O layer turns them into Telegram keyboards.
+
+use crate::answer::Answer;
+use crate::article::Article;
+use crate::engine::Stats;
+use crate::script::{self, Script};
+
+use super::route::{self, Callback};
+use super::split::{MAX_MESSAGE_UTF16, split_html};
+
+/// Room kept at the end of an article page for its `（2/3）` footer.
+const PAGE_FOOTER_RESERVE: usize = 32;
+/// Longest button label, in characters.
+const LABEL_CHARS: usize = 24;
+/// A quoted passage longer than this is shown collapsed.
+const EXPANDABLE_CHARS: usize = 180;
+/// Most sources listed by /about.
+const ABOUT_SOURCES: usize = 12;
+
+/// Example questions the seed archive answers (shown by /start and /help,
+/// and asked by the `ex<n>` deep links).
+pub const EXAMPLES: [&str; 3] = [
+    "陈达锋担任了哪个隔离点的组长?",
+    "锦湖街道集结了多少名机关干部?",
+    "市医保局哪几名党员报名参加了突击队?",
+];
+
+/// A button under a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    pub label: String,
+    pub action: ButtonAction,
+}
+
+/// What pressing a button does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Sends this callback data back to the bot.
+    Callback(String),
+    /// Opens this link.
+    Url(String),
+}
+
+/// A reply: one or more messages (each ≤ 4096 UTF-16 units) and the
+/// buttons that go under the last one, in rows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reply {
+    pub chunks: Vec<String>,
+    pub buttons: Vec<Vec<Button>>,
+}
+
+impl Reply {
+    /// A reply of one short HTML text and no buttons.
+    pub fn text(html: String) -> Reply {
+        Reply {
+            chunks: split_html(&html, MAX_MESSAGE_UTF16),
+            buttons: Vec::new(),
+        }
+    }
+}
+
+/// How citation buttons open their article.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links<'a> {
+    /// In a private chat: a callback that sends the article there.
+    Callback,
+    /// In groups and inline messages: a deep link into the private chat
+    /// with the bot of this username, so the group is not flooded.
+    DeepLink(&'a str),
+}
+
+/// Escapes text for Telegram's HTML parse mode (and attribute values).
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` in `script`, escaped.
+fn shown(text: &str, script: Script) -> String {
+    escape(&script::render(text, script))
+}
+
+/// Interface text (written in Simplified) in `script`.
+fn ui(text: &str, script: Script) -> String {
+    match script {
+        Script::Traditional => script::render(text, Script::Traditional),
+        _ => text.to_owned(),
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let mut s: String = flat.chars().take(max.saturating_sub(1)).collect();
+        s.push('…');
+        s
+    }
+}
+
+/// `title · source · date`, escaped, in `script`; the title in bold.
+fn byline(title: &str, source: Option<&str>, date: Option<&str>, script: Script) -> String {
+    let mut line = format!("<b>{}</b>", shown(title, script));
+    for part in [source, date].into_iter().flatten() {
+        line.push_str(" · ");
+        line.push_str(&shown(part, script));
+    }
+    line
+}
+
+/// The reply to a question: the answer with its `[n]` markers, then one
+/// `[n] title · source · date` line per citation with the quoted passage,
+/// and one button per cited article.
+pub fn answer_reply(answer: &Answer, links: Links<'_>) -> Reply {
+    let html = answer_html(answer, usize::MAX);
+    Reply {
+        chunks: split_html(&html, MAX_MESSAGE_UTF16),
+        buttons: citation_buttons(answer, links),
+    }
+}
+
+/// The answer's HTML with at most `max_citations` citation blocks.
+fn answer_html(answer: &Answer, max_citations: usize) -> String {
+    let script = answer.script;
+    let mut html = escape(&answer.answer);
+    for c in answer.citations.iter().take(max_citations) {
+        html.push_str(&citation_block(c, script));
+    }
+    html
+}
+
+fn citation_block(c: &crate::answer::Citation, script: Script) -> String {
+    let passage = shown(c.passage.trim(), script);
+    let open = if c.passage.chars().count() > EXPANDABLE_CHARS {
+        "<blockquote expandable>"
+    } else {
+        "<blockquote>"
+    };
+    format!(
+        "\n\n[{}] {}\n{open}{passage}</blockquote>",
+        c.n,
+        byline(&c.title, c.source.as_deref(), c.date.as_deref(), script)
+    )
+}
+
+/// One button per cited article (an article cited twice gets one button
+/// labelled with both numbers), one per row.
+pub fn citation_buttons(answer: &Answer, links: Links<'_>) -> Vec<Vec<Button>> {
+    let mut seen: Vec<(String, Vec<usize>, String)> = Vec::new();
+    for c in &answer.citations {
+        match seen.iter_mut().find(|(key, _, _)| *key == c.article) {
+            Some((_, ns, _)) => ns.push(c.n),
+            None => seen.push((c.article.clone(), vec![c.n], c.title.clone())),
+        }
+    }
+    seen.into_iter()
+        .map(|(key, ns, title)| {
+            let marks: String = ns.iter().map(|n| format!("[{n}]")).collect();
+            let label = clip(
+                &format!("📄 {marks} {}", script::render(&title, answer.script)),
+                LABEL_CHARS,
+            );
+            let action = match links {
+                Links::Callback => ButtonAction::Callback(
+                    Callback::Open {
+                        key,
+                        script: answer.script,
+                    }
+                    .encode(),
+                ),
+                Links::DeepLink(bot) => {
+                    ButtonAction::Url(route::deep_link(bot, &route::article_payload(&key, answer.script)))
+                }
+            };
+            vec![Button { label, action }]
+        })
+        .collect()
+}
+
+/// The pages of an article: title, source, date and link, then the text.
+/// One page when it fits one message; otherwise each page ends with
+/// `（i/n）`.
+pub fn article_pages(article: &Article, script: Script) -> Vec<String> {
+    let mut html = byline(&article.title, None, None, script);
+    let meta: Vec<String> = [
+        article.source.as_deref(),
+        article.author.as_deref(),
+        article.date.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|s| shown(s, script))
+    .collect();
+    if !meta.is_empty() {
+        html.push('\n');
+        html.push_str(&meta.join(" · "));
+    }
+    if let Some(url) = article
+        .url
+        .as_deref()
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
+    {
+        html.push_str(&format!("\n<a href=\"{0}\">{0}</a>", escape(url)));
+    }
+    for p in &article.paragraphs {
+        html.push_str("\n\n");
+        html.push_str(&shown(p.trim(), script));
+    }
+    let whole = split_html(&html, MAX_MESSAGE_UTF16);
+    if whole.len() <= 1 {
+        return whole;
+    }
+    let mut pages = split_html(&html, MAX_MESSAGE_UTF16 - PAGE_FOOTER_RESERVE);
+    let n = pages.len();
+    for (i, page) in pages.iter_mut().enumerate() {
+        page.push_str(&format!("\n\n<i>（{}/{n}）</i>", i + 1));
+    }
+    pages
+}
+
+/// Page `page` of an article with its ◀ ▶ buttons, or `None` when there is
+/// no such page.
+pub fn article_page(article: &Article, key: &str, page: usize, script: Script) -> Option<Reply> {
+    let pages = article_pages(article, script);
+    let html = pages.get(page)?.clone();
+    let mut row = Vec::new();
+    let nav = |label: &str, page: usize| Button {
+        label: label.to_owned(),
+        action: ButtonAction::Callback(
+            Callback::Page {
+                key: key.to_owned(),
+                page,
+                script,
+            }
+            .encode(),
+        ),
+    };
+    if page > 0 {
+        row.push(nav(&ui("◀ 上一页", script), page - 1));
+    }
+    if page + 1 < pages.len() {
+        row.push(nav(&ui("下一页 ▶", script), page + 1));
+    }
+    Some(Reply {
+        chunks: vec![html],
+        buttons: if row.is_empty() { Vec::new() } else { vec![row] },
+    })
+}
+
+/// One inline-mode result: what the list shows and the message it sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineItem {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// The message sent when it is picked (one message, ≤ 4096 units).
+    pub html: String,
+    pub buttons: Vec<Vec<Button>>,
+}
+
+/// Inline results for an answer: the whole cited answer first, then each
+/// cited source on its own (its passage with its citation line), at most
+/// `max` in all. Nothing when the archive has no answer.
+pub fn inline_items(answer: &Answer, bot: &str, max: usize) -> Vec<InlineItem> {
+    if answer.no_answer || max == 0 {
+        return Vec::new();
+    }
+    let script = answer.script;
+    let question = shown(&answer.question, script);
+    let one_message = |html: String| -> String {
+        let mut chunks = split_html(&html, MAX_MESSAGE_UTF16 - 2);
+        let first = if chunks.is_empty() {
+            String::new()
+        } else {
+            chunks.remove(0)
+        };
+        if chunks.is_empty() {
+            first
+        } else {
+            format!("{first}\n…")
+        }
+    };
+    let mut items = vec![InlineItem {
+        id: "a".into(),
+        title: clip(&script::render(&answer.answer, script), 60),
+        description: clip(&ui("完整回答（附出处）", script), 60),
+        html: one_message(format!("❓ {question}\n\n{}", answer_html(answer, usize::MAX))),
+        buttons: citation_buttons(answer, Links::DeepLink(bot)),
+    }];
+    for c in answer.citations.iter().take(max.saturating_sub(1)) {
+        let single = Answer {
+            citations: vec![c.clone()],
+            ..answer.clone()
+        };
+        items.push(InlineItem {
+            id: format!("c{}", c.n),
+            title: clip(&format!("[{}] {}", c.n, script::render(&c.title, script)), 60),
+            description: clip(&script::render(&c.passage, script), 100),
+            html: one_message(format!("❓ {question}\n{}", citation_block(c, script))),
+            buttons: citation_buttons(&single, Links::DeepLink(bot)),
+        });
+    }
+    items
+}
+
+fn example_lines(bot: &str, script: Script) -> String {
+    EXAMPLES
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            format!(
+                "• <a href=\"{}\">{}</a>",
+                escape(&route::deep_link(bot, &format!("ex{i}"))),
+                shown(q, script)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The /start greeting: what the bot does and three example questions
+/// (each a link that asks it).
+pub fn welcome(bot: &str, script: Script) -> String {
+    let bot = escape(bot);
+    format!(
+        "{}\n\n{}\n{}\n\n{}",
+        ui(
+            "你好！我根据新闻档案回答问题：答案逐字引自档案，并用 [1] [2] 标明出处，点按钮即可阅读原文。",
+            script
+        ),
+        ui("直接发来一个问题，或点一个例子：", script),
+        example_lines(&bot, script),
+        ui(
+            &format!("在群组里用 /ask 问题 或 @{bot} 问题 提问。/help 查看用法，/about 查看档案概况。"),
+            script
+        ),
+    )
+}
+
+/// The /help text.
+pub fn help(bot: &str, script: Script) -> String {
+    let bot = escape(bot);
+    let text = format!(
+        "<b>怎么提问</b>\n\
+         • 私聊：直接发送问题。\n\
+         • 群组：发送 /ask 问题，或 @{bot} 问题；回复我的回答可以追问（例如先问“陈达锋担任了哪个隔离点的组长?”，再回复“他什么时候加入的?”）。\n\
+         • 任意聊天：输入 @{bot} 问题，选一条结果发送。\n\n\
+         <b>怎么读回答</b>\n\
+         回答逐字引自档案，[1] [2] 对应下方的出处（标题 · 来源 · 日期）和引文；点按钮阅读全文，长文章可以翻页。档案里没有的内容，我会直接说没有。\n\
+         用简体提问就用简体回答，用繁体提问就用繁体回答。\n\n\
+         /about 档案概况"
+    );
+    ui(&text, script)
+}
+
+/// The /about text: what the archive holds.
+pub fn about(stats: &Stats, script: Script) -> String {
+    let dates = match (&stats.first_date, &stats.last_date) {
+        (Some(a), Some(b)) if a == b => escape(a),
+        (Some(a), Some(b)) => format!("{} 至 {}", escape(a), escape(b)),
+        _ => "未注明".to_owned(),
+    };
+    let mut sources: Vec<String> = stats.sources.iter().take(ABOUT_SOURCES).map(|s| escape(s)).collect();
+    if stats.sources.len() > ABOUT_SOURCES {
+        sources.push(format!("等 {} 个来源", stats.sources.len()));
+    }
+    let text = format!(
+        "<b>档案概况</b>\n文章：{} 篇\n段落：{} 个\n日期：{dates}\n来源：{}",
+        stats.articles,
+        stats.passages,
+        if sources.is_empty() {
+            "未注明".to_owned()
+        } else {
+            sources.join("、")
+        }
+    );
+    ui(&text, script)
+}
+
+/// The reply to `/ask` with no question, or a bare mention.
+pub fn usage(bot: &str, script: Script) -> String {
+    ui(
+        &format!(
+            "请在命令后面写上问题，例如：/ask {}\n或者：@{} {}",
+            escape(EXAMPLES[0]),
+            escape(bot),
+            escape(EXAMPLES[0])
+        ),
+        script,
+    )
+}
+
+/// The reply to a command we do not have.
+pub fn unknown_command(script: Script) -> String {
+    ui("没有这个命令。可用的命令：/ask 问题、/help、/about。", script)
+}
+
+/// The reply to a message that is not text (a sticker, a photo).
+pub fn text_only(script: Script) -> String {
+    ui("我只能回答文字问题，请用文字提问。", script)
+}
+
+/// The reply to a question too long to be one.
+pub fn too_long(max_chars: usize, script: Script) -> String {
+    ui(&format!("问题太长了（最多 {max_chars} 个字），请缩短后再问。"), script)
+}
+
+/// The reply when answering failed inside the bot.
+pub fn failed(script: Script) -> String {
+    ui("抱歉，这个问题暂时无法回答，请稍后再试。", script)
+}
+
+/// The notice for a button that no longer leads anywhere.
+pub fn stale_button(script: Script) -> String {
+    ui("这个按钮已失效，请重新提问。", script)
+}
+
+/// The notice for an article link that no longer leads anywhere.
+pub fn stale_article(script: Script) -> String {
+    ui("找不到这篇文章了（档案可能已更新），请重新提问。", script)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::Citation;
+    use crate::telegram::split::utf16_len;
+
+    fn citation(n: usize, article: &str, title: &str, passage: &str) -> Citation {
+        Citation {
+            n,
+            article: article.into(),
+            file: "000.txt".into(),
+            title: title.into(),
+            source: Some("城区委组织部".into()),
+            date: Some("2021-12-23".into()),
+            passage: passage.into(),
+            score: 1.0,
+        }
+    }
+
+    fn answer(text: &str, citations: Vec<Citation>, script: Script) -> Answer {
+        Answer {
+            question: "陈达锋担任了哪个隔离点的组长?".into(),
+            answer: text.into(),
+            no_answer: citations.is_empty(),
+            citations,
+            took_ms: 1.0,
+            script,
+        }
+    }
+
+    #[test]
+    fn escapes_html() {
+        assert_eq!(escape("<b>&\"x\"</b>"), "&lt;b&gt;&amp;&quot;x&quot;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn answer_has_citation_lines_quotes_and_buttons() {
+        let a = answer(
+            "陈达锋兼任城区医学观察者集中隔离点组长。[1]",
+            vec![citation(1, "397cab3cb2d9", "發揮“領頭羊”作用", "陳達鋒被委以重任。")],
+            Script::Simplified,
+        );
+        let r = answer_reply(&a, Links::Callback);
+        assert_eq!(
+            r.chunks,
+            vec![
+                "陈达锋兼任城区医学观察者集中隔离点组长。[1]\n\n[1] <b>发挥“领头羊”作用</b> · 城区委组织部 · 2021-12-23\n<blockquote>陈达锋被委以重任。</blockquote>"
+            ]
+        );
+        assert_eq!(
+            r.buttons,
+            vec![vec![Button {
+                label: "📄 [1] 发挥“领头羊”作用".into(),
+                action: ButtonAction::Callback("o:397cab3cb2d9:s".into()),
+            }]]
+        );
+        let g = answer_reply(&a, Links::DeepLink("ArchiveBot"));
+        assert_eq!(
+            g.buttons[0][0].action,
+            ButtonAction::Url("https://t.me/ArchiveBot?start=397cab3cb2d9_s".into())
+        );
+    }
+
+    #[test]
+    fn quotes_follow_the_askers_script() {
+        let a = answer(
+            "陳達鋒兼任組長。[1]",
+            vec![citation(1, "k1", "发挥领头羊作用", "陈达锋被委以重任。")],
+            Script::Traditional,
+        );
+        let html = answer_reply(&a, Links::Callback).chunks.concat();
+        assert!(html.contains("發揮領頭羊作用"), "{html}");
+        assert!(html.contains("陳達鋒被委以重任"), "{html}");
+        assert!(html.contains("城區委組織部"), "{html}");
+    }
+
+    #[test]
+    fn one_button_per_article() {
+        let a = answer(
+            "甲[1]乙[2]丙[3]",
+            vec![
+                citation(1, "k1", "标题一", "甲。"),
+                citation(2, "k2", "标题二", "乙。"),
+                citation(3, "k1", "标题一", "丙。"),
+            ],
+            Script::Simplified,
+        );
+        let b = citation_buttons(&a, Links::Callback);
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0][0].label, "📄 [1][3] 标题一");
+    }
+
+    #[test]
+    fn hostile_text_is_escaped_everywhere() {
+        let evil = "<script>alert(1)</script> & <a href=\"x\">";
+        let mut a = answer(evil, vec![citation(1, "k1", evil, evil)], Script::Original);
+        a.citations[0].source = Some(evil.into());
+        let html = answer_reply(&a, Links::Callback).chunks.concat();
+        assert!(!html.contains("<script>") && !html.contains("<a href=\"x\">"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;a href=&quot;x&quot;&gt;"));
+    }
+
+    #[test]
+    fn long_answers_are_split_under_the_limit() {
+        let long = "这是一个很长的句子，用来测试拆分。".repeat(400);
+        let a = answer(&long, vec![citation(1, "k1", "标题", &long)], Script::Simplified);
+        let r = answer_reply(&a, Links::Callback);
+        assert!(r.chunks.len() > 2);
+        for c in &r.chunks {
+            assert!(utf16_len(c) <= MAX_MESSAGE_UTF16);
+        }
+    }
+
+    #[test]
+    fn no_answer_has_no_buttons() {
+        let a = answer("档案中没有找到与这个问题相关的内容。", vec![], Script::Simplified);
+        let r = answer_reply(&a, Links::Callback);
+        assert!(r.buttons.is_empty());
+        assert_eq!(r.chunks.len(), 1);
+        assert!(inline_items(&a, "b", 5).is_empty());
+    }
+
+    fn article(paragraphs: usize) -> Article {
+        Article {
+            file: "004.txt".into(),
+            title: "锦湖街道筑牢<疫情>防线".into(),
+            source: Some("瑞安日报".into()),
+            author: None,
+            date: Some("2021-12-23".into()),
+            url: Some("https://example.com/a?b=1&c=2".into()),
+            paragraphs: (0..paragraphs)
+                .map(|i| format!("第{i}段。{}", "内容很长。".repeat(40)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn short_article_is_one_page_without_buttons() {
+        let a = article(2);
+        let pages = article_pages(&a, Script::Original);
+        assert_eq!(pages.len(), 1);
+        assert!(pages[0].starts_with("<b>锦湖街道筑牢&lt;疫情&gt;防线</b>\n瑞安日报 · 2021-12-23\n"));
+        assert!(pages[0].contains("<a href=\"https://example.com/a?b=1&amp;c=2\">"));
+        let r = article_page(&a, "k1", 0, Script::Original).unwrap();
+        assert!(r.buttons.is_empty());
+        assert!(article_page(&a, "k1", 1, Script::Original).is_none());
+    }
+
+    #[test]
+    fn long_article_pages_have_navigation() {
+        let a = article(60);
+        let pages = article_pages(&a, Script::Simplified);
+        assert!(pages.len() >= 3, "{}", pages.len());
+        let n = pages.len();
+        for (i, p) in pages.iter().enumerate() {
+            assert!(utf16_len(p) <= MAX_MESSAGE_UTF16);
+            assert!(p.ends_with(&format!("（{}/{n}）</i>", i + 1)));
+        }
+        let first = article_page(&a, "k1", 0, Script::Simplified).unwrap();
+        assert_eq!(first.buttons[0].len(), 1);
+        assert_eq!(first.buttons[0][0].action, ButtonAction::Callback("p:k1:1:s".into()));
+        let mid = article_page(&a, "k1", 1, Script::Simplified).unwrap();
+        assert_eq!(mid.buttons[0].len(), 2);
+        let last = article_page(&a, "k1", n - 1, Script::Simplified).unwrap();
+        assert_eq!(last.buttons[0][0].label, "◀ 上一页");
+        assert_eq!(last.buttons[0].len(), 1);
+    }
+
+    #[test]
+    fn inline_items_send_cited_replies() {
+        let a = answer(
+            "甲[1]乙[2]",
+            vec![citation(1, "k1", "标题一", "甲。"), citation(2, "k2", "标题二", "乙。")],
+            Script::Simplified,
+        );
+        let items = inline_items(&a, "ArchiveBot", 5);
+        assert_eq!(items.len(), 3);
+        assert!(items[0].html.contains("[1] <b>标题一</b>") && items[0].html.contains("[2] <b>标题二</b>"));
+        assert!(items[2].html.contains("[2] <b>标题二</b>") && !items[2].html.contains("标题一"));
+        assert_eq!(inline_items(&a, "ArchiveBot", 2).len(), 2);
+        for it in &items {
+            assert!(utf16_len(&it.html) <= MAX_MESSAGE_UTF16);
+            assert!(matches!(it.buttons[0][0].action, ButtonAction::Url(_)));
+        }
+    }
+
+    #[test]
+    fn fixed_texts() {
+        let w = welcome("ArchiveBot", Script::Simplified);
+        assert_eq!(w.matches("https://t.me/ArchiveBot?start=ex").count(), 3);
+        assert!(help("ArchiveBot", Script::Traditional).contains("繁體"));
+        let stats = Stats {
+            articles: 7,
+            passages: 135,
+            first_date: Some("2021-12-23".into()),
+            last_date: Some("2021-12-24".into()),
+            sources: vec!["瑞安日报".into(), "<x>".into()],
+        };
+        let text = about(&stats, Script::Simplified);
+        assert!(text.contains("文章：7 篇") && text.contains("段落：135 个"));
+        assert!(text.contains("2021-12-23 至 2021-12-24") && text.contains("瑞安日报、&lt;x&gt;"));
+    }
+}

@@ -1,0 +1,97 @@
+//! Retrying Bot API calls that failed for reasons that pass: flood control
+//! (429, wait `retry_after`), Telegram's 5xx answers and network errors
+//! (exponential backoff). Anything else (a bad request, a blocked bot)
+//! fails at once. Attempts are bounded so shutdown is never held hostage
+//! by an unreachable server.
+
+use std::time::Duration;
+
+use teloxide::requests::{Output, Request};
+use teloxide::{ApiError, RequestError};
+
+/// Attempts per call, the first included.
+pub const MAX_ATTEMPTS: u32 = 6;
+/// The longest `retry_after` we wait in one go.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Backoff before the second attempt; doubled each time.
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
+
+/// What to do after attempt number `attempt` (0-based) failed with `err`:
+/// wait this long and try again, or give up (`None`).
+pub fn retry_delay(err: &RequestError, attempt: u32) -> Option<Duration> {
+    if attempt + 1 >= MAX_ATTEMPTS {
+        return None;
+    }
+    let backoff = || {
+        let d = FIRST_BACKOFF.saturating_mul(1u32 << attempt.min(16));
+        Some(d.min(MAX_BACKOFF))
+    };
+    match err {
+        RequestError::RetryAfter(s) => Some(s.duration().min(MAX_RETRY_AFTER)),
+        RequestError::Network(_) | RequestError::Io(_) => backoff(),
+        // Telegram's 5xx pages (not JSON) and 5xx JSON errors.
+        RequestError::InvalidJson { .. } => backoff(),
+        RequestError::Api(ApiError::Unknown(text)) if is_server_error(text) => backoff(),
+        _ => None,
+    }
+}
+
+fn is_server_error(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    [
+        "internal server error",
+        "bad gateway",
+        "service unavailable",
+        "gateway timeout",
+        "timed out",
+        "restart",
+    ]
+    .iter()
+    .any(|s| t.contains(s))
+}
+
+/// Sends a request, retrying transient failures (see [`retry_delay`]).
+pub async fn call<R>(req: R) -> Result<Output<R>, RequestError>
+where
+    R: Request<Err = RequestError>,
+{
+    let mut attempt = 0;
+    loop {
+        match req.send_ref().await {
+            Ok(out) => return Ok(out),
+            Err(err) => match retry_delay(&err, attempt) {
+                Some(delay) => {
+                    tracing::warn!(error = %err, attempt = attempt + 1, "Bot API call failed; retrying in {delay:?}");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                None => return Err(err),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flood_control_waits_as_told() {
+        let err = RequestError::RetryAfter(teloxide::types::Seconds::from_seconds(3));
+        assert_eq!(retry_delay(&err, 0), Some(Duration::from_secs(3)));
+        assert_eq!(retry_delay(&err, MAX_ATTEMPTS - 1), None);
+    }
+
+    #[test]
+    fn server_errors_back_off_client_errors_do_not() {
+        let e5 = RequestError::Api(ApiError::Unknown("Internal Server Error".into()));
+        assert_eq!(retry_delay(&e5, 0), Some(FIRST_BACKOFF));
+        assert_eq!(retry_delay(&e5, 2), Some(FIRST_BACKOFF * 4));
+        assert_eq!(retry_delay(&e5, 4), Some(MAX_BACKOFF.min(FIRST_BACKOFF * 16)));
+        assert_eq!(retry_delay(&RequestError::Api(ApiError::BotBlocked), 0), None);
+        assert_eq!(retry_delay(&RequestError::Api(ApiError::MessageNotModified), 0), None);
+        let bad = RequestError::Api(ApiError::Unknown("Bad Request: chat not found".into()));
+        assert_eq!(retry_delay(&bad, 0), None);
+    }
+}

@@ -1,0 +1,405 @@
+//! Deciding what an incoming message asks for, and the compact strings the
+//! bot hands to Telegram and gets back: callback data and deep-link
+//! payloads. Pure functions of text, so every rule is unit-tested.
+
+use crate::script::Script;
+
+/// Telegram's limit on callback data, in bytes.
+pub const MAX_CALLBACK_BYTES: usize = 64;
+/// Telegram's limit on a deep-link `start` payload, in bytes.
+pub const MAX_PAYLOAD_BYTES: usize = 64;
+
+/// Where a message was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A direct message with the bot.
+    Private,
+    /// A group or supergroup (with the bot's privacy mode on).
+    Group,
+}
+
+/// The facts about one text message that routing needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    pub place: Place,
+    pub text: &'a str,
+    /// The message replies to one of the bot's own messages.
+    pub reply_to_bot: bool,
+}
+
+/// What to do with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Not for us: stay silent.
+    Ignore,
+    /// `/start`, with its deep-link payload if any.
+    Start(Option<String>),
+    Help,
+    About,
+    /// Answer this question.
+    Ask(String),
+    /// Addressed to us but holding no question (`/ask` alone, a bare mention).
+    Usage,
+    /// A command of ours we do not know, addressed to us.
+    UnknownCommand,
+}
+
+/// A parsed bot command: `/name[@bot] rest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command<'a> {
+    /// Lower-cased command name without the slash.
+    pub name: String,
+    /// The bot it is addressed to (`/ask@that_bot`), if named.
+    pub target: Option<&'a str>,
+    /// Everything after the command, trimmed.
+    pub rest: &'a str,
+}
+
+/// Parses a leading bot command. Text that does not start with `/` and a
+/// letter, digit or underscore is not a command.
+pub fn parse_command(text: &str) -> Option<Command<'_>> {
+    let body = text.trim_start().strip_prefix('/')?;
+    let end = body.find(char::is_whitespace).unwrap_or(body.len());
+    let (head, rest) = body.split_at(end);
+    let (name, target) = match head.split_once('@') {
+        Some((name, target)) => (name, Some(target)),
+        None => (head, None),
+    };
+    let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !word(name) || target.is_some_and(|t| !word(t)) {
+        return None;
+    }
+    Some(Command {
+        name: name.to_ascii_lowercase(),
+        target,
+        rest: rest.trim(),
+    })
+}
+
+/// Byte ranges of `@username` mentions of the bot (case-insensitive, not
+/// part of a longer name).
+fn mention_ranges(text: &str, username: &str) -> Vec<(usize, usize)> {
+    let needle = format!("@{}", username.to_ascii_lowercase());
+    let lower = text.to_ascii_lowercase(); // ASCII-only change: byte offsets stay valid
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = lower[from..].find(&needle) {
+        let start = from + pos;
+        let end = start + needle.len();
+        let before_ok = !lower[..start].chars().next_back().is_some_and(is_name_char);
+        let after_ok = !lower[end..].chars().next().is_some_and(is_name_char);
+        if before_ok && after_ok {
+            out.push((start, end));
+        }
+        from = end;
+    }
+    out
+}
+
+/// Whether the text mentions `@username`.
+pub fn mentions(text: &str, username: &str) -> bool {
+    !username.is_empty() && !mention_ranges(text, username).is_empty()
+}
+
+/// The text with every mention of the bot removed, whitespace tidied.
+pub fn strip_mentions(text: &str, username: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (start, end) in mention_ranges(text, username) {
+        out.push_str(&text[last..start]);
+        out.push(' ');
+        let punct = text[end..]
+            .chars()
+            .take_while(|c| matches!(c, ',' | '，' | ':' | '：'))
+            .map(char::len_utf8)
+            .sum::<usize>();
+        last = end + punct;
+    }
+    out.push_str(&text[last..]);
+    out.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+/// Decides what a text message asks of the bot named `username`.
+///
+/// In a direct message any text is a question. In a group only `/ask`,
+/// mentions and replies to the bot are; our other commands are answered
+/// there too, commands addressed to other bots never are.
+pub fn route(msg: Incoming<'_>, username: &str) -> Action {
+    if let Some(cmd) = parse_command(msg.text) {
+        let ours = match cmd.target {
+            Some(t) => t.eq_ignore_ascii_case(username),
+            None => false,
+        };
+        if cmd.target.is_some() && !ours {
+            return Action::Ignore;
+        }
+        return match cmd.name.as_str() {
+            "start" => Action::Start(cmd.rest.split_whitespace().next().map(str::to_owned)),
+            "help" => Action::Help,
+            "about" => Action::About,
+            "ask" => {
+                let q = strip_mentions(cmd.rest, username);
+                if q.is_empty() { Action::Usage } else { Action::Ask(q) }
+            }
+            _ if ours || msg.place == Place::Private => Action::UnknownCommand,
+            _ => Action::Ignore,
+        };
+    }
+    let addressed = match msg.place {
+        Place::Private => true,
+        Place::Group => mentions(msg.text, username) || msg.reply_to_bot,
+    };
+    if !addressed {
+        return Action::Ignore;
+    }
+    let q = strip_mentions(msg.text, username);
+    if q.is_empty() { Action::Usage } else { Action::Ask(q) }
+}
+
+/// What a button press asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callback {
+    /// Send the article as a new message (a citation button).
+    Open { key: String, script: Script },
+    /// Show page `page` of the article, editing the message in place.
+    Page { key: String, page: usize, script: Script },
+}
+
+fn script_letter(s: Script) -> char {
+    match s {
+        Script::Original => 'o',
+        Script::Simplified => 's',
+        Script::Traditional => 't',
+    }
+}
+
+fn letter_script(c: &str) -> Option<Script> {
+    match c {
+        "o" => Some(Script::Original),
+        "s" => Some(Script::Simplified),
+        "t" => Some(Script::Traditional),
+        _ => None,
+    }
+}
+
+/// Article keys are short ASCII words (the engine's are 12 hex digits).
+fn valid_key(key: &str) -> bool {
+    (1..=24).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+impl Callback {
+    /// The callback data: `o:<key>:<s>` or `p:<key>:<page>:<s>`.
+    pub fn encode(&self) -> String {
+        match self {
+            Callback::Open { key, script } => format!("o:{key}:{}", script_letter(*script)),
+            Callback::Page { key, page, script } => format!("p:{key}:{page}:{}", script_letter(*script)),
+        }
+    }
+
+    /// Reads callback data back; `None` for anything we did not write.
+    pub fn decode(data: &str) -> Option<Callback> {
+        if data.len() > MAX_CALLBACK_BYTES {
+            return None;
+        }
+        let parts: Vec<&str> = data.split(':').collect();
+        match parts.as_slice() {
+            ["o", key, s] if valid_key(key) => Some(Callback::Open {
+                key: (*key).to_owned(),
+                script: letter_script(s)?,
+            }),
+            ["p", key, page, s] if valid_key(key) && page.len() <= 4 => Some(Callback::Page {
+                key: (*key).to_owned(),
+                page: page.parse().ok()?,
+                script: letter_script(s)?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The `/start` payload that opens an article: `<key>_<s>`.
+pub fn article_payload(key: &str, script: Script) -> String {
+    format!("{key}_{}", script_letter(script))
+}
+
+/// Reads an article payload back.
+pub fn decode_payload(payload: &str) -> Option<(String, Script)> {
+    if payload.len() > MAX_PAYLOAD_BYTES {
+        return None;
+    }
+    let (key, s) = payload.rsplit_once('_')?;
+    valid_key(key).then(|| Some((key.to_owned(), letter_script(s)?)))?
+}
+
+/// The deep link that opens the bot's private chat with a payload.
+pub fn deep_link(username: &str, payload: &str) -> String {
+    format!("https://t.me/{username}?start={payload}")
+}
+
+/// The script to write interface text in for a user's Telegram language.
+pub fn script_for_language(code: Option<&str>) -> Script {
+    let code = code.unwrap_or("").to_ascii_lowercase();
+    if ["zh-hant", "zh-tw", "zh-hk", "zh-mo"]
+        .iter()
+        .any(|p| code.starts_with(p))
+    {
+        Script::Traditional
+    } else {
+        Script::Simplified
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOT: &str = "ArchiveBot";
+
+    fn dm(text: &str) -> Action {
+        route(
+            Incoming {
+                place: Place::Private,
+                text,
+                reply_to_bot: false,
+            },
+            BOT,
+        )
+    }
+
+    fn group(text: &str, reply_to_bot: bool) -> Action {
+        route(
+            Incoming {
+                place: Place::Group,
+                text,
+                reply_to_bot,
+            },
+            BOT,
+        )
+    }
+
+    #[test]
+    fn parses_commands() {
+        let c = parse_command("/Ask@archivebot  陈达锋 是谁 ").unwrap();
+        assert_eq!(
+            (c.name.as_str(), c.target, c.rest),
+            ("ask", Some("archivebot"), "陈达锋 是谁")
+        );
+        assert_eq!(parse_command("/help").unwrap().rest, "");
+        assert!(parse_command("/ 你好").is_none());
+        assert!(parse_command("/陈达锋").is_none());
+        assert!(parse_command("a/ask").is_none());
+        assert!(parse_command("/ask@").is_none());
+    }
+
+    #[test]
+    fn any_text_is_a_question_in_private() {
+        assert_eq!(dm("陈达锋是谁?"), Action::Ask("陈达锋是谁?".into()));
+        assert_eq!(dm("/ask 陈达锋是谁?"), Action::Ask("陈达锋是谁?".into()));
+        assert_eq!(dm("/ask"), Action::Usage);
+        assert_eq!(dm("/frobnicate"), Action::UnknownCommand);
+        assert_eq!(
+            dm("/start 397cab3cb2d9_s"),
+            Action::Start(Some("397cab3cb2d9_s".into()))
+        );
+        assert_eq!(dm("/start"), Action::Start(None));
+    }
+
+    #[test]
+    fn groups_answer_only_when_addressed() {
+        assert_eq!(group("大家好,今天开会吗?", false), Action::Ignore);
+        assert_eq!(group("/ask 陈达锋是谁?", false), Action::Ask("陈达锋是谁?".into()));
+        assert_eq!(
+            group("/ask@archivebot 陈达锋是谁?", false),
+            Action::Ask("陈达锋是谁?".into())
+        );
+        assert_eq!(
+            group("@ArchiveBot 陈达锋是谁?", false),
+            Action::Ask("陈达锋是谁?".into())
+        );
+        assert_eq!(
+            group("请问 @archivebot,陈达锋是谁?", false),
+            Action::Ask("请问 陈达锋是谁?".into())
+        );
+        assert_eq!(
+            group("他什么时候加入的?", true),
+            Action::Ask("他什么时候加入的?".into())
+        );
+        assert_eq!(group("@ArchiveBot", false), Action::Usage);
+        assert_eq!(group("/about", false), Action::About);
+    }
+
+    #[test]
+    fn ignores_other_bots() {
+        assert_eq!(group("/ask@OtherBot 陈达锋是谁?", false), Action::Ignore);
+        assert_eq!(dm("/help@OtherBot"), Action::Ignore);
+        assert_eq!(group("/weather", false), Action::Ignore);
+        assert_eq!(group("@ArchiveBotFan 你好", false), Action::Ignore);
+        assert_eq!(group("mail@ArchiveBot.com", false), Action::Ignore);
+    }
+
+    #[test]
+    fn strips_mentions() {
+        assert_eq!(strip_mentions("@archivebot 陈达锋", BOT), "陈达锋");
+        assert_eq!(strip_mentions("陈达锋 @ARCHIVEBOT 是谁", BOT), "陈达锋 是谁");
+        assert_eq!(strip_mentions("@ArchiveBot：陈达锋", BOT), "陈达锋");
+    }
+
+    #[test]
+    fn callback_data_round_trips_and_fits() {
+        for cb in [
+            Callback::Open {
+                key: "397cab3cb2d9".into(),
+                script: Script::Traditional,
+            },
+            Callback::Page {
+                key: "397cab3cb2d91".into(),
+                page: 9999,
+                script: Script::Original,
+            },
+        ] {
+            let data = cb.encode();
+            assert!(data.len() <= MAX_CALLBACK_BYTES, "{data}");
+            assert_eq!(Callback::decode(&data), Some(cb));
+        }
+    }
+
+    #[test]
+    fn forged_callback_data_is_refused() {
+        for bad in [
+            "",
+            "x",
+            "o:397cab3cb2d9",
+            "o:397cab3cb2d9:z",
+            "p:397cab3cb2d9:-1:s",
+            "p:397cab3cb2d9:99999:s",
+            "o:../../etc/passwd:s",
+            "o:397cab3cb2d9:s:extra",
+            &"o:".repeat(40),
+        ] {
+            assert_eq!(Callback::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn payloads_round_trip() {
+        let p = article_payload("397cab3cb2d9", Script::Simplified);
+        assert_eq!(p, "397cab3cb2d9_s");
+        assert!(p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'));
+        assert_eq!(decode_payload(&p), Some(("397cab3cb2d9".into(), Script::Simplified)));
+        assert_eq!(decode_payload("hello"), None);
+        assert_eq!(decode_payload("a-b_s"), None);
+        assert_eq!(
+            deep_link("ArchiveBot", &p),
+            "https://t.me/ArchiveBot?start=397cab3cb2d9_s"
+        );
+    }
+
+    #[test]
+    fn language_picks_the_script() {
+        assert_eq!(script_for_language(Some("zh-hant")), Script::Traditional);
+        assert_eq!(script_for_language(Some("zh-TW")), Script::Traditional);
+        assert_eq!(script_for_language(Some("zh-hans")), Script::Simplified);
+        assert_eq!(script_for_language(None), Script::Simplified);
+    }
+}
