@@ -89,6 +89,13 @@ enum Command {
         /// Questions: {"id","q","file","answer":[...]} per line.
         file: PathBuf,
     },
+    /// Run the Telegram bot (long polling) until SIGTERM or Ctrl-C. Token
+    /// from TELOXIDE_TOKEN or the configured token_file; API server from
+    /// TELOXIDE_API_URL when set.
+    Serve {
+        #[command(flatten)]
+        paths: Paths,
+    },
     /// List the cleaned articles of the corpus.
     Articles {
         /// Corpus directory (default: config `corpus_dir`, `corpus/`).
@@ -212,9 +219,24 @@ fn each_input(arg: &str, mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyho
     Ok(())
 }
 
+/// `serve`: settings first (a missing token fails before any indexing),
+/// then the engine, then the bot on a multi-threaded runtime.
+fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
+    use archive_bot::telegram;
+    let settings = telegram::Settings::from_env(config, |k| std::env::var(k).ok())?;
+    let engine = std::sync::Arc::new(open_engine(paths, config)?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(telegram::run(engine, settings, telegram::shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("loading the configuration")?;
     match cli.command {
+        Command::Serve { paths } => serve(paths, &config),
         Command::Index { paths } => {
             let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
             let corpus = loc.corpus_dir.clone().context("no corpus to index: pass --corpus")?;

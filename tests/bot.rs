@@ -1,0 +1,1240 @@
+//! The bot end to end: a fake Telegram Bot API on 127.0.0.1:0 (axum)
+//! drives the real `serve` code (`archive_bot::telegram::run`) on the
+//! shipped archive.
+//!
+//! The fake behaves like Telegram where it matters: methods by PascalCase
+//! or lowercase path, JSON, form and multipart bodies, long polling with
+//! offsets that confirm updates, and it refuses what Telegram refuses —
+//! malformed HTML, messages over 4096 UTF-16 units, callback data over 64
+//! bytes — so every test also checks escaping and splitting. It records
+//! every call for the assertions.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use archive_bot::article::Article;
+use archive_bot::engine::Engine;
+use archive_bot::telegram::{self, BotError, RateLimits, Settings};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::{Notify, oneshot};
+
+const TOKEN: &str = "123456789:AAH-test_secret_abcdefghijklmnopqrstuv";
+const TOKEN_SECRET: &str = "AAH-test_secret_abcdefghijklmnopqrstuv";
+const BOT_NAME: &str = "TestArchiveBot";
+const BOT_ID: i64 = 4242;
+
+static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    let articles = archive_bot::corpus::load(&dir).unwrap().articles;
+    Arc::new(Engine::in_ram(articles).unwrap())
+});
+
+/// Everything logged by any test, at TRACE, to check the token never shows.
+static LOGS: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let writer = Arc::clone(&buf);
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || LogWriter(Arc::clone(&writer)))
+        .try_init();
+    buf
+});
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------- the fake
+
+/// One recorded Bot API call.
+#[derive(Debug, Clone)]
+struct Call {
+    method: String,
+    params: Value,
+    at: Instant,
+    /// The message the fake returned, for sendMessage/editMessageText.
+    result: Option<Value>,
+    /// Whether the fake refused it (status, description).
+    refused: Option<(u16, String)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    pending: VecDeque<Value>,
+    next_update_id: i64,
+    /// The highest offset any getUpdates confirmed.
+    confirmed: i64,
+    /// Update ids handed out by getUpdates, in order (with repeats).
+    delivered: Vec<i64>,
+    calls: Vec<Call>,
+    next_message_id: i64,
+    chats: HashMap<i64, Value>,
+    /// Scripted failures per lowercase method: (status, retry_after).
+    failures: HashMap<String, VecDeque<(u16, u32)>>,
+    /// Delay before answering sendMessage (to catch replies in flight).
+    send_delay: Duration,
+}
+
+#[derive(Clone)]
+struct Fake {
+    inner: Arc<Mutex<Inner>>,
+    changed: Arc<Notify>,
+    url: String,
+}
+
+impl Fake {
+    async fn start() -> Fake {
+        LazyLock::force(&LOGS);
+        let fake = Fake {
+            inner: Arc::new(Mutex::new(Inner {
+                next_update_id: 1000,
+                next_message_id: 5000,
+                ..Inner::default()
+            })),
+            changed: Arc::new(Notify::new()),
+            url: String::new(),
+        };
+        let app = Router::new()
+            .route("/{bot}/{method}", axum::routing::post(api).get(api))
+            .with_state(fake.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Fake { url, ..fake }
+    }
+
+    /// Queues an update (`kind` is e.g. `{"message": {...}}`); returns its id.
+    fn push(&self, mut kind: Value) -> i64 {
+        let mut inner = self.inner.lock().unwrap();
+        let id = inner.next_update_id;
+        inner.next_update_id += 1;
+        for key in ["message", "callback_query"] {
+            let chat = match key {
+                "message" => kind.get(key).and_then(|m| m.get("chat")),
+                _ => kind.get(key).and_then(|q| q.get("message")).and_then(|m| m.get("chat")),
+            };
+            if let Some(chat) = chat.cloned() {
+                inner.chats.insert(chat["id"].as_i64().unwrap(), chat);
+            }
+        }
+        kind["update_id"] = json!(id);
+        inner.pending.push_back(kind);
+        drop(inner);
+        self.changed.notify_waiters();
+        id
+    }
+
+    fn fail_next(&self, method: &str, status: u16, retry_after: u32) {
+        let mut inner = self.inner.lock().unwrap();
+        inner
+            .failures
+            .entry(method.to_ascii_lowercase())
+            .or_default()
+            .push_back((status, retry_after));
+    }
+
+    fn calls(&self, method: &str) -> Vec<Call> {
+        let m = method.to_ascii_lowercase();
+        let inner = self.inner.lock().unwrap();
+        inner.calls.iter().filter(|c| c.method == m).cloned().collect()
+    }
+
+    /// Successful sendMessage calls to `chat`.
+    fn sent_to(&self, chat: i64) -> Vec<Call> {
+        self.calls("sendMessage")
+            .into_iter()
+            .filter(|c| c.refused.is_none() && c.params["chat_id"].as_i64() == Some(chat))
+            .collect()
+    }
+
+    /// Waits until `check` returns something (or panics after `secs`).
+    async fn wait<T>(&self, secs: u64, what: &str, mut check: impl FnMut(&Fake) -> Option<T>) -> T {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(v) = check(self) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                let inner = self.inner.lock().unwrap();
+                let methods: Vec<_> = inner.calls.iter().map(|c| c.method.as_str()).collect();
+                panic!("timed out waiting for {what}; calls: {methods:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits for the `n`th successful message to `chat` (1-based).
+    async fn nth_sent(&self, chat: i64, n: usize) -> Call {
+        self.wait(20, &format!("message {n} to chat {chat}"), |f| {
+            f.sent_to(chat).get(n - 1).cloned()
+        })
+        .await
+    }
+
+    fn confirmed(&self) -> i64 {
+        self.inner.lock().unwrap().confirmed
+    }
+}
+
+fn bot_user() -> Value {
+    json!({"id": BOT_ID, "is_bot": true, "first_name": "Archive", "username": BOT_NAME})
+}
+
+fn ok(result: Value) -> Response {
+    axum::Json(json!({"ok": true, "result": result})).into_response()
+}
+
+fn refuse(status: u16, description: &str, retry_after: Option<u32>) -> Response {
+    let mut body = json!({"ok": false, "error_code": status, "description": description});
+    if let Some(s) = retry_after {
+        body["parameters"] = json!({"retry_after": s});
+    }
+    let code = StatusCode::from_u16(status).unwrap();
+    (code, axum::Json(body)).into_response()
+}
+
+async fn api(
+    State(fake): State<Fake>,
+    UrlPath((bot, method)): UrlPath<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if bot != format!("bot{TOKEN}") {
+        return refuse(401, "Unauthorized", None);
+    }
+    let method = method.to_ascii_lowercase();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let params = parse_body(&content_type, &body);
+    let failure = {
+        let mut inner = fake.inner.lock().unwrap();
+        inner.failures.get_mut(&method).and_then(VecDeque::pop_front)
+    };
+    let (response, result, refused) = match failure {
+        Some((status, retry_after)) => {
+            let desc = format!("Too Many Requests: retry after {retry_after}");
+            let r = refuse(status, &desc, (status == 429).then_some(retry_after));
+            (r, None, Some((status, desc)))
+        }
+        None => respond(&fake, &method, &params).await,
+    };
+    fake.inner.lock().unwrap().calls.push(Call {
+        method,
+        params,
+        at: Instant::now(),
+        result,
+        refused,
+    });
+    fake.changed.notify_waiters();
+    response
+}
+
+type Outcome = (Response, Option<Value>, Option<(u16, String)>);
+
+async fn respond(fake: &Fake, method: &str, p: &Value) -> Outcome {
+    let plain = |v: Value| (ok(v), None, None);
+    match method {
+        "getme" => plain(json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Archive", "username": BOT_NAME,
+            "can_join_groups": true, "can_read_all_group_messages": false,
+            "supports_inline_queries": true, "can_connect_to_business": false,
+            "has_main_web_app": false
+        })),
+        "getwebhookinfo" => plain(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})),
+        "getupdates" => plain(get_updates(fake, p).await),
+        "sendmessage" | "editmessagetext" => {
+            let delay = fake.inner.lock().unwrap().send_delay;
+            if method == "sendmessage" && !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            if let Err(e) = check_message(p) {
+                let desc = format!("Bad Request: {e}");
+                return (refuse(400, &desc, None), None, Some((400, desc)));
+            }
+            let msg = message_for(fake, method, p);
+            (ok(msg.clone()), Some(msg), None)
+        }
+        "answercallbackquery" | "answerinlinequery" => {
+            if let Some(results) = p["results"].as_array() {
+                for r in results {
+                    let content = &r["input_message_content"];
+                    if let Err(e) = check_message(content) {
+                        let desc = format!("Bad Request: {e}");
+                        return (refuse(400, &desc, None), None, Some((400, desc)));
+                    }
+                }
+            }
+            plain(json!(true))
+        }
+        _ => plain(json!(true)),
+    }
+}
+
+async fn get_updates(fake: &Fake, p: &Value) -> Value {
+    let offset = lenient_i64(&p["offset"]).unwrap_or(0);
+    let limit = lenient_i64(&p["limit"]).unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = lenient_i64(&p["timeout"]).unwrap_or(0).clamp(0, 30) as u64;
+    let deadline = Instant::now() + Duration::from_secs(timeout);
+    loop {
+        let notified = fake.changed.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        {
+            let mut inner = fake.inner.lock().unwrap();
+            if offset > 0 {
+                inner.confirmed = inner.confirmed.max(offset);
+                inner.pending.retain(|u| u["update_id"].as_i64().unwrap() >= offset);
+            }
+            let batch: Vec<Value> = inner.pending.iter().take(limit).cloned().collect();
+            if !batch.is_empty() || Instant::now() >= deadline {
+                let ids: Vec<i64> = batch.iter().map(|u| u["update_id"].as_i64().unwrap()).collect();
+                inner.delivered.extend(ids);
+                return Value::Array(batch);
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let _ = tokio::time::timeout(left, notified).await;
+    }
+}
+
+fn message_for(fake: &Fake, method: &str, p: &Value) -> Value {
+    let mut inner = fake.inner.lock().unwrap();
+    let chat_id = lenient_i64(&p["chat_id"]).unwrap_or(0);
+    let id = match method {
+        "editmessagetext" => lenient_i64(&p["message_id"]).unwrap_or(0),
+        _ => {
+            inner.next_message_id += 1;
+            inner.next_message_id
+        }
+    };
+    let chat = inner
+        .chats
+        .get(&chat_id)
+        .cloned()
+        .unwrap_or_else(|| json!({"id": chat_id, "type": "private", "first_name": "U"}));
+    let text = visible_text(
+        p["text"].as_str().unwrap_or(""),
+        p["parse_mode"].as_str() == Some("HTML"),
+    );
+    let mut msg = json!({"message_id": id, "date": 1_700_000_000, "chat": chat, "from": bot_user(), "text": text});
+    if let Some(t) = lenient_i64(&p["message_thread_id"]) {
+        msg["message_thread_id"] = json!(t);
+        msg["is_topic_message"] = json!(true);
+    }
+    if !p["reply_markup"].is_null() {
+        msg["reply_markup"] = p["reply_markup"].clone();
+    }
+    msg
+}
+
+fn lenient_i64(v: &Value) -> Option<i64> {
+    v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+fn parse_body(content_type: &str, body: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(body);
+    let value_of = |s: String| -> Value {
+        if s.starts_with('{') || s.starts_with('[') {
+            serde_json::from_str(&s).unwrap_or(Value::String(s))
+        } else {
+            Value::String(s)
+        }
+    };
+    if content_type.starts_with("application/json") {
+        serde_json::from_slice(body).unwrap_or(Value::Null)
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        let mut map = serde_json::Map::new();
+        for pair in text.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            map.insert(percent_decode(k), value_of(percent_decode(v)));
+        }
+        Value::Object(map)
+    } else if let Some(boundary) = content_type.split("boundary=").nth(1) {
+        let mut map = serde_json::Map::new();
+        for part in text.split(&format!("--{}", boundary.trim_matches('"'))) {
+            let Some((head, value)) = part.split_once("\r\n\r\n") else {
+                continue;
+            };
+            if let Some(name) = head.split("name=\"").nth(1).and_then(|s| s.split('"').next()) {
+                map.insert(name.to_owned(), value_of(value.trim_end_matches("\r\n").to_owned()));
+            }
+        }
+        Value::Object(map)
+    } else {
+        Value::Null
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Checks a message the way Telegram does: HTML tags it knows, balanced;
+/// every `<`, `>`, `&` escaped; at most 4096 UTF-16 units of text; keyboards
+/// with callback data of at most 64 bytes.
+fn check_message(p: &Value) -> Result<(), String> {
+    let text = p["text"].as_str().or(p["message_text"].as_str()).unwrap_or("");
+    let html = p["parse_mode"].as_str() == Some("HTML");
+    if html {
+        check_html(text)?;
+    }
+    let visible = visible_text(text, html);
+    if visible.trim().is_empty() {
+        return Err("message text is empty".into());
+    }
+    if visible.encode_utf16().count() > 4096 {
+        return Err("message is too long".into());
+    }
+    if let Some(rows) = p["reply_markup"]["inline_keyboard"].as_array() {
+        for b in rows.iter().flat_map(|r| r.as_array().unwrap().iter()) {
+            if let Some(d) = b["callback_data"].as_str()
+                && (d.is_empty() || d.len() > 64)
+            {
+                return Err("BUTTON_DATA_INVALID".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+const TAGS: [&str; 16] = [
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+    "tg-emoji",
+];
+
+fn check_html(text: &str) -> Result<(), String> {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        match c {
+            '<' => {
+                let end = rest.find('>').ok_or("can't parse entities: unclosed start tag")?;
+                let tag = &rest[1..end];
+                if let Some(name) = tag.strip_prefix('/') {
+                    if stack.pop().as_deref() != Some(name.trim()) {
+                        return Err(format!("can't parse entities: unmatched end tag {name}"));
+                    }
+                } else {
+                    let name = tag.split_whitespace().next().unwrap_or("");
+                    if !TAGS.contains(&name) {
+                        return Err(format!("can't parse entities: unsupported start tag \"{name}\""));
+                    }
+                    if tag[name.len()..].contains('<') {
+                        return Err("can't parse entities: bad attribute".into());
+                    }
+                    stack.push(name.to_owned());
+                }
+                rest = &rest[end + 1..];
+            }
+            '&' => {
+                let end = rest
+                    .find(';')
+                    .filter(|&e| e <= 8)
+                    .ok_or("can't parse entities: bare &")?;
+                let name = &rest[1..end];
+                let known = ["lt", "gt", "amp", "quot"].contains(&name)
+                    || name
+                        .strip_prefix('#')
+                        .is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()));
+                if !known {
+                    return Err(format!("can't parse entities: unknown entity &{name};"));
+                }
+                rest = &rest[end + 1..];
+            }
+            '>' => return Err("can't parse entities: bare >".into()),
+            _ => rest = &rest[c.len_utf8()..],
+        }
+    }
+    if stack.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("can't parse entities: unclosed {stack:?}"))
+    }
+}
+
+fn visible_text(text: &str, html: bool) -> String {
+    if !html {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            match rest.find('>') {
+                Some(end) => rest = &rest[end + 1..],
+                None => break,
+            }
+        } else if c == '&' {
+            let end = rest.find(';').unwrap_or(0);
+            out.push_str(match &rest[..=end] {
+                "&lt;" => "<",
+                "&gt;" => ">",
+                "&amp;" => "&",
+                "&quot;" => "\"",
+                other => other,
+            });
+            rest = &rest[end + 1..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------- the bot
+
+struct Running {
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), BotError>>,
+}
+
+impl Running {
+    async fn shutdown(mut self) -> Result<(), BotError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(30), self.task)
+            .await
+            .expect("the bot stops within 30 s")
+            .expect("the bot task does not panic")
+    }
+}
+
+fn fast_limits() -> RateLimits {
+    RateLimits {
+        messages_per_sec_chat: 1000,
+        messages_per_min_chat: 100_000,
+        messages_per_min_group: 100_000,
+        messages_per_sec_overall: 1000,
+    }
+}
+
+fn start_bot_with(fake: &Fake, engine: Arc<Engine>, limits: RateLimits) -> Running {
+    let mut settings = Settings::new(TOKEN);
+    settings.api_url = fake.url.clone();
+    settings.poll_timeout = Duration::from_secs(2);
+    settings.limits = limits;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(telegram::run(engine, settings, async move {
+        let _ = rx.await;
+    }));
+    Running { stop: Some(tx), task }
+}
+
+fn start_bot(fake: &Fake) -> Running {
+    start_bot_with(fake, Arc::clone(&ENGINE), fast_limits())
+}
+
+fn user(id: i64) -> Value {
+    json!({"id": id, "is_bot": false, "first_name": "用户", "language_code": "zh-hans"})
+}
+
+fn private(id: i64) -> Value {
+    json!({"id": id, "type": "private", "first_name": "用户"})
+}
+
+fn supergroup(id: i64, forum: bool) -> Value {
+    json!({"id": id, "type": "supergroup", "title": "测试群", "is_forum": forum})
+}
+
+static MESSAGE_IDS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
+
+fn text_message(chat: Value, from: i64, text: &str) -> Value {
+    let id = MESSAGE_IDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    json!({"message_id": id, "date": 1_700_000_000, "chat": chat, "from": user(from), "text": text})
+}
+
+fn dm(chat: i64, text: &str) -> Value {
+    json!({"message": text_message(private(chat), chat, text)})
+}
+
+/// A button press on `message`; the callback query id is `cb-<chat>-<data>`.
+fn callback(from: i64, message: &Value, data: &str) -> Value {
+    json!({"callback_query": {
+        "id": format!("cb-{from}-{data}"), "from": user(from), "chat_instance": "ci",
+        "message": message, "data": data
+    }})
+}
+
+fn text_of(call: &Call) -> String {
+    call.params["text"].as_str().unwrap_or("").to_owned()
+}
+
+fn buttons(call: &Call) -> Vec<Value> {
+    call.params["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .map(|rows| rows.iter().flat_map(|r| r.as_array().unwrap().clone()).collect())
+        .unwrap_or_default()
+}
+
+const Q_CHEN: &str = "陈达锋担任了哪个隔离点的组长?";
+
+// ------------------------------------------------------------- the tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dm_answer_has_citations_buttons_and_typing() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(dm(101, Q_CHEN));
+    let reply = fake.nth_sent(101, 1).await;
+    let html = text_of(&reply);
+    assert_eq!(reply.params["parse_mode"], "HTML");
+    assert!(html.contains("医学观察者集中隔离点组长"), "{html}");
+    assert!(
+        html.contains("[1]") && html.contains("\n\n[1] <b>"),
+        "citation line: {html}"
+    );
+    assert!(
+        html.contains("<blockquote") && html.contains("陈达锋"),
+        "quoted passage: {html}"
+    );
+    let b = buttons(&reply);
+    assert!(!b.is_empty());
+    let data = b[0]["callback_data"].as_str().unwrap();
+    assert!(data.starts_with("o:") && data.len() <= 64, "{data}");
+
+    // `typing` came first, getMe and setMyCommands before that.
+    let typing = fake.calls("sendChatAction");
+    assert!(
+        typing
+            .iter()
+            .any(|c| c.params["chat_id"] == 101 && c.params["action"] == "typing")
+    );
+    assert!(typing[0].at <= reply.at);
+    let commands = fake.calls("setMyCommands");
+    let names: Vec<&str> = commands[0].params["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ask", "help", "about"]);
+    assert!(!fake.calls("getMe").is_empty());
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_in_the_askers_script() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(dm(102, "陳達鋒擔任了哪個隔離點的組長?"));
+    let trad = text_of(&fake.nth_sent(102, 1).await);
+    assert!(trad.contains("陳達鋒") && trad.contains("組長"), "{trad}");
+    assert!(trad.contains("<b>發揮"), "title in Traditional: {trad}");
+    assert!(!trad.contains("陈达锋"), "{trad}");
+    fake.push(dm(102, Q_CHEN));
+    let simp = text_of(&fake.nth_sent(102, 2).await);
+    assert!(simp.contains("<b>发挥") && simp.contains("陈达锋被委以重任"), "{simp}");
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_answer_and_hostile_input_get_short_polite_replies() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(dm(103, "火星上有水吗"));
+    let none = fake.nth_sent(103, 1).await;
+    assert!(text_of(&none).contains("档案中没有找到"), "{}", text_of(&none));
+    assert!(text_of(&none).contains("换个说法"));
+    assert!(buttons(&none).is_empty());
+    fake.push(dm(103, "??? !!! ..."));
+    let empty = fake.nth_sent(103, 2).await;
+    assert!(text_of(&empty).contains("请输入"), "{}", text_of(&empty));
+    fake.push(dm(103, &"长".repeat(5000)));
+    let long = fake.nth_sent(103, 3).await;
+    assert!(text_of(&long).contains("问题太长"), "{}", text_of(&long));
+    fake.push(
+        json!({"message": {"message_id": 77, "date": 1_700_000_000, "chat": private(103), "from": user(103),
+        "sticker": {"file_id": "x", "file_unique_id": "y", "type": "regular", "width": 1, "height": 1,
+                    "is_animated": false, "is_video": false}}}),
+    );
+    let sticker = fake.nth_sent(103, 4).await;
+    assert!(text_of(&sticker).contains("文字"), "{}", text_of(&sticker));
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn citation_button_opens_the_article_and_answers_the_callback() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(dm(104, Q_CHEN));
+    let answer = fake.nth_sent(104, 1).await;
+    let data = buttons(&answer)[0]["callback_data"].as_str().unwrap().to_owned();
+    fake.push(callback(104, answer.result.as_ref().unwrap(), &data));
+    let article = fake.nth_sent(104, 2).await;
+    let html = text_of(&article);
+    let (_, a) = ENGINE.article_by_key(data.split(':').nth(1).unwrap()).unwrap();
+    assert!(html.starts_with("<b>发挥"), "{html}");
+    assert!(
+        html.contains(&archive_bot::script::to_simplified(a.paragraphs.last().unwrap())),
+        "whole text"
+    );
+    assert!(html.contains(a.source.as_deref().unwrap()));
+    let acks = fake.calls("answerCallbackQuery");
+    assert_eq!(acks.len(), 1, "answered once");
+    assert_eq!(acks[0].params["callback_query_id"], format!("cb-104-{data}"));
+    assert!(acks[0].params["text"].is_null(), "no notice when it worked");
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_articles_page_in_place_and_forged_buttons_get_a_notice() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    // The longest article of the archive needs more than one message.
+    let (idx, _) = ENGINE
+        .articles()
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, a)| a.text().chars().count())
+        .unwrap();
+    let key = ENGINE.key(idx).to_owned();
+    fake.push(dm(105, Q_CHEN));
+    let answer = fake.nth_sent(105, 1).await;
+    let bot_msg = answer.result.clone().unwrap();
+    fake.push(callback(105, &bot_msg, &format!("o:{key}:s")));
+    let page1 = fake.nth_sent(105, 2).await;
+    assert!(text_of(&page1).ends_with("（1/2）</i>"), "{}", text_of(&page1));
+    let next = buttons(&page1);
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0]["callback_data"], format!("p:{key}:1:s"));
+
+    let page_msg = page1.result.clone().unwrap();
+    fake.push(callback(105, &page_msg, &format!("p:{key}:1:s")));
+    let edit = fake
+        .wait(20, "the page edit", |f| f.calls("editMessageText").first().cloned())
+        .await;
+    assert_eq!(edit.params["message_id"], page_msg["message_id"]);
+    assert_eq!(edit.params["chat_id"], 105);
+    assert!(text_of(&edit).ends_with("（2/2）</i>"));
+    assert_eq!(buttons(&edit)[0]["callback_data"], format!("p:{key}:0:s"));
+    // Both pages together are the whole article.
+    let a = &ENGINE.articles()[idx];
+    let both = visible_text(&(text_of(&page1) + &text_of(&edit)), true);
+    let last = archive_bot::script::to_simplified(a.paragraphs.last().unwrap());
+    assert!(both.contains(last.trim()));
+
+    for forged in ["o:000000000000:s", "p:{key}:7:s", "garbage", "o:../../x:s"] {
+        fake.push(callback(105, &page_msg, &forged.replace("{key}", &key)));
+    }
+    let acks = fake
+        .wait(20, "five more acks", |f| {
+            let a = f.calls("answerCallbackQuery");
+            (a.len() == 6).then_some(a)
+        })
+        .await;
+    for ack in &acks[2..] {
+        let notice = ack.params["text"].as_str().unwrap_or("");
+        assert!(notice.contains("失效") || notice.contains("找不到"), "{notice}");
+    }
+    assert_eq!(fake.sent_to(105).len(), 2, "forged buttons send nothing");
+    assert_eq!(fake.calls("editMessageText").len(), 1);
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_answer_only_when_addressed() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    let g = -100_200;
+    let gm = |text: &str| text_message(supergroup(g, false), 201, text);
+    let chatter = [
+        gm("大家好,今天开会吗?"),
+        gm("陈达锋担任了哪个隔离点的组长?"),
+        gm(&format!("/ask@OtherBot {Q_CHEN}")),
+        gm("/weather"),
+        gm(&format!("@{BOT_NAME}Fan 你好")),
+    ];
+    for m in &chatter {
+        fake.push(json!({"message": m}));
+    }
+    let ask = gm(&format!("/ask {Q_CHEN}"));
+    let ask_at = gm(&format!("/ask@{BOT_NAME} 锦湖街道集结了多少名机关干部?"));
+    let mention = gm(&format!(
+        "@{} 市医保局哪几名党员报名参加了突击队?",
+        BOT_NAME.to_lowercase()
+    ));
+    for m in [&ask, &ask_at, &mention] {
+        fake.push(json!({"message": m}));
+    }
+    let third = fake.nth_sent(g, 3).await;
+    let sent = fake.sent_to(g);
+    let replied_to: Vec<i64> = sent
+        .iter()
+        .map(|c| c.params["reply_parameters"]["message_id"].as_i64().unwrap())
+        .collect();
+    let ids = |m: &Value| m["message_id"].as_i64().unwrap();
+    assert_eq!(
+        replied_to,
+        [ids(&ask), ids(&ask_at), ids(&mention)],
+        "answers reply to the asker, in order"
+    );
+    assert!(text_of(&sent[1]).contains("66名机关干部"));
+    assert!(text_of(&third).contains("李春雷"));
+    // In groups the article opens in a private chat through a deep link.
+    let b = buttons(&sent[0]);
+    let url = b[0]["url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("https://t.me/{BOT_NAME}?start=")), "{url}");
+    assert!(b[0]["callback_data"].is_null());
+
+    // A reply to the bot's answer is a follow-up, answered with context.
+    let follow = json!({"message": {
+        "message_id": 9001, "date": 1_700_000_000, "chat": supergroup(g, false), "from": user(202),
+        "text": "他什么时候加入的?", "reply_to_message": sent[0].result.clone().unwrap()
+    }});
+    fake.push(follow);
+    let f = fake.nth_sent(g, 4).await;
+    assert_eq!(f.params["reply_parameters"]["message_id"], 9001);
+    assert!(
+        text_of(&f).contains("[1]"),
+        "follow-up answered from context: {}",
+        text_of(&f)
+    );
+    assert!(text_of(&f).contains("加入城区直机关防疫应急队"), "{}", text_of(&f));
+
+    // Deep link → /start <payload> in the private chat shows the article.
+    let payload = url.split("start=").nth(1).unwrap();
+    fake.push(dm(203, &format!("/start {payload}")));
+    let article = fake.nth_sent(203, 1).await;
+    assert!(text_of(&article).starts_with("<b>发挥"), "{}", text_of(&article));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        fake.sent_to(g).len(),
+        4,
+        "chatter and other bots' commands stay unanswered"
+    );
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forum_topic_is_kept() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    let g = -100_300;
+    let mut m = text_message(supergroup(g, true), 301, &format!("/ask {Q_CHEN}"));
+    m["message_thread_id"] = json!(77);
+    m["is_topic_message"] = json!(true);
+    fake.push(json!({ "message": m }));
+    let reply = fake.nth_sent(g, 1).await;
+    assert_eq!(reply.params["message_thread_id"], 77);
+    assert_eq!(reply.params["reply_parameters"]["message_id"], m["message_id"]);
+    let typing = fake.calls("sendChatAction");
+    assert!(
+        typing
+            .iter()
+            .any(|c| c.params["chat_id"] == g && c.params["message_thread_id"] == 77)
+    );
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dm_follow_up_uses_the_earlier_question() {
+    use archive_bot::answer::AskOptions;
+    // A follow-up whose answer depends on the earlier question.
+    let pairs = [
+        (Q_CHEN, "他什么时候加入的?"),
+        (Q_CHEN, "他做了什么?"),
+        ("锦湖街道集结了多少名机关干部?", "网格员有多少名?"),
+        ("市医保局哪几名党员报名参加了突击队?", "他们去了哪里?"),
+        (Q_CHEN, "他是谁?"),
+    ];
+    let with = |first: &str, q: &str| {
+        let opts = AskOptions {
+            context: Some(first.to_owned()),
+            ..AskOptions::default()
+        };
+        ENGINE.ask(q, &opts).answer
+    };
+    let (first, follow_q) = *pairs
+        .iter()
+        .find(|(first, q)| with(first, q) != ENGINE.ask(q, &AskOptions::default()).answer)
+        .expect("some follow-up depends on its context");
+    let expected = with(first, follow_q);
+
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(dm(106, first));
+    let answer = fake.nth_sent(106, 1).await;
+    let mut follow = text_message(private(106), 106, follow_q);
+    follow["reply_to_message"] = answer.result.clone().unwrap();
+    fake.push(json!({ "message": follow }));
+    let reply = text_of(&fake.nth_sent(106, 2).await);
+    assert!(
+        visible_text(&reply, true).starts_with(&expected),
+        "{reply}\nexpected {expected}"
+    );
+    // The same words, not as a reply, are a fresh question.
+    fake.push(dm(106, follow_q));
+    let fresh = text_of(&fake.nth_sent(106, 3).await);
+    assert!(!visible_text(&fresh, true).starts_with(&expected), "{fresh}");
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inline_query_offers_cited_results() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(json!({"inline_query": {"id": "iq-1", "from": user(107), "query": Q_CHEN, "offset": ""}}));
+    fake.push(json!({"inline_query": {"id": "iq-2", "from": user(108), "query": "火星上有水吗", "offset": ""}}));
+    let calls = fake
+        .wait(20, "two inline answers", |f| {
+            let c = f.calls("answerInlineQuery");
+            (c.len() == 2).then_some(c)
+        })
+        .await;
+    let hit = calls.iter().find(|c| c.params["inline_query_id"] == "iq-1").unwrap();
+    let results = hit.params["results"].as_array().unwrap();
+    assert!((2..=5).contains(&results.len()), "{}", results.len());
+    for r in results {
+        assert_eq!(r["type"], "article");
+        let content = &r["input_message_content"];
+        assert_eq!(content["parse_mode"], "HTML");
+        let text = content["message_text"].as_str().unwrap();
+        assert!(
+            text.contains("] <b>") && text.contains("<blockquote"),
+            "citation line and quote: {text}"
+        );
+        let url = r["reply_markup"]["inline_keyboard"][0][0]["url"].as_str().unwrap();
+        assert!(url.starts_with(&format!("https://t.me/{BOT_NAME}?start=")));
+    }
+    let miss = calls.iter().find(|c| c.params["inline_query_id"] == "iq-2").unwrap();
+    assert_eq!(miss.params["results"].as_array().unwrap().len(), 0);
+    bot.shutdown().await.unwrap();
+}
+
+/// An archive whose text is full of markup: everything must arrive escaped.
+fn hostile_engine() -> Arc<Engine> {
+    let article = Article {
+        file: "evil.txt".into(),
+        title: "<script>alert(1)</script> & <b>粗体</b>".into(),
+        source: Some("<i>来源</i> & Co".into()),
+        author: None,
+        date: Some("2021-12-23".into()),
+        url: Some("https://example.com/?a=1&b=<2>".into()),
+        paragraphs: vec![
+            "陈达锋是 <b>隔离点</b> 组长 & 党支部书记 </blockquote> &amp; 负责 <a href=\"x\">防控</a>。".into(),
+            "隔离点位于城区 & 郊区之间 < 5 公里 > 1 公里。".into(),
+        ],
+    };
+    Arc::new(Engine::in_ram(vec![article]).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_injection_is_escaped() {
+    let fake = Fake::start().await;
+    let bot = start_bot_with(&fake, hostile_engine(), fast_limits());
+    fake.push(dm(109, "陈达锋是哪个隔离点的组长?"));
+    let reply = fake.nth_sent(109, 1).await;
+    let html = text_of(&reply);
+    assert!(reply.refused.is_none());
+    assert!(html.contains("&lt;b&gt;隔离点&lt;/b&gt;"), "{html}");
+    assert!(html.contains("&amp;amp;"), "an entity in the text stays text: {html}");
+    assert!(
+        html.contains("<b>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;粗体&lt;/b&gt;</b>"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>") && !html.contains("<a href=\"x\">"));
+    let data = buttons(&reply)[0]["callback_data"].as_str().unwrap().to_owned();
+    fake.push(callback(109, reply.result.as_ref().unwrap(), &data));
+    let article = fake.nth_sent(109, 2).await;
+    assert!(article.refused.is_none());
+    assert!(text_of(&article).contains("<a href=\"https://example.com/?a=1&amp;b=&lt;2&gt;\">"));
+    fake.push(json!({"inline_query": {"id": "iq-evil", "from": user(109), "query": "<b>陈达锋</b> 隔离点 组长", "offset": ""}}));
+    let inline = fake
+        .wait(20, "inline answer", |f| f.calls("answerInlineQuery").first().cloned())
+        .await;
+    assert!(inline.refused.is_none(), "{:?}", inline.refused);
+    let text = inline.params["results"][0]["input_message_content"]["message_text"]
+        .as_str()
+        .unwrap();
+    assert!(text.contains("&lt;b&gt;陈达锋&lt;/b&gt;"), "{text}");
+    // Nothing the bot sent was refused by the (strict) fake.
+    let refused: Vec<_> = fake
+        .inner
+        .lock()
+        .unwrap()
+        .calls
+        .iter()
+        .filter_map(|c| c.refused.clone())
+        .collect();
+    assert!(refused.is_empty(), "{refused:?}");
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flood_control_429_is_waited_out() {
+    let fake = Fake::start().await;
+    fake.fail_next("sendMessage", 429, 1);
+    fake.fail_next("answerCallbackQuery", 429, 1);
+    let bot = start_bot(&fake);
+    fake.push(dm(110, Q_CHEN));
+    let reply = fake.nth_sent(110, 1).await;
+    let attempts = fake.calls("sendMessage");
+    assert_eq!(attempts.len(), 2, "one refused, one delivered");
+    assert_eq!(attempts[0].refused.as_ref().unwrap().0, 429);
+    assert!(
+        reply.at.duration_since(attempts[0].at) >= Duration::from_millis(900),
+        "waited retry_after"
+    );
+    let data = buttons(&reply)[0]["callback_data"].as_str().unwrap().to_owned();
+    fake.push(callback(110, reply.result.as_ref().unwrap(), &data));
+    let acks = fake
+        .wait(20, "the callback ack after a 429", |f| {
+            let a = f.calls("answerCallbackQuery");
+            (a.len() == 2).then_some(a)
+        })
+        .await;
+    assert!(acks[0].refused.is_some() && acks[1].refused.is_none());
+    fake.nth_sent(110, 2).await;
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_help_about() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(dm(111, "/start"));
+    let welcome = text_of(&fake.nth_sent(111, 1).await);
+    assert_eq!(
+        welcome.matches(&format!("https://t.me/{BOT_NAME}?start=ex")).count(),
+        3,
+        "{welcome}"
+    );
+    fake.push(dm(111, "/start ex0"));
+    assert!(text_of(&fake.nth_sent(111, 2).await).contains("医学观察者集中隔离点组长"));
+    fake.push(dm(111, "/help"));
+    assert!(text_of(&fake.nth_sent(111, 3).await).contains("/ask"));
+    fake.push(dm(111, "/about"));
+    let about = text_of(&fake.nth_sent(111, 4).await);
+    let s = ENGINE.stats();
+    assert!(about.contains(&format!("文章：{} 篇", s.articles)), "{about}");
+    assert!(about.contains(&format!("段落：{} 个", s.passages)), "{about}");
+    assert!(about.contains(&s.sources[0]), "{about}");
+    fake.push(dm(111, "/start nonsense_payload"));
+    assert!(
+        text_of(&fake.nth_sent(111, 5).await).contains("?start=ex"),
+        "unknown payload → welcome"
+    );
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_in_flight_replies_and_nothing_is_answered_twice() {
+    let fake = Fake::start().await;
+    fake.inner.lock().unwrap().send_delay = Duration::from_millis(400);
+    // Sent while the bot was down: answered when it comes up.
+    let mut ids = Vec::new();
+    for chat in 120..125 {
+        ids.push(fake.push(dm(chat, Q_CHEN)));
+    }
+    let bot = start_bot(&fake);
+    // Stop as soon as the questions were fetched: the replies are in flight.
+    fake.wait(20, "the first batch delivered", |f| {
+        let d = &f.inner.lock().unwrap().delivered;
+        ids.iter().all(|id| d.contains(id)).then_some(())
+    })
+    .await;
+    bot.shutdown().await.unwrap();
+    for chat in 120..125 {
+        assert_eq!(fake.sent_to(chat).len(), 1, "chat {chat} answered before exit");
+    }
+    assert_eq!(
+        fake.confirmed(),
+        ids.last().unwrap() + 1,
+        "offset confirmed at shutdown"
+    );
+
+    // While down, two more questions arrive; a restart answers exactly those.
+    fake.inner.lock().unwrap().send_delay = Duration::ZERO;
+    let late = [fake.push(dm(125, Q_CHEN)), fake.push(dm(126, Q_CHEN))];
+    let bot = start_bot(&fake);
+    fake.nth_sent(125, 1).await;
+    fake.nth_sent(126, 1).await;
+    bot.shutdown().await.unwrap();
+    for chat in 120..127 {
+        assert_eq!(fake.sent_to(chat).len(), 1, "chat {chat} answered exactly once");
+    }
+    assert_eq!(fake.confirmed(), late[1] + 1);
+    let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned();
+    assert!(!logs.is_empty(), "logs were captured");
+    assert!(!logs.contains(TOKEN_SECRET), "the token never reaches the logs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_api_fails_cleanly() {
+    // A port nobody listens on: getMe fails after its retries, no panic.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let mut settings = Settings::new(TOKEN);
+    settings.api_url = url;
+    let started = Instant::now();
+    let err = telegram::run(Arc::clone(&ENGINE), settings, std::future::pending())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BotError::Request(_)), "{err}");
+    assert!(!err.to_string().contains(TOKEN_SECRET), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+/// 120 questions from 30 chats (15 private, 15 groups) at once, under
+/// Telegram's real rate limits: every question answered exactly once.
+/// Prints the reply times (not asserted: machines are noisy).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn burst_of_120_questions_from_30_chats() {
+    let fake = Fake::start().await;
+    let bot = start_bot_with(&fake, Arc::clone(&ENGINE), RateLimits::default());
+    fake.wait(20, "polling", |f| (!f.calls("getUpdates").is_empty()).then_some(()))
+        .await;
+    let questions = [
+        Q_CHEN,
+        "锦湖街道集结了多少名机关干部?",
+        "市医保局哪几名党员报名参加了突击队?",
+        "陳達鋒擔任了哪個隔離點的組長?",
+        "火星上有水吗",
+        "李春雷参加了什么突击队?",
+    ];
+    let mut asked: Vec<(i64, i64, Instant)> = Vec::new(); // (chat, message id, pushed at)
+    for round in 0..4 {
+        for c in 0..30i64 {
+            let q = questions[(c as usize + round) % questions.len()];
+            let (chat, msg) = if c < 15 {
+                let chat = 1000 + c;
+                (chat, text_message(private(chat), chat, q))
+            } else {
+                let chat = -100_900 - c;
+                (
+                    chat,
+                    text_message(supergroup(chat, false), 500 + c, &format!("/ask {q}")),
+                )
+            };
+            let id = msg["message_id"].as_i64().unwrap();
+            fake.push(json!({ "message": msg }));
+            asked.push((chat, id, Instant::now()));
+        }
+    }
+    let started = Instant::now();
+    fake.wait(120, "120 replies", |f| {
+        let n = f.calls("sendMessage").iter().filter(|c| c.refused.is_none()).count();
+        (n >= 120).then_some(())
+    })
+    .await;
+    let all_done = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bot.shutdown().await.unwrap();
+
+    let sent: Vec<Call> = fake
+        .calls("sendMessage")
+        .into_iter()
+        .filter(|c| c.refused.is_none())
+        .collect();
+    assert_eq!(sent.len(), 120, "one reply per question");
+    let mut times = Vec::new();
+    for chat in asked.iter().map(|a| a.0).collect::<std::collections::BTreeSet<_>>() {
+        let qs: Vec<_> = asked.iter().filter(|a| a.0 == chat).collect();
+        let rs: Vec<_> = sent.iter().filter(|c| c.params["chat_id"] == chat).collect();
+        assert_eq!(qs.len(), rs.len(), "chat {chat}: each question answered exactly once");
+        for (q, r) in qs.iter().zip(&rs) {
+            if chat < 0 {
+                assert_eq!(
+                    r.params["reply_parameters"]["message_id"], q.1,
+                    "in order, to the asker"
+                );
+            }
+            times.push(r.at.duration_since(q.2));
+        }
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "burst: 120 questions / 30 chats, Telegram rate limits: all answered in {:.0} ms; \
+         reply time median {:.0} ms, p90 {:.0} ms, worst {:.0} ms",
+        ms(all_done),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 9 / 10]),
+        ms(times[times.len() - 1])
+    );
+}
+
+/// Reply time of single questions, one at a time, without rate limiting:
+/// the bot's own overhead on the seed archive. Printed, not asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_question_latency() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.wait(20, "polling", |f| (!f.calls("getUpdates").is_empty()).then_some(()))
+        .await;
+    let qs = [
+        Q_CHEN,
+        "锦湖街道集结了多少名机关干部?",
+        "市医保局哪几名党员报名参加了突击队?",
+        "火星上有水吗",
+    ];
+    let mut times = Vec::new();
+    for i in 0..20 {
+        let at = Instant::now();
+        fake.push(dm(2000, qs[i % qs.len()]));
+        let r = fake.nth_sent(2000, i + 1).await;
+        times.push(r.at.duration_since(at));
+    }
+    times.sort();
+    println!(
+        "single questions through the fake API: median {:.1} ms, worst {:.1} ms",
+        times[times.len() / 2].as_secs_f64() * 1000.0,
+        times[times.len() - 1].as_secs_f64() * 1000.0
+    );
+    bot.shutdown().await.unwrap();
+}
