@@ -229,8 +229,12 @@ fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(telegram::run(engine, settings, telegram::shutdown_signal()))?;
-    Ok(ExitCode::SUCCESS)
+    let graceful = runtime.block_on(telegram::run_until_signalled(engine, settings))?;
+    Ok(if graceful {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(130)
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

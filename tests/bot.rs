@@ -1081,12 +1081,19 @@ async fn shutdown_finishes_in_flight_replies_and_nothing_is_answered_twice() {
         ids.push(fake.push(dm(chat, Q_CHEN)));
     }
     let bot = start_bot(&fake);
-    // Stop as soon as the questions were fetched: the replies are in flight.
-    fake.wait(20, "the first batch delivered", |f| {
-        let d = &f.inner.lock().unwrap().delivered;
-        ids.iter().all(|id| d.contains(id)).then_some(())
+    // Stop once every question is being handled (typing shown) but no
+    // reply has gone out yet (the fake holds each sendMessage 400 ms).
+    fake.wait(20, "all five questions in flight", |f| {
+        let typing = f.calls("sendChatAction");
+        (120..125)
+            .all(|chat| typing.iter().any(|c| c.params["chat_id"] == chat))
+            .then_some(())
     })
     .await;
+    assert!(
+        fake.calls("sendMessage").len() < 5,
+        "replies still in flight at shutdown"
+    );
     bot.shutdown().await.unwrap();
     for chat in 120..125 {
         assert_eq!(fake.sent_to(chat).len(), 1, "chat {chat} answered before exit");
@@ -1209,7 +1216,9 @@ async fn burst_of_120_questions_from_30_chats() {
     );
 }
 
-/// Reply time of single questions, one at a time, without rate limiting:
+/// Reply time of single questions, one at a time and 600 ms apart like a
+/// person typing (teloxide's `Throttle` releases queued messages on a
+/// 250 ms tick, so back-to-back questions would mostly measure that tick):
 /// the bot's own overhead on the seed archive. Printed, not asserted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn single_question_latency() {
@@ -1225,6 +1234,7 @@ async fn single_question_latency() {
     ];
     let mut times = Vec::new();
     for i in 0..20 {
+        tokio::time::sleep(Duration::from_millis(600)).await;
         let at = Instant::now();
         fake.push(dm(2000, qs[i % qs.len()]));
         let r = fake.nth_sent(2000, i + 1).await;
@@ -1236,5 +1246,94 @@ async fn single_question_latency() {
         times[times.len() / 2].as_secs_f64() * 1000.0,
         times[times.len() - 1].as_secs_f64() * 1000.0
     );
+    bot.shutdown().await.unwrap();
+}
+
+/// The real binary: `archive-bot serve` against the fake, stopped by
+/// SIGTERM, exits 0 after answering and confirming the offset.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_binary_stops_cleanly_on_sigterm() {
+    let fake = Fake::start().await;
+    let update = fake.push(dm(130, Q_CHEN));
+    let index = tempfile::tempdir().unwrap();
+    let log_path = index.path().join("stderr.log");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_archive-bot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["serve", "--corpus", "corpus", "--index"])
+        .arg(index.path().join("index"))
+        .env("TELOXIDE_TOKEN", TOKEN)
+        .env("TELOXIDE_API_URL", &fake.url)
+        .env("RUST_LOG", "trace")
+        .env_remove("ARCHIVE_BOT_CONFIG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    fake.nth_sent(130, 1).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve did not exit within 30 s of SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let out = (status, std::fs::read(&log_path).unwrap());
+    let logs = String::from_utf8_lossy(&out.1);
+    assert_eq!(out.0.code(), Some(0), "{logs}");
+    assert!(logs.contains("SIGTERM received"), "{logs}");
+    assert!(
+        !logs.contains(TOKEN_SECRET),
+        "the token never reaches the logs, even at trace level"
+    );
+    assert_eq!(fake.confirmed(), update + 1);
+    assert_eq!(fake.sent_to(130).len(), 1);
+}
+
+/// Prints the HTML the bot sends for a DM answer, a group answer and an
+/// article page (for the README). `cargo test --test bot -- --ignored --nocapture transcript`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "prints a transcript; asserts nothing new"]
+async fn transcript() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(dm(140, Q_CHEN));
+    let dm_answer = fake.nth_sent(140, 1).await;
+    let g = -100_140;
+    fake.push(json!({"message": text_message(supergroup(g, false), 141, &format!("/ask@{BOT_NAME} 锦湖街道集结了多少名机关干部?"))}));
+    let group_answer = fake.nth_sent(g, 1).await;
+    let (idx, _) = ENGINE
+        .articles()
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, a)| a.text().chars().count())
+        .unwrap();
+    fake.push(callback(
+        140,
+        dm_answer.result.as_ref().unwrap(),
+        &format!("o:{}:s", ENGINE.key(idx)),
+    ));
+    let page = fake.nth_sent(140, 2).await;
+    for (name, call) in [
+        ("DM answer", &dm_answer),
+        ("group answer", &group_answer),
+        ("article page 1", &page),
+    ] {
+        println!("===== {name}: sendMessage parse_mode=HTML =====");
+        println!("{}", text_of(call));
+        println!(
+            "----- buttons: {}",
+            serde_json::to_string(&call.params["reply_markup"]).unwrap()
+        );
+    }
     bot.shutdown().await.unwrap();
 }

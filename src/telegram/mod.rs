@@ -214,7 +214,7 @@ struct LogErrors;
 
 impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
     fn handle_error(self: Arc<Self>, error: E) -> futures_core_box::BoxFuture<'static, ()> {
-        tracing::warn!(error = %error, "update failed");
+        tracing::warn!(error = %error, "Bot API or handler error");
         Box::pin(async {})
     }
 }
@@ -349,6 +349,24 @@ async fn confirm_offset(bot: &Tg, last: i64) {
     match retry::call(req).await {
         Ok(_) => tracing::info!(offset, "update offset confirmed"),
         Err(e) => tracing::warn!(error = %e, "could not confirm the update offset"),
+    }
+}
+
+/// [`run`] until SIGTERM or Ctrl-C, then a graceful stop. A second signal
+/// while replies are still being finished exits at once (`Ok(false)`);
+/// a graceful stop returns `Ok(true)`.
+pub async fn run_until_signalled(engine: Arc<Engine>, settings: Settings) -> Result<bool, BotError> {
+    let bot = run(engine, settings, shutdown_signal());
+    let impatient = async {
+        shutdown_signal().await;
+        shutdown_signal().await;
+    };
+    tokio::select! {
+        result = bot => result.map(|()| true),
+        () = impatient => {
+            tracing::warn!("second signal: exiting without finishing replies in flight");
+            Ok(false)
+        }
     }
 }
 
