@@ -1138,12 +1138,18 @@ async fn unreachable_api_fails_cleanly() {
 }
 
 /// 120 questions from 30 chats (15 private, 15 groups) at once, under
-/// Telegram's real rate limits: every question answered exactly once.
-/// Prints the reply times (not asserted: machines are noisy).
+/// Telegram's real rate limits and with them lifted: every question
+/// answered exactly once, in order, to the asker. Prints the reply times
+/// (not asserted: machines are noisy).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_of_120_questions_from_30_chats() {
+    burst(RateLimits::default(), "Telegram's rate limits").await;
+    burst(fast_limits(), "rate limits lifted").await;
+}
+
+async fn burst(limits: RateLimits, label: &str) {
     let fake = Fake::start().await;
-    let bot = start_bot_with(&fake, Arc::clone(&ENGINE), RateLimits::default());
+    let bot = start_bot_with(&fake, Arc::clone(&ENGINE), limits);
     fake.wait(20, "polling", |f| (!f.calls("getUpdates").is_empty()).then_some(()))
         .await;
     let questions = [
@@ -1207,7 +1213,7 @@ async fn burst_of_120_questions_from_30_chats() {
     times.sort();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "burst: 120 questions / 30 chats, Telegram rate limits: all answered in {:.0} ms; \
+        "burst: 120 questions / 30 chats, {label}: all answered in {:.0} ms; \
          reply time median {:.0} ms, p90 {:.0} ms, worst {:.0} ms",
         ms(all_done),
         ms(times[times.len() / 2]),
