@@ -230,7 +230,11 @@ async fn api(
     };
     let (response, result, refused) = match failure {
         Some((status, retry_after)) => {
-            let desc = format!("Too Many Requests: retry after {retry_after}");
+            let desc = match status {
+                429 => format!("Too Many Requests: retry after {retry_after}"),
+                502 => "Bad Gateway".to_owned(),
+                _ => "Internal Server Error".to_owned(),
+            };
             let r = refuse(status, &desc, (status == 429).then_some(retry_after));
             (r, None, Some((status, desc)))
         }
@@ -1043,6 +1047,53 @@ async fn flood_control_429_is_waited_out() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_are_retried() {
+    // teloxide itself waits 10 s after a 5xx before the retry layer runs.
+    let fake = Fake::start().await;
+    fake.fail_next("answerInlineQuery", 502, 0);
+    let bot = start_bot(&fake);
+    fake.push(json!({"inline_query": {"id": "iq-5xx", "from": user(112), "query": Q_CHEN, "offset": ""}}));
+    let calls = fake
+        .wait(40, "the inline answer after a 502", |f| {
+            let c = f.calls("answerInlineQuery");
+            (c.len() == 2).then_some(c)
+        })
+        .await;
+    assert_eq!(calls[0].refused.as_ref().unwrap().0, 502);
+    assert!(calls[1].refused.is_none());
+    assert_eq!(calls[1].params["inline_query_id"], "iq-5xx");
+    bot.shutdown().await.unwrap();
+}
+
+/// The fake itself takes lowercase paths and form bodies, as Telegram does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fake_api_accepts_lowercase_paths_and_form_bodies() {
+    let fake = Fake::start().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/bot{TOKEN}/sendmessage", fake.url);
+    let resp = client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("chat_id=7&text=%3Cb%3E%E4%BD%A0%E5%A5%BD%3C%2Fb%3E&parse_mode=HTML")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    assert_eq!(body["result"]["text"], "你好");
+    let bad = client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("chat_id=7&text=a%3Cb&parse_mode=HTML")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400, "like Telegram, malformed HTML is refused");
+    let sent = fake.calls("sendMessage");
+    assert_eq!(sent[0].params["chat_id"], "7");
+    assert_eq!(sent[0].params["text"], "<b>你好</b>");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_help_about() {
     let fake = Fake::start().await;
     let bot = start_bot(&fake);
@@ -1134,7 +1185,12 @@ async fn unreachable_api_fails_cleanly() {
         .unwrap_err();
     assert!(matches!(err, BotError::Request(_)), "{err}");
     assert!(!err.to_string().contains(TOKEN_SECRET), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(30));
+    let took = started.elapsed();
+    // Five backoffs (0.25 + 0.5 + 1 + 2 + 4 s) before giving up.
+    assert!(
+        took >= Duration::from_secs(7) && took < Duration::from_secs(30),
+        "{took:?}"
+    );
 }
 
 /// 120 questions from 30 chats (15 private, 15 groups) at once, under

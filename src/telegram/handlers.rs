@@ -261,7 +261,7 @@ async fn send_reply(bot: &Tg, to: Target, reply: &Reply) -> Result<Vec<MessageId
 
 /// Sends one HTML message, retrying transient failures. Should Telegram
 /// refuse the markup, the same text goes out as plain text rather than
-/// being lost.
+/// being lost; a group that became a supergroup gets it at its new id.
 async fn send_html(
     bot: &Tg,
     to: Target,
@@ -269,8 +269,8 @@ async fn send_html(
     markup: Option<InlineKeyboardMarkup>,
     first: bool,
 ) -> Result<Message, BotError> {
-    let build = |text: String, parse_html: bool| {
-        let mut req = bot.send_message(to.chat, text).link_preview_options(no_preview());
+    let build = |chat: ChatId, text: String, parse_html: bool| {
+        let mut req = bot.send_message(chat, text).link_preview_options(no_preview());
         if parse_html {
             req = req.parse_mode(ParseMode::Html);
         }
@@ -285,13 +285,26 @@ async fn send_html(
         }
         req
     };
-    match retry::call(build(html.to_owned(), true)).await {
-        Ok(m) => Ok(m),
-        Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
-            tracing::error!(error = %e, "Telegram refused our HTML; sending plain text");
-            Ok(retry::call(build(strip_tags(html), false)).await?)
+    let mut chat = to.chat;
+    let mut migrated = false;
+    loop {
+        match retry::call(build(chat, html.to_owned(), true)).await {
+            Ok(m) => return Ok(m),
+            Err(RequestError::MigrateToChatId(new_chat)) if !migrated => {
+                tracing::info!(
+                    old = chat.0,
+                    new = new_chat.0,
+                    "group became a supergroup; resending there"
+                );
+                chat = new_chat;
+                migrated = true;
+            }
+            Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
+                tracing::error!(error = %e, "Telegram refused our HTML; sending plain text");
+                return Ok(retry::call(build(chat, strip_tags(html), false)).await?);
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => Err(e.into()),
     }
 }
 

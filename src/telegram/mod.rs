@@ -171,6 +171,7 @@ impl Settings {
         }
         let mut settings = Settings::new(token);
         if let Some(url) = set("TELOXIDE_API_URL") {
+            reqwest::Url::parse(url.trim_end_matches('/')).map_err(|e| BotError::ApiUrl(e.to_string()))?;
             settings.api_url = url;
         }
         settings.proxy = set("TELOXIDE_PROXY");
@@ -411,6 +412,12 @@ mod tests {
         assert_eq!(s.api_url, "http://127.0.0.1:9/");
         assert!(!format!("{s:?}").contains("abc"), "Debug hides the token");
         assert!(matches!(Settings::from_env(&config, |_| None), Err(BotError::NoToken)));
+        let bad_url = |k: &str| match k {
+            "TELOXIDE_TOKEN" => Some("1:a".to_owned()),
+            "TELOXIDE_API_URL" => Some("not a url".to_owned()),
+            _ => None,
+        };
+        assert!(matches!(Settings::from_env(&config, bad_url), Err(BotError::ApiUrl(_))));
     }
 
     #[test]
