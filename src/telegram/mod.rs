@@ -30,6 +30,7 @@ pub mod split;
 use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -214,14 +215,10 @@ impl State {
 struct LogErrors;
 
 impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
-    fn handle_error(self: Arc<Self>, error: E) -> futures_core_box::BoxFuture<'static, ()> {
+    fn handle_error(self: Arc<Self>, error: E) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
         tracing::warn!(error = %error, "Bot API or handler error");
         Box::pin(async {})
     }
-}
-
-mod futures_core_box {
-    pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 }
 
 /// The dispatch tree: messages, button presses, inline queries.

@@ -395,6 +395,19 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_routes_without_panicking(text in "\\PC{0,60}", at in "[/@ ]{0,3}", name in "[A-Za-z_]{0,12}") {
+            let text = format!("{at}{name}{text}");
+            for place in [Place::Private, Place::Group] {
+                let _ = route(Incoming { place, text: &text, reply_to_bot: true }, BOT);
+            }
+            let _ = strip_mentions(&text, BOT);
+            let _ = Callback::decode(&text);
+            let _ = decode_payload(&text);
+        }
+    }
+
     #[test]
     fn language_picks_the_script() {
         assert_eq!(script_for_language(Some("zh-hant")), Script::Traditional);
