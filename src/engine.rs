@@ -95,7 +95,12 @@ impl Engine {
         index: &Index,
     ) -> Result<Engine> {
         let fields = index::fields_of(&index.schema())?;
-        let reader = index.reader()?;
+        // The index never changes under a running engine (rebuilds go to a
+        // new directory), so no reload watcher thread is needed.
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
         let num_docs = reader.searcher().num_docs();
         if num_docs != passages.len() as u64 {
             return Err(crate::Error::Index(format!(

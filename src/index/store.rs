@@ -332,9 +332,12 @@ mod tests {
     fn a_corrupt_index_is_rebuilt_with_a_warning() {
         let (_corpus, _data, loc) = fresh();
         open_logged(&loc);
-        // Damage every tantivy file, keeping the manifest intact.
+        // Damage every tantivy file, keeping the manifest intact. (Replaced,
+        // not truncated in place: this process may still map the old ones.)
         for entry in std::fs::read_dir(loc.index_dir.join(TANTIVY_DIR)).unwrap() {
-            std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
+            let path = entry.unwrap().path();
+            std::fs::remove_file(&path).unwrap();
+            std::fs::write(&path, b"garbage").unwrap();
         }
         assert!(open(&loc.index_dir).is_err(), "the damage is detected");
         let (engine, report, warnings) = open_logged(&loc);
