@@ -13,6 +13,8 @@ pub const MAX_QUESTION_CHARS: usize = 300;
 /// What kind of answer a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnswerKind {
+    /// 多少钱, 价格: an amount of money.
+    Price,
     /// 多少, 几: a quantity.
     Number,
     /// 什么时候, 哪天, 何时: a date or time.
@@ -39,12 +41,20 @@ const QUESTION_WORDS: &[(&str, AnswerKind)] = &[
     ("哪年", AnswerKind::Date),
     ("何时", AnswerKind::Date),
     ("几时", AnswerKind::Date),
+    ("多少钱", AnswerKind::Price),
+    ("几块钱", AnswerKind::Price),
+    ("价格", AnswerKind::Price),
+    ("价钱", AnswerKind::Price),
+    ("费用", AnswerKind::Price),
+    ("多少元", AnswerKind::Price),
     ("多少", AnswerKind::Number),
     ("几个", AnswerKind::Number),
     ("几名", AnswerKind::Number),
     ("几", AnswerKind::Number),
     ("多久", AnswerKind::Number),
     ("多长", AnswerKind::Number),
+    ("担任什么", AnswerKind::Role),
+    ("担任何种", AnswerKind::Role),
     ("什么职务", AnswerKind::Role),
     ("什么职位", AnswerKind::Role),
     ("什么身份", AnswerKind::Role),
@@ -52,6 +62,7 @@ const QUESTION_WORDS: &[(&str, AnswerKind)] = &[
     ("职务", AnswerKind::Role),
     ("职位", AnswerKind::Role),
     ("头衔", AnswerKind::Role),
+    ("角色", AnswerKind::Role),
     ("谁", AnswerKind::Person),
     ("哪位", AnswerKind::Person),
     ("什么人", AnswerKind::Person),
@@ -72,7 +83,8 @@ const NOT_QUESTIONS: &[&str] = &["几乎", "几何", "几率", "茶几", "哪怕
 const STOP_WORDS: &str = "是 的 了 吗 呢 吧 啊 呀 么 嘛 在 有 和 与 及 或 从 对 给 被 把 向 为 于 也 都 就 还 又 \
     请问 请 一下 怎么 怎么样 如何 为什么 为何 是否 是不是 可以 能 会 要 这 那 这个 那个 其 之 \
     我 你 他 她 它 我们 你们 他们 谢谢 感谢 你好 您好 麻烦 帮我 告诉我 想知道 问一下 知道 查一下 \
-    嗯 哦 哈 呵呵 哈哈 the a an of is what who when how many";
+    嗯 哦 哈 呵呵 哈哈 一共 总共 共 一起 大概 大约 大致 具体 主要 分别 到底 究竟 曾经 当时 当初 最终 最后 \
+    the a an of is what who when how many";
 
 /// A content word the answer's article must contain.
 #[derive(Debug, Clone, PartialEq)]
@@ -253,6 +265,7 @@ mod tests {
         assert_eq!(parse("锦湖街道集结了多少名机关干部?").kind, AnswerKind::Number);
         assert_eq!(parse("房产局是从哪天开始下沉支援的?").kind, AnswerKind::Date);
         assert_eq!(parse("张元龙是什么职务?").kind, AnswerKind::Role);
+        assert_eq!(parse("核酸检测多少钱一次?").kind, AnswerKind::Price);
         assert_eq!(parse("他几乎每天都值班").kind, AnswerKind::Any);
         assert_eq!(parse("虹北社区党委书记是谁?").kind, AnswerKind::Person);
     }
