@@ -157,42 +157,55 @@ fn init_logging(timestamps: bool) {
 /// Opens the engine for `paths`, building the index first when needed.
 fn open_engine(paths: Paths, config: &Config) -> anyhow::Result<Engine> {
     let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
-    let bar = progress_bar();
-    let progress = |done: usize, total: usize| {
-        if let Some(bar) = &bar {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        }
-    };
+    let bar = Bar::on_terminal();
     let warn = |msg: &str| tracing::warn!("{msg}");
-    let (engine, report) = store::open_or_build(&loc, &progress, &warn).with_context(|| match &loc.corpus_dir {
-        Some(c) => format!(
-            "opening the index {} (built from {}; set --index/--corpus or index_dir/corpus_dir)",
-            loc.index_dir.display(),
-            c.display()
-        ),
-        None => format!(
-            "opening the index {} (no corpus known to rebuild it from: pass --corpus)",
-            loc.index_dir.display()
-        ),
-    })?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    let (engine, report) =
+        store::open_or_build(&loc, &|done, total| bar.update(done, total), &warn).with_context(|| {
+            match &loc.corpus_dir {
+                Some(c) => format!(
+                    "opening the index {} (built from {}; set --index/--corpus or index_dir/corpus_dir)",
+                    loc.index_dir.display(),
+                    c.display()
+                ),
+                None => format!(
+                    "opening the index {} (no corpus known to rebuild it from: pass --corpus)",
+                    loc.index_dir.display()
+                ),
+            }
+        })?;
+    bar.finish();
     if let Some(r) = report {
         report_build(&r, &loc.index_dir);
     }
     Ok(engine)
 }
 
-fn progress_bar() -> Option<indicatif::ProgressBar> {
-    std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(0);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("indexing {bar:40} {pos}/{len} passages") {
-            bar.set_style(style);
+/// An indexing progress bar, shown only when stderr is a terminal.
+struct Bar(Option<indicatif::ProgressBar>);
+
+impl Bar {
+    fn on_terminal() -> Bar {
+        Bar(std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("indexing {bar:40} {pos}/{len} passages") {
+                bar.set_style(style);
+            }
+            bar
+        }))
+    }
+
+    fn update(&self, done: usize, total: usize) {
+        if let Some(bar) = &self.0 {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
         }
-        bar
-    })
+    }
+
+    fn finish(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn report_build(r: &store::BuildReport, index_dir: &Path) {
@@ -244,18 +257,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index { paths } => {
             let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
             let corpus = loc.corpus_dir.clone().context("no corpus to index: pass --corpus")?;
-            let bar = progress_bar();
-            let progress = |done: usize, total: usize| {
-                if let Some(bar) = &bar {
-                    bar.set_length(total as u64);
-                    bar.set_position(done as u64);
-                }
-            };
-            let report = store::build(&corpus, &loc.index_dir, &progress)
+            let bar = Bar::on_terminal();
+            let report = store::build(&corpus, &loc.index_dir, &|done, total| bar.update(done, total))
                 .with_context(|| format!("indexing {} into {}", corpus.display(), loc.index_dir.display()))?;
-            if let Some(bar) = bar {
-                bar.finish_and_clear();
-            }
+            bar.finish();
             report_build(&report, &loc.index_dir);
             Ok(ExitCode::SUCCESS)
         }
