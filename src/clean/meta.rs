@@ -10,6 +10,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::split::{CREDIT, ends_sentence};
+use super::static_regex as re;
 use crate::script::{fold, to_simplified};
 
 /// Lines longer than this (in characters) carry no metadata.
@@ -17,10 +18,6 @@ const MAX_META_CHARS: usize = 300;
 
 /// Longest title taken from a heading before it is clipped, in characters.
 const TITLE_CHARS: usize = 40;
-
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex")
-}
 
 /// `瑞安日报 印象锦湖 00003 锦湖街道筑牢疫情防控第一道防线 2021-12-23 2`
 static TRAILER: LazyLock<Regex> = LazyLock::new(|| {

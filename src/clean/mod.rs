@@ -21,6 +21,12 @@ mod archive_tests;
 use crate::article::Article;
 use crate::script::fold;
 
+/// Compiles one of the cleaning rules' constant patterns. They are fixed at
+/// compile time and exercised by every test, so no input can reach a failure.
+pub(crate) fn static_regex(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("a constant pattern compiles")
+}
+
 /// Lines longer than this are article text, never furniture (and are not
 /// worth folding just to check).
 const MAX_FURNITURE_CHARS: usize = 500;
