@@ -4,16 +4,22 @@
 //!
 //! Document level (retrieval): hit@1, hit@5, MRR@10, nDCG@10 of the gold
 //! file among the ranked articles, and queries per second. Answer level:
-//! hit@1 (gold file cited first), answer@1 (an acceptable answer, folded,
-//! inside the answer or the first cited passage), answer@3 (inside the
-//! answer or any of the first three), and refused (no-answer questions that
-//! got no citations).
+//! cited first (gold file cited first), in answer text (an acceptable
+//! answer, folded, inside the answer text without its `[n]` markers, when
+//! that text is at most [`ANSWER_TEXT_CHARS`] characters), answer@1 (inside
+//! the answer or the first cited passage), answer@3 (inside the answer or
+//! any of the first three), and refused (no-answer questions that got no
+//! citations).
+//!
+//! Every question is asked once with the gate open, and the gate is applied
+//! here: so the same run gives the figures at the engine's threshold and the
+//! trade-off curve (answered correctly vs refused) at [`CURVE`]'s others.
 
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::answer::AskOptions;
+use crate::answer::{self, AskOptions};
 use crate::engine::Engine;
 use crate::script::fold;
 
@@ -39,6 +45,54 @@ pub fn read_questions(text: &str) -> Result<Vec<Question>, String> {
         .collect()
 }
 
+/// Longest answer text that counts for "gold inside the answer text".
+pub const ANSWER_TEXT_CHARS: usize = 200;
+
+/// Thresholds of the gate at which the trade-off curve is reported.
+pub const CURVE: [f32; 11] = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
+
+/// One point of the gate's trade-off curve.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CurvePoint {
+    pub threshold: f32,
+    /// Answerable questions answered (not refused).
+    pub answered: usize,
+    /// …whose gold file is cited first.
+    pub cited_first: usize,
+    /// …whose gold answer is inside the answer text.
+    pub correct: usize,
+    /// No-answer questions refused.
+    pub refused: usize,
+}
+
+/// What one answerable question got, gate open.
+struct Outcome {
+    confidence: f32,
+    cited_first: bool,
+    in_text: bool,
+    a1: bool,
+    a3: bool,
+}
+
+/// The answer's text without its `[n]` markers.
+pub fn answer_text(answer: &str) -> String {
+    let mut out = String::with_capacity(answer.len());
+    let mut rest = answer;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            out.push_str(&rest[..open]);
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(&rest[..=open]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A question that was not answered as hoped.
 #[derive(Debug, Clone, Serialize)]
 pub struct Miss {
@@ -58,6 +112,10 @@ pub struct Report {
     pub ndcg10: f64,
     pub retrieval_qps: f64,
     pub cited_first: usize,
+    /// Gold answer inside the answer text (at most [`ANSWER_TEXT_CHARS`]).
+    pub in_answer_text: usize,
+    /// Median length of the answer texts given, in characters.
+    pub answer_chars_p50: usize,
     pub answer1: usize,
     pub answer3: usize,
     /// Gold answer inside the top retrieved passage (what whole-document
@@ -68,6 +126,9 @@ pub struct Report {
     pub ask_max_ms: f64,
     pub no_answer_questions: usize,
     pub refused: usize,
+    /// The gate's threshold these figures are at.
+    pub threshold: f32,
+    pub curve: Vec<CurvePoint>,
     pub misses: Vec<Miss>,
 }
 
@@ -90,7 +151,14 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
     let secs = started.elapsed().as_secs_f64();
     r.retrieval_qps = if secs > 0.0 { questions.len() as f64 / secs } else { 0.0 };
     let mut times = Vec::with_capacity(questions.len());
-    let opts = AskOptions::default();
+    let threshold = answer::MIN_CONFIDENCE;
+    r.threshold = threshold;
+    let open_gate = AskOptions {
+        min_confidence: Some(0.0),
+        ..AskOptions::default()
+    };
+    let mut outcomes = Vec::with_capacity(questions.len());
+    let mut lengths = Vec::new();
     for (q, ranking) in questions.iter().zip(&rankings) {
         let gold = q.file.as_deref().unwrap_or("");
         let rank = ranking
@@ -103,7 +171,7 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
             r.mrr10 += 1.0 / rank as f64;
             r.ndcg10 += 1.0 / (1.0 + rank as f64).log2();
         }
-        let answer = engine.ask(&q.q, &opts);
+        let answer = engine.ask(&q.q, &open_gate);
         times.push(answer.took_ms);
         let accepted: Vec<String> = q.answer.iter().map(|a| fold(a)).filter(|a| !a.is_empty()).collect();
         let found_in = |texts: &[&str]| {
@@ -117,15 +185,27 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
                 .first()
                 .is_some_and(|h| found_in(&[engine.passage_text(h.passage)])),
         );
+        let text = answer_text(&answer.answer);
+        let chars = text.chars().count();
         let passages: Vec<&str> = answer.citations.iter().map(|c| c.passage.as_str()).collect();
-        let cited_first = answer.citations.first().is_some_and(|c| same_file(&c.file, gold));
-        let a1 = found_in(&[answer.answer.as_str()]) || found_in(&passages[..passages.len().min(1)]);
-        let a3 = a1 || found_in(&passages[..passages.len().min(3)]);
-        r.answered += usize::from(!answer.no_answer);
-        r.cited_first += usize::from(cited_first);
-        r.answer1 += usize::from(a1);
-        r.answer3 += usize::from(a3);
-        if !a1 || !cited_first {
+        let answered = !answer.no_answer;
+        let outcome = Outcome {
+            confidence: answer.confidence,
+            cited_first: answer.citations.first().is_some_and(|c| same_file(&c.file, gold)),
+            in_text: answered && chars <= ANSWER_TEXT_CHARS && found_in(&[text.as_str()]),
+            a1: answered && (found_in(&[answer.answer.as_str()]) || found_in(&passages[..passages.len().min(1)])),
+            a3: answered && (found_in(&[answer.answer.as_str()]) || found_in(&passages[..passages.len().min(3)])),
+        };
+        let passes = answered && outcome.confidence >= threshold;
+        if passes {
+            lengths.push(chars);
+            r.answered += 1;
+            r.cited_first += usize::from(outcome.cited_first);
+            r.in_answer_text += usize::from(outcome.in_text);
+            r.answer1 += usize::from(outcome.a1);
+            r.answer3 += usize::from(outcome.a3);
+        }
+        if !passes || !outcome.in_text || !outcome.cited_first {
             r.misses.push(Miss {
                 id: q.id.clone(),
                 q: q.q.clone(),
@@ -134,17 +214,16 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
                     q.answer,
                     rank.map_or("-".into(), |x| x.to_string())
                 ),
-                got: if answer.no_answer {
-                    "no answer".into()
-                } else {
-                    format!(
-                        "{} ← {}",
-                        answer.answer,
-                        answer.citations.first().map_or("", |c| c.file.as_str())
-                    )
-                },
+                got: format!(
+                    "{}{} ← {} (confidence {:.2})",
+                    if passes { "" } else { "REFUSED; would say " },
+                    answer.answer,
+                    answer.citations.first().map_or("", |c| c.file.as_str()),
+                    answer.confidence
+                ),
             });
         }
+        outcomes.push(outcome);
     }
     let n = questions.len().max(1) as f64;
     r.mrr10 /= n;
@@ -152,19 +231,37 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
     times.sort_by(f64::total_cmp);
     r.ask_p50_ms = times.get(times.len() / 2).copied().unwrap_or(0.0);
     r.ask_max_ms = times.last().copied().unwrap_or(0.0);
+    lengths.sort_unstable();
+    r.answer_chars_p50 = lengths.get(lengths.len() / 2).copied().unwrap_or(0);
+    let mut refusal_confidence = Vec::with_capacity(no_answer.len());
     for q in no_answer {
-        let answer = engine.ask(&q.q, &opts);
-        if answer.citations.is_empty() {
+        let answer = engine.ask(&q.q, &open_gate);
+        let confidence = if answer.no_answer { -1.0 } else { answer.confidence };
+        refusal_confidence.push(confidence);
+        if confidence < threshold {
             r.refused += 1;
         } else {
             r.misses.push(Miss {
                 id: q.id.clone(),
                 q: q.q.clone(),
                 what: "want no answer".into(),
-                got: answer.answer,
+                got: format!("{} (confidence {:.2})", answer.answer, answer.confidence),
             });
         }
     }
+    r.curve = CURVE
+        .iter()
+        .map(|&t| {
+            let passing: Vec<&Outcome> = outcomes.iter().filter(|o| o.confidence >= t).collect();
+            CurvePoint {
+                threshold: t,
+                answered: passing.len(),
+                cited_first: passing.iter().filter(|o| o.cited_first).count(),
+                correct: passing.iter().filter(|o| o.in_text).count(),
+                refused: refusal_confidence.iter().filter(|&&c| c < t).count(),
+            }
+        })
+        .collect();
     r
 }
 
@@ -177,7 +274,8 @@ impl Report {
             "questions {}\n\
              doc-level   hit@1 {:.3}  hit@5 {:.3}  MRR@10 {:.3}  nDCG@10 {:.3}  ({:.0} queries/s)\n\
              passages    answer@1 {}/{} ({:.1}%)  (gold answer inside the top passage)\n\
-             answers     hit@1 {}/{} ({:.1}%)  answer@1 {}/{} ({:.1}%)  answer@3 {}/{} ({:.1}%)  answered {}/{}\n\
+             answers     cited first {}/{} ({:.1}%)  in answer text {}/{} ({:.1}%)  answer@1 {}/{} ({:.1}%)  answer@3 {}/{} ({:.1}%)  answered {}/{}\n\
+             answer text p50 {} characters (gold counts when the text is at most {} characters)\n\
              ask time    p50 {:.2} ms  max {:.2} ms\n",
             self.questions,
             self.hit1_doc as f64 / n,
@@ -191,6 +289,9 @@ impl Report {
             self.cited_first,
             self.questions,
             pct(self.cited_first),
+            self.in_answer_text,
+            self.questions,
+            pct(self.in_answer_text),
             self.answer1,
             self.questions,
             pct(self.answer1),
@@ -199,11 +300,29 @@ impl Report {
             pct(self.answer3),
             self.answered,
             self.questions,
+            self.answer_chars_p50,
+            ANSWER_TEXT_CHARS,
             self.ask_p50_ms,
             self.ask_max_ms,
         );
         if self.no_answer_questions > 0 {
             s.push_str(&format!("refused     {}/{}\n", self.refused, self.no_answer_questions));
+        }
+        s.push_str(&format!(
+            "gate        threshold {:.2} (confidence below it is refused); trade-off:\n\
+             \x20 threshold  answered  cited first  in answer text  refused\n",
+            self.threshold
+        ));
+        for p in &self.curve {
+            let mark = if (p.threshold - self.threshold).abs() < 1e-6 { "*" } else { " " };
+            s.push_str(&format!(
+                "{mark} {:>9.2}  {:>8}  {:>11}  {:>14}  {:>7}\n",
+                p.threshold,
+                format!("{}/{}", p.answered, self.questions),
+                p.cited_first,
+                p.correct,
+                format!("{}/{}", p.refused, self.no_answer_questions),
+            ));
         }
         s
     }

@@ -57,6 +57,22 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Byte spans of the clauses of a sentence: each ends after a comma,
+/// semicolon or colon (`，,；;：:`) or at the sentence's end. Enumeration
+/// commas (`、`) do not end a clause: they join the items of one list.
+pub fn clauses(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '，' | ',' | '；' | ';' | '：' | ':') {
+            push_trimmed(text, start, i + c.len_utf8(), &mut out);
+            start = i + c.len_utf8();
+        }
+    }
+    push_trimmed(text, start, text.len(), &mut out);
+    out
+}
+
 fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
     if start >= end {
         return;
@@ -175,6 +191,14 @@ mod tests {
             .map(|(a, b)| &"他说:“很辛苦!”我们走了。好"[a..b])
             .collect();
         assert_eq!(s, ["他说:“很辛苦!”", "我们走了。", "好"]);
+    }
+
+    #[test]
+    fn clauses_end_at_commas_and_colons_not_at_list_commas() {
+        let text = "今年以来，全区启动347个采样点位、5个方舱；检测：12万人次";
+        let got: Vec<&str> = clauses(text).into_iter().map(|(a, b)| &text[a..b]).collect();
+        assert_eq!(got, ["今年以来，", "全区启动347个采样点位、5个方舱；", "检测：", "12万人次"]);
+        assert!(clauses("").is_empty());
     }
 
     #[test]

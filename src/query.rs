@@ -86,6 +86,33 @@ const STOP_WORDS: &str = "是 的 了 吗 呢 吧 啊 呀 么 嘛 在 有 和 �
     嗯 哦 哈 呵呵 哈哈 一共 总共 共 一起 大概 大约 大致 具体 主要 分别 到底 究竟 曾经 当时 当初 最终 最后 \
     the a an of is what who when how many";
 
+/// Which articles may answer: a publication period and a source. Given as
+/// flags (`--since`, `--until`, `--source`) or read from the question
+/// ("2021年12月", "2020年3月以来", "瑞安日报的报道"). An article that states no
+/// date is kept by a date filter unless `dated_only` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Filter {
+    /// Earliest publication date, `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub since: Option<String>,
+    /// Latest publication date, `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub until: Option<String>,
+    /// The publisher, as the archive names it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub source: Option<String>,
+    /// Exclude articles without a date from a date filter.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub dated_only: bool,
+}
+
+impl Filter {
+    /// Whether it restricts anything.
+    pub fn is_empty(&self) -> bool {
+        self.since.is_none() && self.until.is_none() && self.source.is_none()
+    }
+}
+
 /// A content word the answer's article must contain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyWord {
@@ -110,6 +137,8 @@ pub struct Parsed {
     pub key_words: Vec<KeyWord>,
     /// The kind of answer asked for.
     pub kind: AnswerKind,
+    /// Which articles may answer.
+    pub filter: Filter,
 }
 
 impl Parsed {
@@ -246,6 +275,7 @@ pub fn parse(question: &str) -> Parsed {
         words,
         key_words,
         kind,
+        filter: Filter::default(),
     }
 }
 

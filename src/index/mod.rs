@@ -1,11 +1,19 @@
-//! The tantivy index: schema, building, and reading hits back.
+//! The tantivy indexes: schemas, building, and reading hits back.
 //!
-//! One tantivy document per passage. Search fields hold the passage's
-//! *folded* text (Simplified, half-width, lower case) cut by our own
-//! tokenizers ([`tokenize`]): `bigrams` and `words`, plus the article title's
-//! bigrams in `title`. Display fields (file, title, source, date, passage in
-//! its original script) are stored; `passage_id` is a fast field that maps
-//! a hit back to the engine's passage list.
+//! Two indexes, searched with the same terms:
+//!
+//! - **passages** ([`schema`]): one document per passage, the unit that is
+//!   quoted. Search fields hold the passage's *folded* text (Simplified,
+//!   half-width, lower case) cut by our own tokenizers ([`tokenize`]):
+//!   `bigrams` and `words`, plus the article title's bigrams in `title`.
+//!   Display fields are stored; `passage_id` maps a hit back to the engine's
+//!   passage list and `article_id` to its article.
+//! - **articles** ([`article_schema`]): one document per article, headline
+//!   and body together, so that a question whose place or agency is only in
+//!   the headline still finds the article (whole-document relevance).
+//!
+//! Both carry the filter fields `date_num` (`YYYYMMDD`, 0 when the article
+//! states no date) and `source_key` (the folded source, empty when none).
 
 pub mod store;
 pub mod tokenize;
@@ -22,7 +30,7 @@ use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Memory budget of the index writer.
 const WRITER_HEAP_BYTES: usize = 100_000_000;
@@ -39,18 +47,35 @@ pub struct Fields {
     pub source: Field,
     pub date: Field,
     pub passage: Field,
+    pub article_id: Field,
+    pub date_num: Field,
+    pub source_key: Field,
+}
+
+/// Handles to the article index's fields.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleFields {
+    /// Headline and body, folded, as bigrams and as words.
+    pub bigrams: Field,
+    pub words: Field,
+    /// The headline alone (bigrams), boosted: news puts the who and where there.
+    pub title: Field,
+    pub article_id: Field,
+    pub date_num: Field,
+    pub source_key: Field,
+}
+
+fn indexed(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    )
 }
 
 /// The schema and its fields.
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let indexed = |tokenizer: &str| {
-        TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        )
-    };
     let fields = Fields {
         bigrams: b.add_text_field("bigrams", indexed(tokenize::BIGRAM)),
         words: b.add_text_field("words", indexed(tokenize::WORDS)),
@@ -61,17 +86,61 @@ pub fn schema() -> (Schema, Fields) {
         source: b.add_text_field("source", STORED),
         date: b.add_text_field("date", STORED),
         passage: b.add_text_field("passage", STORED),
+        article_id: b.add_u64_field("article_id", FAST | INDEXED),
+        date_num: b.add_u64_field("date_num", FAST | INDEXED),
+        source_key: b.add_text_field("source_key", STRING),
     };
     (b.build(), fields)
 }
 
+/// The article index's schema and its fields.
+pub fn article_schema() -> (Schema, ArticleFields) {
+    let mut b = Schema::builder();
+    let fields = ArticleFields {
+        bigrams: b.add_text_field("bigrams", indexed(tokenize::BIGRAM)),
+        words: b.add_text_field("words", indexed(tokenize::WORDS)),
+        title: b.add_text_field("title", indexed(tokenize::BIGRAM)),
+        article_id: b.add_u64_field("article_id", FAST | INDEXED),
+        date_num: b.add_u64_field("date_num", FAST | INDEXED),
+        source_key: b.add_text_field("source_key", STRING),
+    };
+    (b.build(), fields)
+}
+
+fn field(schema: &Schema, name: &str) -> Result<Field> {
+    schema
+        .get_field(name)
+        .map_err(|_| crate::Error::Index(format!("field {name} missing: the index is of another format")))
+}
+
+/// Looks up the fields of an opened article index's schema.
+pub fn article_fields_of(schema: &Schema) -> Result<ArticleFields> {
+    let f = |name: &str| field(schema, name);
+    Ok(ArticleFields {
+        bigrams: f("bigrams")?,
+        words: f("words")?,
+        title: f("title")?,
+        article_id: f("article_id")?,
+        date_num: f("date_num")?,
+        source_key: f("source_key")?,
+    })
+}
+
+/// `YYYY-MM-DD` as the number `YYYYMMDD`; 0 when absent or malformed.
+pub fn date_num(date: Option<&str>) -> u64 {
+    let Some(d) = date else { return 0 };
+    let digits: String = d.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 8 { digits.parse().unwrap_or(0) } else { 0 }
+}
+
+/// The form a source is filtered by: folded, spaces removed.
+pub fn source_key(source: &str) -> String {
+    fold(source).split_whitespace().collect()
+}
+
 /// Looks up the fields of an opened index's schema.
 pub fn fields_of(schema: &Schema) -> Result<Fields> {
-    let f = |name: &str| {
-        schema
-            .get_field(name)
-            .map_err(|_| crate::Error::Index(format!("field {name} missing: the index is of another format")))
-    };
+    let f = |name: &str| field(schema, name);
     Ok(Fields {
         bigrams: f("bigrams")?,
         words: f("words")?,
@@ -82,6 +151,9 @@ pub fn fields_of(schema: &Schema) -> Result<Fields> {
         source: f("source")?,
         date: f("date")?,
         passage: f("passage")?,
+        article_id: f("article_id")?,
+        date_num: f("date_num")?,
+        source_key: f("source_key")?,
     })
 }
 
@@ -111,6 +183,9 @@ pub fn write_passages(
         doc.add_text(fields.source, article.source.as_deref().unwrap_or(""));
         doc.add_text(fields.date, article.date.as_deref().unwrap_or(""));
         doc.add_text(fields.passage, quote);
+        doc.add_u64(fields.article_id, p.article as u64);
+        doc.add_u64(fields.date_num, date_num(article.date.as_deref()));
+        doc.add_text(fields.source_key, source_key(article.source.as_deref().unwrap_or("")));
         writer.add_document(doc)?;
         progress(id + 1);
     }
@@ -118,9 +193,38 @@ pub fn write_passages(
     Ok(())
 }
 
+/// Writes one document per article (headline and body) into `index`
+/// (empty, tokenizers registered) and commits.
+pub fn write_articles(index: &Index, fields: &ArticleFields, articles: &[Article], texts: &[String]) -> Result<()> {
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP_BYTES)?;
+    for (id, (article, text)) in articles.iter().zip(texts).enumerate() {
+        let title = fold(&article.title);
+        let whole = format!("{title}\n{}", fold(text));
+        let mut doc = TantivyDocument::default();
+        doc.add_text(fields.bigrams, &whole);
+        doc.add_text(fields.words, &whole);
+        doc.add_text(fields.title, &title);
+        doc.add_u64(fields.article_id, id as u64);
+        doc.add_u64(fields.date_num, date_num(article.date.as_deref()));
+        doc.add_text(fields.source_key, source_key(article.source.as_deref().unwrap_or("")));
+        writer.add_document(doc)?;
+    }
+    writer.commit()?;
+    Ok(())
+}
+
 /// Reads the `passage_id` fast field of a hit.
 pub fn passage_id(searcher: &tantivy::Searcher, addr: DocAddress) -> Option<usize> {
+    fast_u64(searcher, addr, "passage_id")
+}
+
+/// Reads the `article_id` fast field of a hit (either index).
+pub fn article_id(searcher: &tantivy::Searcher, addr: DocAddress) -> Option<usize> {
+    fast_u64(searcher, addr, "article_id")
+}
+
+fn fast_u64(searcher: &tantivy::Searcher, addr: DocAddress, name: &str) -> Option<usize> {
     let segment = searcher.segment_reader(addr.segment_ord);
-    let column = segment.fast_fields().u64("passage_id").ok()?;
+    let column = segment.fast_fields().u64(name).ok()?;
     column.first(addr.doc_id).map(|v| v as usize)
 }

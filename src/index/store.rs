@@ -1,6 +1,7 @@
 //! The index on disk, and when to rebuild it.
 //!
-//! An index directory holds `tantivy/` (the search index), `articles.json`
+//! An index directory holds `tantivy/` (the passage index),
+//! `tantivy-articles/` (the article index), `articles.json`
 //! (the cleaned articles: passages are recomputed from them, quotes come
 //! from them) and `manifest.json`, written last, recording the format
 //! version and every corpus file's size and SHA-256. An index is used only
@@ -23,6 +24,7 @@ use crate::error::{Error, Result};
 const MANIFEST: &str = "manifest.json";
 const ARTICLES: &str = "articles.json";
 const TANTIVY_DIR: &str = "tantivy";
+const ARTICLE_INDEX_DIR: &str = "tantivy-articles";
 
 /// One corpus file as recorded in the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,7 +94,10 @@ pub fn build(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Result<
     let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let tantivy_dir = tmp.join(TANTIVY_DIR);
-    std::fs::create_dir_all(&tantivy_dir).map_err(|e| Error::io(&tantivy_dir, e))?;
+    let article_dir = tmp.join(ARTICLE_INDEX_DIR);
+    for dir in [&tantivy_dir, &article_dir] {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
 
     let result = (|| {
         let (schema, fields) = super::schema();
@@ -102,6 +107,10 @@ pub fn build(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Result<
         super::write_passages(&index, &fields, &articles, &texts, &passages, &|done| {
             progress(done, total)
         })?;
+        let (schema, fields) = super::article_schema();
+        let article_index = Index::create_in_dir(&article_dir, schema)?;
+        tokenize::register(&article_index);
+        super::write_articles(&article_index, &fields, &articles, &texts)?;
         write_json(&tmp.join(ARTICLES), &articles)?;
         let manifest = Manifest {
             format_version: FORMAT_VERSION,
@@ -162,9 +171,11 @@ pub fn open(index_dir: &Path) -> Result<Engine> {
         serde_json::from_slice(&bytes).map_err(|e| Error::Index(format!("{}: {e}", path.display())))?;
     let index = Index::open_in_dir(index_dir.join(TANTIVY_DIR))?;
     tokenize::register(&index);
+    let article_index = Index::open_in_dir(index_dir.join(ARTICLE_INDEX_DIR))?;
+    tokenize::register(&article_index);
     let texts: Vec<String> = articles.iter().map(Article::text).collect();
     let passages = passages_of(&texts);
-    Engine::assemble(articles, texts, passages, &index)
+    Engine::assemble(articles, texts, passages, &index, &article_index)
 }
 
 /// Why an index needs building, if it does.

@@ -206,6 +206,7 @@ async fn answer_on_pool(
         script: ScriptChoice::Auto,
         context,
         max_citations,
+        ..AskOptions::default()
     };
     match tokio::task::spawn_blocking(move || engine.ask(&question, &opts)).await {
         Ok(answer) => Some(answer),

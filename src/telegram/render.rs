@@ -460,6 +460,8 @@ mod tests {
             answer: text.into(),
             no_answer: citations.is_empty(),
             citations,
+            confidence: 1.0,
+            filter: Default::default(),
             took_ms: 1.0,
             script,
         }
