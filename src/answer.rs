@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::engine::{Engine, Hit};
 use crate::passage::{clauses, sentences};
-use crate::query::{self, AnswerKind, Filter, Parsed};
+use crate::query::{self, AnswerKind, Filter, MetaField, Parsed};
 use crate::script::{self, Script, fold};
 
 /// Share of the question's key words (weighted, see [`Engine::coverage`])
@@ -164,6 +164,21 @@ struct Composed {
     confidence: f32,
 }
 
+/// Says which filter was searched under, for a refusal.
+fn filter_note(f: &Filter) -> String {
+    let mut parts = Vec::new();
+    match (&f.since, &f.until) {
+        (Some(a), Some(b)) => parts.push(format!("{a} 至 {b}")),
+        (Some(a), None) => parts.push(format!("{a} 以来")),
+        (None, Some(b)) => parts.push(format!("{b} 以前")),
+        (None, None) => {}
+    }
+    if let Some(s) = &f.source {
+        parts.push(format!("来源为{s}"));
+    }
+    format!("(只查找了{}的文章。)", parts.join("、"))
+}
+
 /// The caller's filter, completed by what the question says.
 fn merge_filters(given: &Filter, asked: &Filter) -> Filter {
     Filter {
@@ -189,7 +204,15 @@ impl Engine {
     pub fn ask(&self, question: &str, opts: &AskOptions) -> Answer {
         let started = Instant::now();
         let script = resolve_script(opts.script, question);
-        let own = query::parse(question);
+        let (searched, source) = self.find_source(question);
+        let mut own = query::parse(&searched);
+        if source.is_some() {
+            // "瑞安日报的报道里…": with the source named, 报道 identifies nothing.
+            if own.meta.is_none() {
+                own = query::parse(&query::without_article_words(&searched));
+            }
+            own.filter.source = source;
+        }
         // A follow-up searches with its own terms plus the earlier question's.
         let mut parsed = match &opts.context {
             Some(ctx) if !own.is_empty() => {
@@ -226,6 +249,9 @@ impl Engine {
                 other => {
                     answer.confidence = other.map_or(0.0, |c| c.confidence);
                     answer.answer = refusal(false, script);
+                    if !parsed.filter.is_empty() {
+                        answer.answer.push_str(&script::render(&filter_note(&parsed.filter), script));
+                    }
                 }
             }
         }
@@ -274,6 +300,51 @@ impl Engine {
         self.coverage(parsed, &fold(&whole))
     }
 
+    /// A source of the archive named in the question ("瑞安日报的报道"): the
+    /// question without it, and the source (the longest one named).
+    fn find_source(&self, question: &str) -> (String, Option<String>) {
+        let folded = fold(question);
+        let named = self
+            .stats()
+            .sources
+            .iter()
+            .map(|s| (s, fold(s)))
+            .filter(|(_, f)| f.chars().count() >= 2 && folded.contains(f.as_str()))
+            .max_by_key(|(_, f)| f.len());
+        match named {
+            Some((source, f)) => (folded.replace(f.as_str(), " "), Some(source.clone())),
+            None => (question.to_owned(), None),
+        }
+    }
+
+    /// The answer to a question about an article itself (its date, author,
+    /// source or headline), stated from the article's metadata and citing
+    /// the passage that identified it.
+    fn compose_meta(&self, field: MetaField, hit: Hit, confidence: f32, script: Script) -> Composed {
+        let article = &self.articles()[self.passages()[hit.passage].article];
+        let title = &article.title;
+        let text = match field {
+            MetaField::Date => match &article.date {
+                Some(d) => format!("《{title}》的日期:{d}。"),
+                None => format!("《{title}》没有注明日期。"),
+            },
+            MetaField::Author => match &article.author {
+                Some(a) => format!("《{title}》的作者:{a}。"),
+                None => format!("《{title}》没有署名作者。"),
+            },
+            MetaField::Source => match &article.source {
+                Some(s) => format!("《{title}》的来源:{s}。"),
+                None => format!("《{title}》没有注明来源。"),
+            },
+            MetaField::Title => format!("这篇文章的标题是《{title}》。"),
+        };
+        Composed {
+            text: format!("{}[1]", script::render(&text, script)),
+            citations: vec![self.citation(1, hit)],
+            confidence,
+        }
+    }
+
     fn compose(&self, parsed: &Parsed, hits: &[Hit], opts: &AskOptions, script: Script) -> Option<Composed> {
         let top_score = hits.first()?.score.max(f32::EPSILON);
         let covers: Vec<f32> = hits
@@ -290,6 +361,9 @@ impl Engine {
             .filter(|&i| hits[i].score >= 0.5 * top_score)
             .map(|i| 0.5 * covers[i] + 0.5 * article_covers[i])
             .fold(0.0, f32::max);
+        if let Some(field) = parsed.meta {
+            return Some(self.compose_meta(field, hits[0], confidence, script));
+        }
         // Every sentence of the best passages competes to be the answer.
         let best_cover = covers.iter().take(ANSWER_POOL).copied().fold(0.0, f32::max);
         let mut best: Option<(f32, usize, (usize, usize))> = None; // (score, hit index, span in passage)

@@ -51,6 +51,8 @@ pub const W_NEIGHBOUR: f32 = 0.05;
 const ARTICLE_POOL: usize = 50;
 /// The best articles whose passages are searched on their own as well.
 const ARTICLE_FOCUS: usize = 10;
+/// Most rows `search` returns, whatever is asked.
+pub const MAX_TOP: usize = 1000;
 /// Passages ranked over the whole archive before fusing.
 const PASSAGE_POOL: usize = 100;
 
@@ -336,8 +338,17 @@ impl Engine {
 
     /// `search`: the `top` best passages for free text.
     pub fn search(&self, query: &str, top: usize) -> Vec<SearchRow> {
-        let parsed = crate::query::parse(query);
-        self.retrieve(&parsed, top)
+        self.search_filtered(query, top, &Filter::default())
+    }
+
+    /// `search` restricted by `filter` (on top of a period the query names).
+    /// At most [`MAX_TOP`] rows.
+    pub fn search_filtered(&self, query: &str, top: usize, filter: &Filter) -> Vec<SearchRow> {
+        let mut parsed = crate::query::parse(query);
+        if !filter.is_empty() {
+            parsed.filter = filter.clone();
+        }
+        self.retrieve(&parsed, top.min(MAX_TOP))
             .into_iter()
             .enumerate()
             .map(|(i, h)| {

@@ -10,6 +10,7 @@ use archive_bot::answer::{AskOptions, ScriptChoice};
 use archive_bot::config::Config;
 use archive_bot::engine::Engine;
 use archive_bot::index::store::{self, Location};
+use archive_bot::query::Filter;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -39,6 +40,51 @@ struct Paths {
     index: Option<PathBuf>,
 }
 
+/// Which articles may answer (a period or source named in the question
+/// applies too).
+#[derive(Debug, Args)]
+struct FilterArgs {
+    /// Only articles dated on or after this day (YYYY-MM-DD). Undated
+    /// articles are kept unless --dated-only.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    since: Option<String>,
+    /// Only articles dated on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    until: Option<String>,
+    /// Only articles from this source, as `articles` lists it.
+    #[arg(long, value_name = "NAME")]
+    source: Option<String>,
+    /// With --since/--until, also drop articles that state no date.
+    #[arg(long)]
+    dated_only: bool,
+}
+
+impl FilterArgs {
+    fn filter(self) -> Filter {
+        Filter {
+            since: self.since,
+            until: self.until,
+            source: self.source,
+            dated_only: self.dated_only,
+        }
+    }
+}
+
+/// A day as `YYYY-MM-DD`.
+fn parse_date(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s.split('-').collect();
+    let ok = parts.len() == 3
+        && parts[0].len() == 4
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[1].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+        && parts[2].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
+    if ok {
+        Ok(format!("{}-{:0>2}-{:0>2}", parts[0], parts[1], parts[2]))
+    } else {
+        Err(format!("expected a day as YYYY-MM-DD, got {s:?}"))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the search index (into a temporary directory, then swapped in).
@@ -53,9 +99,11 @@ enum Command {
         /// Print JSON: an array of {rank,file,title,source,date,passage,score}.
         #[arg(long)]
         json: bool,
-        /// How many passages.
+        /// How many passages (at most 1000).
         #[arg(long, default_value_t = 10)]
         top: usize,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// The query; `-` reads one query per line from standard input.
         query: String,
     },
@@ -69,6 +117,8 @@ enum Command {
         /// Script of the reply: the question's (auto), the archive's, or a fixed one.
         #[arg(long, value_enum, default_value_t = ScriptChoice::Auto)]
         script: ScriptChoice,
+        #[command(flatten)]
+        filter: FilterArgs,
         /// The question; `-` reads one question per line from standard
         /// input. A question starting with `-` goes after `--`.
         question: String,
@@ -268,12 +318,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
             json,
             top,
+            filter,
             query,
         } => {
             let engine = open_engine(paths, &config)?;
+            let filter = filter.filter();
             let mut out = std::io::stdout().lock();
             each_input(&query, |q| {
-                let rows = engine.search(q, top);
+                let rows = engine.search_filtered(q, top, &filter);
                 if json {
                     writeln!(out, "{}", serde_json::to_string(&rows)?)?;
                 } else {
@@ -297,11 +349,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
             json,
             script,
+            filter,
             question,
         } => {
             let engine = open_engine(paths, &config)?;
             let opts = AskOptions {
                 script,
+                filter: filter.filter(),
                 ..AskOptions::default()
             };
             let mut out = std::io::stdout().lock();

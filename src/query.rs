@@ -113,6 +113,134 @@ impl Filter {
     }
 }
 
+/// A question about an article itself rather than what it says: when it
+/// appeared, who wrote it, which paper ran it, what its headline is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MetaField {
+    Date,
+    Author,
+    Source,
+    Title,
+}
+
+/// Words that refer to an article as a publication: a metadata question
+/// needs one of them ("那篇报道是哪天的"), else "哪天" asks about an event.
+const ARTICLE_WORDS: &[&str] = &[
+    "报道", "文章", "新闻", "稿件", "这篇", "那篇", "该篇", "该文", "原文", "消息", "刊登", "刊发", "发表", "发布", "登载",
+];
+
+/// Question phrases for each metadata field (general Chinese), longest
+/// first within a field.
+const META_WORDS: &[(&str, MetaField)] = &[
+    ("什么时候", MetaField::Date),
+    ("哪一天", MetaField::Date),
+    ("几月几日", MetaField::Date),
+    ("哪天", MetaField::Date),
+    ("何时", MetaField::Date),
+    ("日期", MetaField::Date),
+    ("哪年", MetaField::Date),
+    ("谁写的", MetaField::Author),
+    ("作者", MetaField::Author),
+    ("记者是谁", MetaField::Author),
+    ("谁报道", MetaField::Author),
+    ("撰稿", MetaField::Author),
+    ("执笔", MetaField::Author),
+    ("哪家报纸", MetaField::Source),
+    ("哪份报纸", MetaField::Source),
+    ("哪个报纸", MetaField::Source),
+    ("哪家媒体", MetaField::Source),
+    ("哪个媒体", MetaField::Source),
+    ("哪个网站", MetaField::Source),
+    ("哪家", MetaField::Source),
+    ("来源", MetaField::Source),
+    ("出处", MetaField::Source),
+    ("标题", MetaField::Title),
+    ("题目", MetaField::Title),
+];
+
+/// Finds a metadata question: a field phrase and an article word both
+/// present. Returns the field and the text with both blanked out.
+fn find_meta(folded: &str) -> (Option<MetaField>, String) {
+    if !ARTICLE_WORDS.iter().any(|w| folded.contains(*w)) {
+        return (None, folded.to_owned());
+    }
+    let Some((phrase, field)) = META_WORDS.iter().find(|(w, _)| folded.contains(w)) else {
+        return (None, folded.to_owned());
+    };
+    (Some(*field), without_article_words(&folded.replace(phrase, " ")))
+}
+
+/// The text with words that refer to an article as a publication blanked
+/// out: in "瑞安日报的报道里…" or "那篇报道是哪天的" they identify nothing.
+pub fn without_article_words(text: &str) -> String {
+    let mut out = text.to_owned();
+    for w in ARTICLE_WORDS {
+        out = out.replace(w, " ");
+    }
+    out
+}
+
+/// A publication period named in the question ("2021年12月", "2020年以来",
+/// "2020年3月之前") as a filter, and the text with the period blanked out.
+/// A full date with a day ("2月4日") names an event, not a period, and stays
+/// a search term unless a direction word follows it ("2020年3月1日以来").
+fn find_period(folded: &str) -> (Filter, String) {
+    static PERIOD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        crate::clean::static_regex(
+            r"(?P<y>(?:19|20)\d{2})\s*年(?:\s*(?P<m>\d{1,2})\s*月份?(?:\s*(?P<d>\d{1,2})\s*[日号])?)?(?P<dir>以来|之后|以后|起|至今|之前|以前)?",
+        )
+    });
+    let mut filter = Filter::default();
+    let mut out = folded.to_owned();
+    for c in PERIOD.captures_iter(folded) {
+        let (Some(all), Some(y)) = (c.get(0), c.name("y").and_then(|y| y.as_str().parse::<u32>().ok())) else {
+            continue;
+        };
+        let m = c.name("m").and_then(|m| m.as_str().parse::<u32>().ok()).filter(|m| (1..=12).contains(m));
+        let d = c.name("d").and_then(|d| d.as_str().parse::<u32>().ok()).filter(|d| (1..=31).contains(d));
+        let dir = c.name("dir").map(|d| d.as_str());
+        if c.name("m").is_some() && m.is_none() || d.is_some() && dir.is_none() {
+            continue; // not a month, or an event's date
+        }
+        let first = format!("{y:04}-{:02}-{:02}", m.unwrap_or(1), d.unwrap_or(1));
+        let last = match (m, d) {
+            (_, Some(d)) => format!("{y:04}-{:02}-{d:02}", m.unwrap_or(1)),
+            (Some(m), None) => format!("{y:04}-{m:02}-{:02}", days_in_month(y, m)),
+            (None, None) => format!("{y:04}-12-31"),
+        };
+        match dir {
+            Some("以来" | "之后" | "以后" | "起" | "至今") => filter.since = Some(first),
+            Some(_) => filter.until = Some(before(y, m, d)),
+            None => {
+                filter.since = Some(first);
+                filter.until = Some(last);
+            }
+        }
+        out.replace_range(all.range(), &" ".repeat(all.len()));
+        break; // one period per question
+    }
+    (filter, out)
+}
+
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The last day before a period starts.
+fn before(y: u32, m: Option<u32>, d: Option<u32>) -> String {
+    match (m, d) {
+        (Some(m), Some(d)) if d > 1 => format!("{y:04}-{m:02}-{:02}", d - 1),
+        (Some(m), _) if m > 1 => format!("{y:04}-{:02}-{:02}", m - 1, days_in_month(y, m - 1)),
+        _ => format!("{:04}-12-31", y.saturating_sub(1)),
+    }
+}
+
 /// A content word the answer's article must contain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyWord {
@@ -139,6 +267,8 @@ pub struct Parsed {
     pub kind: AnswerKind,
     /// Which articles may answer.
     pub filter: Filter,
+    /// Set when the question asks about an article's metadata.
+    pub meta: Option<MetaField>,
 }
 
 impl Parsed {
@@ -238,7 +368,10 @@ fn strip_question_words(folded: &str) -> (String, AnswerKind) {
 pub fn parse(question: &str) -> Parsed {
     let capped: String = question.chars().take(MAX_QUESTION_CHARS).collect();
     let folded = fold(&capped);
-    let (content, kind) = strip_question_words(&without_mentions(&join_spaced_chinese(&folded)));
+    let spaced = without_mentions(&join_spaced_chinese(&folded));
+    let (filter, spaced) = find_period(&spaced);
+    let (meta, spaced) = find_meta(&spaced);
+    let (content, kind) = strip_question_words(&spaced);
     let mut segments: Vec<String> = vec![String::new()];
     let mut words: Vec<String> = Vec::new();
     let mut key_words: Vec<KeyWord> = Vec::new();
@@ -275,7 +408,8 @@ pub fn parse(question: &str) -> Parsed {
         words,
         key_words,
         kind,
-        filter: Filter::default(),
+        filter,
+        meta,
     }
 }
 
@@ -298,6 +432,38 @@ mod tests {
         assert_eq!(parse("核酸检测多少钱一次?").kind, AnswerKind::Price);
         assert_eq!(parse("他几乎每天都值班").kind, AnswerKind::Any);
         assert_eq!(parse("虹北社区党委书记是谁?").kind, AnswerKind::Person);
+    }
+
+    #[test]
+    fn periods_in_questions_become_filters() {
+        let p = parse("2021年12月锦湖街道集结了多少名机关干部?");
+        assert_eq!(p.filter.since.as_deref(), Some("2021-12-01"));
+        assert_eq!(p.filter.until.as_deref(), Some("2021-12-31"));
+        assert!(!p.bigrams.iter().any(|b| b.contains("12") || b.contains('月')), "{p:?}");
+        let p = parse("2020年3月以来有哪些防控措施");
+        assert_eq!((p.filter.since.as_deref(), p.filter.until.as_deref()), (Some("2020-03-01"), None));
+        let p = parse("２０２０年之前的報道");
+        assert_eq!((p.filter.since, p.filter.until.as_deref()), (None, Some("2019-12-31")));
+        let p = parse("2020年3月之前");
+        assert_eq!(p.filter.until.as_deref(), Some("2020-02-29"));
+        // An event's full date is a search term, not a filter.
+        let p = parse("2020年2月4日工信部去了哪家企业?");
+        assert!(p.filter.is_empty(), "{p:?}");
+        assert!(parse("2020年13月").filter.is_empty());
+        assert!(parse("隔离点有几名党员").filter.is_empty());
+    }
+
+    #[test]
+    fn questions_about_the_article_itself_are_recognised() {
+        let p = parse("瑞安日报锦湖街道那篇报道是哪天的?");
+        assert_eq!(p.meta, Some(MetaField::Date));
+        assert!(p.words.contains(&"锦湖".to_string()) || p.bigrams.contains(&"锦湖".to_string()), "{p:?}");
+        assert!(!p.bigrams.iter().any(|b| b == "报道"), "{p:?}");
+        assert_eq!(parse("锦湖街道那篇文章的作者是谁?").meta, Some(MetaField::Author));
+        assert_eq!(parse("这篇隔离点的报道是哪家报纸发表的?").meta, Some(MetaField::Source));
+        assert_eq!(parse("关于锦湖街道的新闻标题是什么").meta, Some(MetaField::Title));
+        // "哪天" about an event, with no word for the article: a normal question.
+        assert_eq!(parse("房产局是从哪天开始下沉支援的?").meta, None);
     }
 
     #[test]
