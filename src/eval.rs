@@ -342,4 +342,38 @@ mod tests {
         assert_eq!(qs[1].file, None);
         assert!(read_questions("{}\nnot json").unwrap_err().starts_with("line 1"));
     }
+
+    #[test]
+    fn markers_are_stripped_from_answer_text() {
+        assert_eq!(answer_text("66名机关干部。[1] 又见[2]"), "66名机关干部。 又见");
+        assert_eq!(answer_text("[注] 数组[i] [12"), "[注] 数组[i] [12");
+    }
+
+    #[test]
+    fn the_curve_trades_answers_for_refusals() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
+        let loaded = crate::corpus::load(std::path::Path::new(dir)).unwrap();
+        let engine = Engine::in_ram(loaded.articles).unwrap();
+        let q = |q: &str, file: Option<&str>, answer: &[&str]| Question {
+            id: String::new(),
+            q: q.into(),
+            file: file.map(str::to_owned),
+            answer: answer.iter().map(|a| a.to_string()).collect(),
+        };
+        let questions = [
+            q("锦湖街道集结了多少名机关干部?", Some("004_82fc2c655d591153.txt"), &["66名"]),
+            q("陈达锋担任了哪个隔离点的组长?", Some("000_101a5bdc808eb656.txt"), &["隔离点组长"]),
+        ];
+        let none = [q("今天北京的天气怎么样?", None, &[]), q("锦湖街道的人口是多少?", None, &[])];
+        let r = run(&engine, &questions, &none);
+        assert_eq!((r.cited_first, r.in_answer_text), (2, 2), "{}", r.summary());
+        assert_eq!(r.curve.len(), CURVE.len());
+        for w in r.curve.windows(2) {
+            assert!(w[1].answered <= w[0].answered && w[1].refused >= w[0].refused, "{:?}", r.curve);
+            assert!(w[1].correct <= w[0].correct);
+        }
+        let at = r.curve.iter().find(|p| (p.threshold - r.threshold).abs() < 1e-6).unwrap();
+        assert_eq!((at.answered, at.refused, at.correct), (r.answered, r.refused, r.in_answer_text));
+        assert!(r.summary().contains("trade-off"));
+    }
 }
