@@ -154,7 +154,10 @@ fn novelty(parsed: &Parsed, folded: &str) -> f32 {
     if grams.is_empty() {
         return 0.0;
     }
-    let new = grams.iter().filter(|t| !parsed.folded.contains(t.text.as_str())).count();
+    let new = grams
+        .iter()
+        .filter(|t| !parsed.folded.contains(t.text.as_str()))
+        .count();
     new as f32 / grams.len() as f32
 }
 
@@ -251,7 +254,9 @@ impl Engine {
                     answer.confidence = other.map_or(0.0, |c| c.confidence);
                     answer.answer = refusal(false, script);
                     if !parsed.filter.is_empty() {
-                        answer.answer.push_str(&script::render(&filter_note(&parsed.filter), script));
+                        answer
+                            .answer
+                            .push_str(&script::render(&filter_note(&parsed.filter), script));
                     }
                 }
             }
@@ -735,7 +740,11 @@ mod tests {
         let author = ask("锦湖街道那篇报道的作者是谁?");
         assert!(author.answer.contains("陈成成"), "{}", author.answer);
         let title = ask("關於錦湖街道的那篇報道標題是什麼?");
-        assert!(title.answer.contains("《錦湖街道"), "in the asker's script: {}", title.answer);
+        assert!(
+            title.answer.contains("《錦湖街道"),
+            "in the asker's script: {}",
+            title.answer
+        );
     }
 
     #[test]
@@ -817,14 +826,23 @@ mod tests {
                 "江苏:采取特殊医保政策",
                 "省政府决定,参保人员感染新冠肺炎的医疗费用先救治后结算,由医保基金支付。",
             ),
-            article("c.txt", "上海:企业复工复产", "省政府出台政策,支持企业复工复产,减免租金。"),
+            article(
+                "c.txt",
+                "上海:企业复工复产",
+                "省政府出台政策,支持企业复工复产,减免租金。",
+            ),
         ])
         .unwrap();
         let q = "江苏省参保人员感染新冠肺炎如何支付医疗费用?";
         let ranked = engine.rank_articles(q, 2);
         assert_eq!(engine.articles()[ranked[0].0].file, "b.txt", "{ranked:?}");
         let a = engine.ask(q, &AskOptions::default());
-        assert_eq!(a.citations.first().map(|c| c.file.as_str()), Some("b.txt"), "{}", a.answer);
+        assert_eq!(
+            a.citations.first().map(|c| c.file.as_str()),
+            Some("b.txt"),
+            "{}",
+            a.answer
+        );
     }
 
     proptest! {

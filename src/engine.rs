@@ -20,8 +20,8 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use tantivy::collector::TopDocs;
 use std::ops::Bound;
+use tantivy::collector::TopDocs;
 
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -257,7 +257,10 @@ impl Engine {
             .map(|&(a, _)| Term::from_field_u64(self.fields.article_id, a as u64))
             .collect();
         if !focus.is_empty() {
-            run(Some(Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(focus)), 0.0))));
+            run(Some(Box::new(ConstScoreQuery::new(
+                Box::new(TermSetQuery::new(focus)),
+                0.0,
+            ))));
         }
         let top_passage = raw.values().copied().fold(f32::EPSILON, f32::max);
         let relative = |p: usize| raw.get(&p).map_or(0.0, |s| s / top_passage);
@@ -325,7 +328,10 @@ impl Engine {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(terms)))];
         clauses.extend(filter_query(&parsed.filter, f.date_num, f.source_key).map(|q| (Occur::Must, q)));
         let searcher = self.article_reader.searcher();
-        let Ok(top) = searcher.search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit).order_by_score()) else {
+        let Ok(top) = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit).order_by_score(),
+        ) else {
             return Vec::new();
         };
         top.into_iter()
@@ -438,7 +444,10 @@ fn filter_query(filter: &Filter, date_field: Field, source_field: Field) -> Opti
     if clauses.is_empty() {
         return None;
     }
-    Some(Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(clauses)), 0.0)))
+    Some(Box::new(ConstScoreQuery::new(
+        Box::new(BooleanQuery::new(clauses)),
+        0.0,
+    )))
 }
 
 /// 12 hex digits of a hash of file and position: stable across rebuilds,

@@ -314,7 +314,11 @@ impl Report {
             self.threshold
         ));
         for p in &self.curve {
-            let mark = if (p.threshold - self.threshold).abs() < 1e-6 { "*" } else { " " };
+            let mark = if (p.threshold - self.threshold).abs() < 1e-6 {
+                "*"
+            } else {
+                " "
+            };
             s.push_str(&format!(
                 "{mark} {:>9.2}  {:>8}  {:>11}  {:>14}  {:>7}\n",
                 p.threshold,
@@ -361,19 +365,41 @@ mod tests {
             answer: answer.iter().map(|a| a.to_string()).collect(),
         };
         let questions = [
-            q("锦湖街道集结了多少名机关干部?", Some("004_82fc2c655d591153.txt"), &["66名"]),
-            q("陈达锋担任了哪个隔离点的组长?", Some("000_101a5bdc808eb656.txt"), &["隔离点组长"]),
+            q(
+                "锦湖街道集结了多少名机关干部?",
+                Some("004_82fc2c655d591153.txt"),
+                &["66名"],
+            ),
+            q(
+                "陈达锋担任了哪个隔离点的组长?",
+                Some("000_101a5bdc808eb656.txt"),
+                &["隔离点组长"],
+            ),
         ];
-        let none = [q("今天北京的天气怎么样?", None, &[]), q("锦湖街道的人口是多少?", None, &[])];
+        let none = [
+            q("今天北京的天气怎么样?", None, &[]),
+            q("锦湖街道的人口是多少?", None, &[]),
+        ];
         let r = run(&engine, &questions, &none);
         assert_eq!((r.cited_first, r.in_answer_text), (2, 2), "{}", r.summary());
         assert_eq!(r.curve.len(), CURVE.len());
         for w in r.curve.windows(2) {
-            assert!(w[1].answered <= w[0].answered && w[1].refused >= w[0].refused, "{:?}", r.curve);
+            assert!(
+                w[1].answered <= w[0].answered && w[1].refused >= w[0].refused,
+                "{:?}",
+                r.curve
+            );
             assert!(w[1].correct <= w[0].correct);
         }
-        let at = r.curve.iter().find(|p| (p.threshold - r.threshold).abs() < 1e-6).unwrap();
-        assert_eq!((at.answered, at.refused, at.correct), (r.answered, r.refused, r.in_answer_text));
+        let at = r
+            .curve
+            .iter()
+            .find(|p| (p.threshold - r.threshold).abs() < 1e-6)
+            .unwrap();
+        assert_eq!(
+            (at.answered, at.refused, at.correct),
+            (r.answered, r.refused, r.in_answer_text)
+        );
         assert!(r.summary().contains("trade-off"));
     }
 }

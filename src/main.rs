@@ -75,7 +75,9 @@ fn parse_date(s: &str) -> Result<String, String> {
     let parts: Vec<&str> = s.split('-').collect();
     let ok = parts.len() == 3
         && parts[0].len() == 4
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
         && parts[1].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
         && parts[2].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
     if ok {

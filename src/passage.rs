@@ -197,7 +197,10 @@ mod tests {
     fn clauses_end_at_commas_and_colons_not_at_list_commas() {
         let text = "今年以来，全区启动347个采样点位、5个方舱；检测：12万人次";
         let got: Vec<&str> = clauses(text).into_iter().map(|(a, b)| &text[a..b]).collect();
-        assert_eq!(got, ["今年以来，", "全区启动347个采样点位、5个方舱；", "检测：", "12万人次"]);
+        assert_eq!(
+            got,
+            ["今年以来，", "全区启动347个采样点位、5个方舱；", "检测：", "12万人次"]
+        );
         assert!(clauses("").is_empty());
     }
 

@@ -124,7 +124,8 @@ pub enum MetaField {
 /// Words that refer to an article as a publication: a metadata question
 /// needs one of them ("那篇报道是哪天的"), else "哪天" asks about an event.
 const ARTICLE_WORDS: &[&str] = &[
-    "报道", "文章", "新闻", "稿件", "这篇", "那篇", "该篇", "该文", "原文", "消息", "刊登", "刊发", "发表", "发布", "登载",
+    "报道", "文章", "新闻", "稿件", "这篇", "那篇", "该篇", "该文", "原文", "消息", "刊登", "刊发", "发表", "发布",
+    "登载",
 ];
 
 /// Question phrases for each metadata field (general Chinese), longest
@@ -194,8 +195,14 @@ fn find_period(folded: &str) -> (Filter, String) {
         let (Some(all), Some(y)) = (c.get(0), c.name("y").and_then(|y| y.as_str().parse::<u32>().ok())) else {
             continue;
         };
-        let m = c.name("m").and_then(|m| m.as_str().parse::<u32>().ok()).filter(|m| (1..=12).contains(m));
-        let d = c.name("d").and_then(|d| d.as_str().parse::<u32>().ok()).filter(|d| (1..=31).contains(d));
+        let m = c
+            .name("m")
+            .and_then(|m| m.as_str().parse::<u32>().ok())
+            .filter(|m| (1..=12).contains(m));
+        let d = c
+            .name("d")
+            .and_then(|d| d.as_str().parse::<u32>().ok())
+            .filter(|d| (1..=31).contains(d));
         let dir = c.name("dir").map(|d| d.as_str());
         if c.name("m").is_some() && m.is_none() || d.is_some() && dir.is_none() {
             continue; // not a month, or an event's date
@@ -450,7 +457,10 @@ mod tests {
         assert_eq!(p.filter.until.as_deref(), Some("2021-12-31"));
         assert!(!p.bigrams.iter().any(|b| b.contains("12") || b.contains('月')), "{p:?}");
         let p = parse("2020年3月以来有哪些防控措施");
-        assert_eq!((p.filter.since.as_deref(), p.filter.until.as_deref()), (Some("2020-03-01"), None));
+        assert_eq!(
+            (p.filter.since.as_deref(), p.filter.until.as_deref()),
+            (Some("2020-03-01"), None)
+        );
         let p = parse("２０２０年之前的報道");
         assert_eq!((p.filter.since, p.filter.until.as_deref()), (None, Some("2019-12-31")));
         let p = parse("2020年3月之前");
@@ -466,7 +476,10 @@ mod tests {
     fn questions_about_the_article_itself_are_recognised() {
         let p = parse("瑞安日报锦湖街道那篇报道是哪天的?");
         assert_eq!(p.meta, Some(MetaField::Date));
-        assert!(p.words.contains(&"锦湖".to_string()) || p.bigrams.contains(&"锦湖".to_string()), "{p:?}");
+        assert!(
+            p.words.contains(&"锦湖".to_string()) || p.bigrams.contains(&"锦湖".to_string()),
+            "{p:?}"
+        );
         assert!(!p.bigrams.iter().any(|b| b == "报道"), "{p:?}");
         assert_eq!(parse("锦湖街道那篇文章的作者是谁?").meta, Some(MetaField::Author));
         assert_eq!(parse("这篇隔离点的报道是哪家报纸发表的?").meta, Some(MetaField::Source));

@@ -671,6 +671,24 @@ async fn dm_answer_has_citations_buttons_and_typing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_and_filtered_questions() {
+    let fake = Fake::start().await;
+    let bot = start_bot(&fake);
+    fake.push(dm(108, "瑞安日报锦湖街道那篇报道是哪天的?"));
+    let date = fake.nth_sent(108, 1).await;
+    let html = text_of(&date);
+    assert!(html.contains("2021-12-23") && html.contains("[1] <b>"), "{html}");
+    assert!(!buttons(&date).is_empty(), "the article is one tap away");
+    fake.push(dm(108, "2020年锦湖街道集结了多少名机关干部?"));
+    let none = text_of(&fake.nth_sent(108, 2).await);
+    assert!(none.contains("档案中没有找到") && none.contains("2020-01-01"), "{none}");
+    fake.push(dm(108, "2021年12月锦湖街道集结了多少名机关干部?"));
+    let dated = text_of(&fake.nth_sent(108, 3).await);
+    assert!(dated.contains("66名机关干部"), "{dated}");
+    bot.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replies_in_the_askers_script() {
     let fake = Fake::start().await;
     let bot = start_bot(&fake);

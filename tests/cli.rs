@@ -238,3 +238,51 @@ fn environment_overrides_the_config() {
     assert!(out.status.success());
     assert_eq!(stdout(&out).lines().count(), 1);
 }
+
+#[test]
+fn filters_and_metadata_questions_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let index = index.to_str().unwrap();
+    let base = ["--corpus", "corpus", "--index", index];
+    let ask = |extra: &[&str], q: &str| -> serde_json::Value {
+        let mut args = vec!["ask", "--json"];
+        args.extend(base);
+        args.extend(extra);
+        args.push(q);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    // A metadata question: the date comes from the article's metadata.
+    let a = ask(&[], "瑞安日报锦湖街道那篇报道是哪天的?");
+    assert!(a["answer"].as_str().unwrap().contains("2021-12-23"), "{a}");
+    assert_eq!(a["filter"]["source"], "瑞安日报", "{a}");
+    // Flags restrict the search, and the JSON says which filter applied.
+    let q = "锦湖街道集结了多少名机关干部?";
+    let a = ask(&["--since", "2021-12-01", "--until", "2021-12-31"], q);
+    assert_eq!(a["no_answer"], false, "{a}");
+    assert_eq!(a["filter"]["since"], "2021-12-01");
+    let a = ask(&["--since", "2022-01-01"], q);
+    assert_eq!(a["no_answer"], true, "{a}");
+    assert!(a["citations"].as_array().unwrap().is_empty());
+    // The same filter on search: only that source's passages.
+    let mut args = vec!["search", "--json", "--source", "瑞安日报"];
+    args.extend(base);
+    args.push("疫情");
+    let out = run(&args);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["source"] == "瑞安日报"), "{rows:?}");
+    // A bad date is a usage error; a huge --top is capped, not a panic.
+    let mut args = vec!["search", "--since", "2021-13-01"];
+    args.extend(base);
+    args.push("疫情");
+    assert_eq!(run(&args).status.code(), Some(2));
+    let mut args = vec!["search", "--top", "99999999999"];
+    args.extend(base);
+    args.push("疫情");
+    let out = run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -130,7 +130,11 @@ pub fn article_fields_of(schema: &Schema) -> Result<ArticleFields> {
 pub fn date_num(date: Option<&str>) -> u64 {
     let Some(d) = date else { return 0 };
     let digits: String = d.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() == 8 { digits.parse().unwrap_or(0) } else { 0 }
+    if digits.len() == 8 {
+        digits.parse().unwrap_or(0)
+    } else {
+        0
+    }
 }
 
 /// The form a source is filtered by: folded, spaces removed.
