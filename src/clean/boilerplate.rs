@@ -56,10 +56,55 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     .collect()
 });
 
+/// Footers and navigation are short; a longer line without a sentence end
+/// is a paragraph cut short by the crawl, judged like a sentence.
+const SHORT_LINE_CHARS: usize = 100;
+
+/// A line with its furniture removed: the line itself when it is article
+/// text, `None` when all of it is furniture, or — when furniture follows
+/// article text on one line ("…等事宜。 责任编辑:李瑞") — the text without the
+/// furniture pieces. `line` is the original; `fold` folds for the check.
+pub fn strip(line: &str, fold: impl Fn(&str) -> String) -> Option<String> {
+    if !is_boilerplate(&fold(line)) {
+        return Some(line.to_owned());
+    }
+    // Pieces split at spaces that follow a sentence end.
+    let mut pieces: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, c) in line.char_indices() {
+        if c == ' ' && crate::clean::split::ends_sentence(&line[start..i]) {
+            pieces.push(&line[start..i]);
+            start = i + 1;
+        }
+    }
+    pieces.push(&line[start..]);
+    if pieces.len() < 2 {
+        return None;
+    }
+    let kept: Vec<&str> = pieces
+        .into_iter()
+        .filter(|p| !p.trim().is_empty() && !is_boilerplate(&fold(p)))
+        .collect();
+    (!kept.is_empty()).then(|| kept.join(" "))
+}
+
 /// Whether a line (already folded with [`crate::script::fold`]) is furniture.
+///
+/// Shape decides, never a phrase alone inside body text: a line that is
+/// not a sentence (footers, navigation: "技术支持:红网", "打印本页】") is
+/// furniture when it holds a phrase or a pattern; a line that ends like a
+/// sentence only when it opens with a phrase ("希望本篇文章…") or holds two
+/// signals (a repost notice: "本文来自作者…不代表…立场,如若转载…"). So
+/// "…协调运营商与直播平台给予技术支持;…" and "又将其分享到自己的微信朋友圈。"
+/// stay article text: when in doubt, the text is kept.
 pub fn is_boilerplate(folded: &str) -> bool {
     let line = folded.trim();
-    PHRASES.iter().any(|p| line.contains(p)) || PATTERNS.iter().any(|re| re.is_match(line))
+    let patterns = PATTERNS.iter().filter(|re| re.is_match(line)).count();
+    let phrases = PHRASES.iter().filter(|p| line.contains(*p)).count();
+    if !crate::clean::split::ends_sentence(line) && line.chars().count() <= SHORT_LINE_CHARS {
+        return patterns + phrases > 0;
+    }
+    patterns + phrases >= 2 || PHRASES.iter().any(|p| line.starts_with(p))
 }
 
 #[cfg(test)]
@@ -77,7 +122,6 @@ mod tests {
             "您是第 位來訪者",
             "本文来自作者[新闻资讯]投稿,不代表辣之友号立场,如若转载,请注明出处:https://lzysp.cn/cskp/202509-2003.html",
             "评论列表(4条)",
-            "我是辣之友号的签约作者“新闻资讯”!",
             "希望本篇文章《探索南京新风:城市绿化与可持续发展的完美结合》能对你有所帮助!",
             "本站[辣之友号]内容主要涵盖:国足,欧洲杯,世界杯,篮球,欧冠,亚冠,英超,足球,综合体育",
             "本文概览:同心战“疫” 恪尽职守展情怀 疫情就是命令,防控就是责任。",
@@ -94,8 +138,26 @@ mod tests {
     }
 
     #[test]
+    fn furniture_after_article_text_on_one_line_goes_alone() {
+        let line = "会议还研究了电子商务促进与管理办法等事宜。 责任编辑:李瑞";
+        assert_eq!(
+            strip(line, fold).as_deref(),
+            Some("会议还研究了电子商务促进与管理办法等事宜。")
+        );
+        assert_eq!(strip("责任编辑:李瑞", fold), None);
+        assert_eq!(strip("疫情就是命令。", fold).as_deref(), Some("疫情就是命令。"));
+    }
+
+    #[test]
     fn article_text_is_kept() {
         for line in [
+            // Body sentences that merely mention a furniture phrase (ncp_dev).
+            "如济南市教育局将制作首批500节微课;滨州市除录制网课外,协调多家通信运营商与直播平台给予技术支持;学而思网校推出免费直播课……",
+            "不少居民阅读後,又将其分享到自己的微信朋友圈。",
+            "“每日疫情动态播报:以下这些为谣言,信不得……”2月18日一早,一条信息在业主微信群中传播。 推送这条消息的是社区网格员。 不少居民阅读後,又将其分享到自己的微信朋友圈。 重庆日报记者了解到,连日来,市委宣传部会同市...[",
+            "金融市场基础设施要从工作机制、人员配备、办公场所、系统运维、技术支持等方面提升服务保障能力。",
+            // A sentence with one phrase in its middle: in doubt, kept.
+            "我是辣之友号的签约作者“新闻资讯”!",
             "疫情就是命令,防控就是责任。",
             "锦湖街道筑牢疫情防控第一道防线",
             "[张立挺]",

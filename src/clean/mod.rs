@@ -105,11 +105,14 @@ pub fn clean_document(file: &str, text: &str) -> Vec<Article> {
     let kept: Vec<String> = lines
         .into_iter()
         .enumerate()
-        .filter(|(i, line)| {
-            Some(*i) != file_meta.trailer_line
-                && !(line.chars().count() <= MAX_FURNITURE_CHARS && boilerplate::is_boilerplate(&fold(line)))
+        .filter(|(i, _)| Some(*i) != file_meta.trailer_line)
+        .filter_map(|(_, line)| {
+            if line.chars().count() > MAX_FURNITURE_CHARS {
+                Some(line)
+            } else {
+                boilerplate::strip(&line, fold)
+            }
         })
-        .map(|(_, line)| line)
         .collect();
     split::split_articles(kept)
         .into_iter()
