@@ -30,7 +30,7 @@ use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// Memory budget of the index writer.
 const WRITER_HEAP_BYTES: usize = 100_000_000;
@@ -58,8 +58,6 @@ pub struct ArticleFields {
     /// Headline and body, folded, as bigrams and as words.
     pub bigrams: Field,
     pub words: Field,
-    /// The headline alone (bigrams), boosted: news puts the who and where there.
-    pub title: Field,
     pub article_id: Field,
     pub date_num: Field,
     pub source_key: Field,
@@ -99,7 +97,6 @@ pub fn article_schema() -> (Schema, ArticleFields) {
     let fields = ArticleFields {
         bigrams: b.add_text_field("bigrams", indexed(tokenize::BIGRAM)),
         words: b.add_text_field("words", indexed(tokenize::WORDS)),
-        title: b.add_text_field("title", indexed(tokenize::BIGRAM)),
         article_id: b.add_u64_field("article_id", FAST | INDEXED),
         date_num: b.add_u64_field("date_num", FAST | INDEXED),
         source_key: b.add_text_field("source_key", STRING),
@@ -119,7 +116,6 @@ pub fn article_fields_of(schema: &Schema) -> Result<ArticleFields> {
     Ok(ArticleFields {
         bigrams: f("bigrams")?,
         words: f("words")?,
-        title: f("title")?,
         article_id: f("article_id")?,
         date_num: f("date_num")?,
         source_key: f("source_key")?,
@@ -207,7 +203,6 @@ pub fn write_articles(index: &Index, fields: &ArticleFields, articles: &[Article
         let mut doc = TantivyDocument::default();
         doc.add_text(fields.bigrams, &whole);
         doc.add_text(fields.words, &whole);
-        doc.add_text(fields.title, &title);
         doc.add_u64(fields.article_id, id as u64);
         doc.add_u64(fields.date_num, date_num(article.date.as_deref()));
         doc.add_text(fields.source_key, source_key(article.source.as_deref().unwrap_or("")));
