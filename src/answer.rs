@@ -148,15 +148,17 @@ fn focus(parsed: &Parsed, folded_title: &str) -> Parsed {
     focused
 }
 
-/// Share of a (folded) sentence's bigrams that are not the question's.
-fn novelty(parsed: &Parsed, folded: &str) -> f32 {
+/// Share of a (folded) sentence's bigrams that are neither the question's
+/// nor its article's headline's (crawled news often repeats the headline as
+/// the first line of the body: it identifies, it does not answer).
+fn novelty(parsed: &Parsed, folded_title: &str, folded: &str) -> f32 {
     let grams = crate::index::tokenize::bigrams(folded);
     if grams.is_empty() {
         return 0.0;
     }
     let new = grams
         .iter()
-        .filter(|t| !parsed.folded.contains(t.text.as_str()))
+        .filter(|t| !parsed.folded.contains(t.text.as_str()) && !folded_title.contains(t.text.as_str()))
         .count();
     new as f32 / grams.len() as f32
 }
@@ -383,7 +385,8 @@ impl Engine {
                 continue;
             }
             let article = &self.articles()[self.passages()[h.passage].article];
-            let focused = focus(parsed, &fold(&article.title));
+            let folded_title = fold(&article.title);
+            let focused = focus(parsed, &folded_title);
             let text = self.passage_text(h.passage);
             let mut previous_cover = 0.0;
             for (s, e) in sentences(text) {
@@ -395,7 +398,7 @@ impl Engine {
                 previous_cover = own_cover;
                 // A very short sentence ("张元龙说。") rarely answers anything.
                 let brevity = if folded.chars().count() < 10 { 0.3 } else { 0.0 };
-                let new = novelty(parsed, &folded);
+                let new = novelty(parsed, &folded_title, &folded);
                 let score = cover
                     + W_KIND * kind_match(parsed.kind, &folded)
                     + W_NEW * new
@@ -423,6 +426,14 @@ impl Engine {
                 .map(|(_, e)| span_end + e)
                 .take_while(|&end| text[span_start..end].chars().count() <= 2 * SPAN_CHARS)
                 .last()
+                .unwrap_or(span_end)
+        } else if matches!(parsed.kind, AnswerKind::Any | AnswerKind::List) && span_end == e {
+            // "How" and "which measures" are often answered by two sentences:
+            // take the next one too when both fit in one span.
+            sentences(&text[e..])
+                .first()
+                .map(|&(_, next)| e + next)
+                .filter(|&end| text[span_start..end].chars().count() <= SPAN_CHARS)
                 .unwrap_or(span_end)
         } else {
             span_end
@@ -576,7 +587,7 @@ fn kind_match(kind: AnswerKind, folded: &str) -> f32 {
                     .iter()
                     .any(|w| folded.contains(w))
         }
-        AnswerKind::Person | AnswerKind::Entity | AnswerKind::Any => true,
+        AnswerKind::Person | AnswerKind::Entity | AnswerKind::List | AnswerKind::Any => true,
     };
     if hit { 1.0 } else { 0.0 }
 }

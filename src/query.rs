@@ -25,6 +25,8 @@ pub enum AnswerKind {
     Role,
     /// 哪个, 哪里, 什么: a name, place or thing.
     Entity,
+    /// 哪些, 哪几: several things (a list, or a few sentences).
+    List,
     /// No question word: any informative sentence.
     Any,
 }
@@ -44,6 +46,7 @@ const QUESTION_WORDS: &[(&str, AnswerKind)] = &[
     ("多少钱", AnswerKind::Price),
     ("几块钱", AnswerKind::Price),
     ("多少元", AnswerKind::Price),
+    ("哪几", AnswerKind::List),
     ("多少", AnswerKind::Number),
     ("几个", AnswerKind::Number),
     ("几名", AnswerKind::Number),
@@ -64,7 +67,7 @@ const QUESTION_WORDS: &[(&str, AnswerKind)] = &[
     ("哪位", AnswerKind::Person),
     ("什么人", AnswerKind::Person),
     ("哪个", AnswerKind::Entity),
-    ("哪些", AnswerKind::Entity),
+    ("哪些", AnswerKind::List),
     ("哪家", AnswerKind::Entity),
     ("哪里", AnswerKind::Entity),
     ("哪儿", AnswerKind::Entity),
@@ -448,6 +451,8 @@ mod tests {
         assert_eq!(parse("核酸检测多少钱一次?").kind, AnswerKind::Price);
         assert_eq!(parse("他几乎每天都值班").kind, AnswerKind::Any);
         assert_eq!(parse("虹北社区党委书记是谁?").kind, AnswerKind::Person);
+        assert_eq!(parse("有哪些防控措施?").kind, AnswerKind::List);
+        assert_eq!(parse("哪几个部门参加了?").kind, AnswerKind::List);
     }
 
     #[test]
