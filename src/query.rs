@@ -407,7 +407,11 @@ pub fn parse(question: &str) -> Parsed {
         if !words.iter().any(|x| x == w) {
             words.push(w.to_owned());
             let weight = pos_weight(w, tok.tag) * if answer_type { ANSWER_TYPE_WEIGHT } else { 1.0 };
-            if w.chars().count() >= 2 && weight > 0.0 {
+            // A two-character "word" ending in 是 is a function word (但是,
+            // 就是) or a cut across the copula ("工作法是" → 工作/法是): it
+            // names nothing the archive must contain.
+            let copula_cut = w.chars().count() == 2 && w.ends_with('是');
+            if w.chars().count() >= 2 && weight > 0.0 && !copula_cut {
                 let bigrams = bigrams(w).into_iter().map(|t| t.text).collect();
                 key_words.push(KeyWord { bigrams, weight });
             }
@@ -453,6 +457,16 @@ mod tests {
         assert_eq!(parse("虹北社区党委书记是谁?").kind, AnswerKind::Person);
         assert_eq!(parse("有哪些防控措施?").kind, AnswerKind::List);
         assert_eq!(parse("哪几个部门参加了?").kind, AnswerKind::List);
+    }
+
+    #[test]
+    fn a_cut_across_the_copula_is_no_key_word() {
+        let p = parse("五字经防疫工作法是哪五个字?");
+        assert!(
+            !p.key_words.iter().any(|k| k.bigrams.iter().any(|b| b.ends_with('是'))),
+            "{p:?}"
+        );
+        assert!(p.key_words.iter().any(|k| k.bigrams.contains(&"防疫".to_string())));
     }
 
     #[test]
