@@ -616,6 +616,8 @@ mod tests {
         ("长乐全区启动了多少个采样点位", "002_69cd91805946c599.txt", "347"),
         ("沪宁高速查验点日均通过多少车辆?", "003_9bc49391c6ced905.txt", "2万余辆"),
         ("张子曦给卡口送了什么", "004_82fc2c655d591153.txt", "宵夜"),
+        // The question's 五个字 is not in the text: it names the answer's type.
+        ("五字经防疫工作法是哪五个字?", "002_69cd91805946c599.txt", "快、准、严、实、细"),
     ];
 
     const UNRELATED: &[&str] = &[
