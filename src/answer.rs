@@ -163,6 +163,9 @@ fn novelty(parsed: &Parsed, folded_title: &str, folded: &str) -> f32 {
     new as f32 / grams.len() as f32
 }
 
+/// Confidence kept for each name of the question that the article lacks.
+const W_MISSING_NAME: f32 = 0.8;
+
 /// A composed answer before the gate.
 struct Composed {
     text: String,
@@ -353,6 +356,23 @@ impl Engine {
         }
     }
 
+    /// [`W_MISSING_NAME`] for each name of the question (place, person,
+    /// organisation) that the article does not contain at all.
+    fn missing_name_factor(&self, parsed: &Parsed, article: usize) -> f32 {
+        let a = &self.articles()[article];
+        let whole = fold(&format!(
+            "{}\n{}\n{}",
+            a.title,
+            a.source.as_deref().unwrap_or(""),
+            self.text(article)
+        ));
+        parsed
+            .key_words
+            .iter()
+            .filter(|w| w.name && !w.bigrams.iter().any(|b| whole.contains(b.as_str())))
+            .fold(1.0, |f, _| f * W_MISSING_NAME)
+    }
+
     fn compose(&self, parsed: &Parsed, hits: &[Hit], opts: &AskOptions, script: Script) -> Option<Composed> {
         let top_score = hits.first()?.score.max(f32::EPSILON);
         // A passage is read under its headline: news names the place or
@@ -372,7 +392,10 @@ impl Engine {
         // well it and its article cover the question.
         let confidence = (0..hits.len().min(3))
             .filter(|&i| hits[i].score >= 0.5 * top_score)
-            .map(|i| 0.5 * covers[i] + 0.5 * article_covers[i])
+            .map(|i| {
+                let article = self.passages()[hits[i].passage].article;
+                (0.5 * covers[i] + 0.5 * article_covers[i]) * self.missing_name_factor(parsed, article)
+            })
             .fold(0.0, f32::max);
         if let Some(field) = parsed.meta {
             return Some(self.compose_meta(field, hits[0], confidence, script));
@@ -617,7 +640,11 @@ mod tests {
         ("沪宁高速查验点日均通过多少车辆?", "003_9bc49391c6ced905.txt", "2万余辆"),
         ("张子曦给卡口送了什么", "004_82fc2c655d591153.txt", "宵夜"),
         // The question's 五个字 is not in the text: it names the answer's type.
-        ("五字经防疫工作法是哪五个字?", "002_69cd91805946c599.txt", "快、准、严、实、细"),
+        (
+            "五字经防疫工作法是哪五个字?",
+            "002_69cd91805946c599.txt",
+            "快、准、严、实、细",
+        ),
     ];
 
     const UNRELATED: &[&str] = &[

@@ -254,6 +254,9 @@ pub struct KeyWord {
     pub bigrams: Vec<String>,
     /// By part of speech: names and nouns 1.0, verbs 0.6, the rest 0.5.
     pub weight: f32,
+    /// A place, person or organisation name (jieba's ns, nr, nt): it says
+    /// *which* document, so an article without it is about something else.
+    pub name: bool,
 }
 
 /// A question ready to search.
@@ -413,7 +416,8 @@ pub fn parse(question: &str) -> Parsed {
             let copula_cut = w.chars().count() == 2 && w.ends_with('是');
             if w.chars().count() >= 2 && weight > 0.0 && !copula_cut {
                 let bigrams = bigrams(w).into_iter().map(|t| t.text).collect();
-                key_words.push(KeyWord { bigrams, weight });
+                let name = matches!(tok.tag, "ns" | "nr" | "nt");
+                key_words.push(KeyWord { bigrams, weight, name });
             }
         }
     }
