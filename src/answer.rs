@@ -201,7 +201,7 @@ fn merge_filters(given: &Filter, asked: &Filter) -> Filter {
 /// Why nothing was answered, in the asker's script.
 fn refusal(empty: bool, script: Script) -> String {
     let text = if empty {
-        "请输入一个关于新闻档案的问题,例如:陈达锋担任了哪个隔离点的组长?"
+        "请输入一个关于新闻档案的问题,例如某人担任了什么职务、某地采取了哪些措施、某篇报道是哪天发表的。"
     } else {
         "档案中没有找到与这个问题相关的内容。可以换个说法,或提供更具体的人名、地名、机构名再试。"
     };
