@@ -304,6 +304,10 @@ fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("loading the configuration")?;
+    // Every command that reads the corpus reads exports with the configured field names.
+    archive_bot::corpus::set_process_options(archive_bot::corpus::Options {
+        fields: config.fields.clone(),
+    });
     match cli.command {
         Command::Serve { paths } => serve(paths, &config),
         Command::Index { paths } => {

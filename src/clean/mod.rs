@@ -131,9 +131,93 @@ pub fn clean_document(file: &str, text: &str) -> Vec<Article> {
         .collect()
 }
 
+/// One article as a structured source gives it (an export record, an HTML
+/// page): metadata fields already separated from the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    pub title: Option<String>,
+    /// The body, paragraphs separated by newlines.
+    pub body: String,
+    /// A date in any common written form; normalised here.
+    pub date: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+}
+
+/// Cleans one structured record into an article: the body goes through the
+/// same line rules, run-on breaking, furniture and byline/credit reading as
+/// a text file (never split into several articles: the source says it is
+/// one). Stated fields win over what the body says; `None` when no body
+/// text is left.
+pub fn clean_record(file: &str, record: &Record) -> Option<Article> {
+    let field = |v: &Option<String>| v.as_deref().map(clean_line).filter(|s| !s.is_empty());
+    let title = field(&record.title);
+    let lines: Vec<String> = record.body.lines().map(clean_line).filter(|l| !l.is_empty()).collect();
+    let lines = split::break_run_ons(lines);
+    let scanned = meta::scan_file(&lines);
+    let file_meta = meta::FileMeta {
+        trailer_title: title.clone(),
+        trailer_source: field(&record.source).map(|s| crate::script::to_simplified(&s)),
+        date: record.date.as_deref().and_then(meta::normalise_date).or(scanned.date),
+        url: field(&record.url).or(scanned.url),
+        site: scanned.site,
+        trailer_line: None,
+    };
+    let kept: Vec<String> = lines
+        .into_iter()
+        .filter_map(|line| {
+            if line.chars().count() > MAX_FURNITURE_CHARS {
+                Some(line)
+            } else {
+                boilerplate::strip(&line, fold)
+            }
+        })
+        .collect();
+    let m = meta::read_article(kept, &file_meta);
+    if m.body.is_empty() {
+        return None;
+    }
+    Some(Article {
+        file: file.to_owned(),
+        title: m.title,
+        source: m.source,
+        author: field(&record.author)
+            .map(|a| crate::script::to_simplified(&a))
+            .or(m.author),
+        date: file_meta.date,
+        url: file_meta.url,
+        paragraphs: m.body,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_keeps_its_fields_and_cleans_its_body() {
+        let record = Record {
+            title: Some("锦湖街道筑牢疫情防控第一道防线".into()),
+            body: "锦湖街道筑牢疫情防控第一道防线\n疫情就是命令,防控就是责任。\n(记者 潘文静)\n责任编辑:李瑞".into(),
+            date: Some("2021年12月23日 08:30".into()),
+            source: Some("瑞安日報".into()),
+            author: None,
+            url: Some("https://example.com/a/1.html".into()),
+        };
+        let a = clean_record("x.jsonl", &record).unwrap();
+        assert_eq!(a.title, "锦湖街道筑牢疫情防控第一道防线");
+        assert_eq!(a.paragraphs, vec!["疫情就是命令,防控就是责任。".to_string()]);
+        assert_eq!(a.date.as_deref(), Some("2021-12-23"));
+        assert_eq!(a.source.as_deref(), Some("瑞安日报"));
+        assert_eq!(a.author.as_deref(), Some("潘文静"), "the credit line is metadata");
+        assert_eq!(a.url.as_deref(), Some("https://example.com/a/1.html"));
+        let empty = Record {
+            body: "责任编辑:李瑞".into(),
+            ..record
+        };
+        assert_eq!(clean_record("x.jsonl", &empty), None);
+    }
 
     #[test]
     fn normalises_invisible_and_control_characters() {

@@ -1,4 +1,5 @@
-//! Walking the corpus directory: recursive, sorted, `.txt` and `.md` only,
+//! Walking the corpus directory: recursive, sorted, `.txt`, `.md`, `.json`
+//! and `.jsonl` only,
 //! safe against symlink loops (each real directory is entered once).
 
 use std::collections::HashSet;
@@ -39,7 +40,7 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 fn wanted(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("md"))
+        .is_some_and(|e| ["txt", "md", "json", "jsonl"].iter().any(|w| e.eq_ignore_ascii_case(w)))
 }
 
 /// Lists and reads the corpus files below `dir`, sorted by relative path.
