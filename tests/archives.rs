@@ -97,3 +97,73 @@ fn a_jsonl_export_loads_with_one_warning_per_bad_line() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].reason.starts_with("line 2: not JSON"), "{warnings:?}");
 }
+
+/// Our own pages in the shape of real news sites: navigation, share bar,
+/// related links, comments, footer; one with JSON-LD, one in GBK with only
+/// a visible byline.
+fn page_corpus() -> (tempfile::TempDir, PathBuf) {
+    let (dir, root) = fixture_corpus();
+    let template = std::fs::read_to_string(root.join("pages/gbk_byline.html.in")).unwrap();
+    let (bytes, _, bad) = encoding_rs::GBK.encode(&template);
+    assert!(!bad);
+    std::fs::write(root.join("pages/gbk_byline.htm"), &bytes).unwrap();
+    (dir, root)
+}
+
+#[test]
+fn html_pages_give_article_text_and_metadata() {
+    let (_keep, root) = page_corpus();
+    let loaded = corpus::load_with(&root, &Options::default()).unwrap();
+
+    let a = find(&loaded.articles, "pages/jsonld.html");
+    assert_eq!(
+        a.title, "江北区开通夜间公交专线",
+        "JSON-LD headline, not the <title> with the site name"
+    );
+    assert_eq!(a.date.as_deref(), Some("2023-03-18"));
+    assert_eq!(a.source.as_deref(), Some("江北融媒"));
+    assert_eq!(a.author.as_deref(), Some("赵晓雯"));
+    assert!(a.paragraphs.len() >= 4, "paragraphs kept: {:#?}", a.paragraphs);
+    let text = a.text();
+    for s in [
+        "末班车延长至次日凌晨一点",
+        "发车间隔为二十分钟",
+        "坐公交回家方便多了",
+        "试点移动支付乘车",
+    ] {
+        assert!(text.contains(s), "missing {s}: {text}");
+    }
+    for s in [
+        "首页",
+        "分享到",
+        "相关阅读",
+        "社区微循环公交",
+        "网友评论",
+        "终于等到了",
+        "版权所有",
+        "网站地图",
+    ] {
+        assert!(!text.contains(s), "furniture {s}: {text}");
+    }
+
+    let b = find(&loaded.articles, "pages/gbk_byline.htm");
+    assert_eq!(b.title, "老旧小区加装电梯进度过半", "the page's charset is honoured");
+    assert_eq!(b.date.as_deref(), Some("2022-09-14"), "visible byline date");
+    let text = b.text();
+    for s in [
+        "整体进度过半",
+        "每台电梯最高补助二十万元",
+        "按一下按钮就到了",
+        "年底前全部完成",
+    ] {
+        assert!(text.contains(s), "missing {s}: {text}");
+    }
+    for s in ["首页", "热点排行", "重点民生项目", "责任编辑", "未经授权"] {
+        assert!(!text.contains(s), "furniture {s}: {text}");
+    }
+    assert!(
+        !loaded.skipped.iter().any(|s| s.file.starts_with("pages/")),
+        "{:?}",
+        loaded.skipped
+    );
+}

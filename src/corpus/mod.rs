@@ -53,7 +53,7 @@ pub fn set_process_options(options: Options) {
 }
 
 /// Reads every corpus file below `dir` (`.txt`, `.md`, exports `.jsonl` and
-/// `.json`), decodes and cleans it, with the process's options.
+/// `.json`, saved pages `.html` and `.htm`), decodes and cleans it, with the process's options.
 ///
 /// Fails only when `dir` itself cannot be listed; per-file problems land in
 /// [`Loaded::skipped`].
@@ -66,6 +66,16 @@ pub fn load_with(dir: &Path, options: &Options) -> crate::Result<Loaded> {
     let (files, mut skipped) = list_files(dir)?;
     let mut loaded = Loaded::default();
     for file in files {
+        if is_page(&file.rel) {
+            let (articles, warnings) = read_page_file(&file.rel, &file.bytes);
+            skipped.extend(warnings.into_iter().map(|reason| Skipped {
+                file: file.rel.clone(),
+                reason,
+            }));
+            loaded.articles.extend(articles);
+            loaded.files.push(file.without_bytes());
+            continue;
+        }
         match decode(&file.bytes) {
             Ok(decoded) => {
                 let (articles, warnings) = read_file(&file.rel, &decoded.text, options);
@@ -85,6 +95,23 @@ pub fn load_with(dir: &Path, options: &Options) -> crate::Result<Loaded> {
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     loaded.skipped = skipped;
     Ok(loaded)
+}
+
+/// Whether a file is a saved web page (read from bytes: its charset is its own).
+fn is_page(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    lower.ends_with(".html") || lower.ends_with(".htm")
+}
+
+/// A saved page's article (one per page) or the warning why there is none.
+pub fn read_page_file(rel: &str, bytes: &[u8]) -> (Vec<Article>, Vec<String>) {
+    match html::read_page(bytes) {
+        Ok(record) => match crate::clean::clean_record(rel, &record) {
+            Some(a) => (vec![a], Vec::new()),
+            None => (Vec::new(), vec!["no article text left after cleaning".into()]),
+        },
+        Err(reason) => (Vec::new(), vec![reason]),
+    }
 }
 
 /// One decoded file's articles and warnings, by its kind (extension).

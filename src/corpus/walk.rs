@@ -1,5 +1,5 @@
-//! Walking the corpus directory: recursive, sorted, `.txt`, `.md`, `.json`
-//! and `.jsonl` only,
+//! Walking the corpus directory: recursive, sorted, `.txt`, `.md`, `.json`,
+//! `.jsonl`, `.html` and `.htm` only,
 //! safe against symlink loops (each real directory is entered once).
 
 use std::collections::HashSet;
@@ -38,9 +38,11 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Whether a path names a file the corpus reads.
 fn wanted(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| ["txt", "md", "json", "jsonl"].iter().any(|w| e.eq_ignore_ascii_case(w)))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["txt", "md", "json", "jsonl", "html", "htm"]
+            .iter()
+            .any(|w| e.eq_ignore_ascii_case(w))
+    })
 }
 
 /// Lists and reads the corpus files below `dir`, sorted by relative path.
