@@ -39,6 +39,30 @@ static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
         r"^[■●▲◆(（\[【]?\s*(特约|本报|见习|首席)?记者\s*(?P<a>[\p{Han}·]{2,4})(\s+(通讯员|实习生)\s*(?P<b>[\p{Han}·]{2,4}))?\s*[)）\]】]?$",
     )
 });
+/// A credit closing a paragraph: `…如期完成。(记者 陈松 刘文藻)`, `…。（记者陈聪、马卓言）`.
+/// Names: 2–4 Han characters each, separated by `、`, `,` or spaces, an
+/// optional second group after 通讯员/实习生, an optional closing 报道.
+static TRAILING_BYLINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?P<body>.*[。!?！？”」])\s*[(（]\s*(特约|本报|见习|首席)?记者\s*[:：]?\s*(?P<names>[\p{Han}·]{2,4}?(\s*[、,，\s]\s*[\p{Han}·]{2,4}?){0,4})(\s+(通讯员|实习生)\s*(?P<more>[\p{Han}·]{2,4}?(\s*[、,，\s]\s*[\p{Han}·]{2,4}?){0,4}))?\s*(报道)?\s*[)）]$",
+    )
+});
+/// The same credit alone on its line: `(记者 陈松 刘文藻)`, `（记者陈聪、马卓言）`.
+static BYLINE_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^[(（]\s*(特约|本报|见习|首席)?记者\s*[:：]?\s*(?P<names>[\p{Han}·]{2,4}?(\s*[、,，\s]\s*[\p{Han}·]{2,4}?){0,4})(\s+(通讯员|实习生)\s*(?P<more>[\p{Han}·]{2,4}?(\s*[、,，\s]\s*[\p{Han}·]{2,4}?){0,4}))?\s*(报道)?\s*[)）]$",
+    )
+});
+
+/// `张三、李四 王五` → `张三、李四、王五`.
+fn name_list(names: &str) -> String {
+    names
+        .split(|c: char| c == '、' || c == ',' || c == '，' || c.is_whitespace())
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// `欢迎您访问红星网`, `主办单位:中共湖南省委组织部`
 static SITE: LazyLock<Regex> = LazyLock::new(|| re(r"欢迎您?访问(?P<site>[^\s,，。!！]{2,20})"));
 static URL: LazyLock<Regex> = LazyLock::new(|| re(r#"https?://[^\s()（）"'<>\]\[，。]+"#));
@@ -148,6 +172,9 @@ pub struct ArticleMeta {
     pub source: Option<String>,
     pub author: Option<String>,
     pub body: Vec<String>,
+    /// Lines taken out of the body (rule, line): bylines and credits
+    /// (now metadata), the headline repeated.
+    pub removed: super::Log,
 }
 
 /// Reads one article's metadata from its lines.
@@ -165,6 +192,42 @@ pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
                 .map(|m| m.as_str())
                 .collect();
             meta.author.get_or_insert(names.join("、"));
+            meta.removed.push(("byline (metadata)", line));
+            continue;
+        }
+        if short && let Some(c) = BYLINE_LIST.captures(folded.trim()) {
+            let names: Vec<String> = [c.name("names"), c.name("more")]
+                .into_iter()
+                .flatten()
+                .map(|m| name_list(m.as_str()))
+                .collect();
+            meta.author.get_or_insert(names.join("、"));
+            meta.removed.push(("byline (metadata)", line));
+            continue;
+        }
+        // A credit closing a paragraph: the paragraph stays, the credit is metadata.
+        // Matched on the folded line, cut on the original (folding keeps character counts).
+        let tail_credit = (line.chars().count() <= MAX_META_CHARS * 10)
+            .then(|| fold(&line))
+            .and_then(|f| {
+                let c = TRAILING_BYLINE.captures(f.trim_end())?;
+                let body_chars = c["body"].chars().count();
+                let names: Vec<String> = [c.name("names"), c.name("more")]
+                    .into_iter()
+                    .flatten()
+                    .map(|m| name_list(m.as_str()))
+                    .collect();
+                Some((body_chars, names.join("、")))
+            });
+        if let Some((body_chars, author)) = tail_credit
+            && fold(&line).chars().count() == line.chars().count()
+        {
+            let trimmed = line.trim_end();
+            let cut = trimmed.char_indices().nth(body_chars).map_or(trimmed.len(), |(i, _)| i);
+            let (body_part, credit) = trimmed.split_at(cut);
+            meta.author.get_or_insert(author);
+            meta.removed.push(("byline (metadata)", credit.trim().to_owned()));
+            body.push(body_part.to_owned());
             continue;
         }
         if short && let Some(c) = CREDIT.captures(folded.trim()) {
@@ -175,10 +238,13 @@ pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
             if let Some(name) = name.or(compiler) {
                 meta.author.get_or_insert(name);
             }
+            meta.removed.push(("credit (metadata)", line));
             continue;
         }
         if file.trailer_title.as_deref() == Some(line.trim()) {
-            continue; // the headline repeated in the body or the page footer
+            // The headline repeated in the body or the page footer.
+            meta.removed.push(("repeated headline", line));
+            continue;
         }
         body.push(line);
     }
@@ -330,6 +396,35 @@ mod tests {
             &file,
         );
         assert_eq!(m.author.as_deref(), Some("陈成成、林双双"));
+    }
+
+    #[test]
+    fn credits_become_metadata_without_residue() {
+        let file = FileMeta::default();
+        let m = read_article(
+            lines(&[
+                "正文第一段。",
+                "为克服疫情影响,如期全面完成任务。(记者 潘文静)",
+                "（记者陈聪、马卓言）",
+            ]),
+            &file,
+        );
+        assert_eq!(m.author.as_deref(), Some("潘文静"));
+        assert_eq!(m.body, lines(&["正文第一段。", "为克服疫情影响,如期全面完成任务。"]));
+        assert_eq!(m.removed.len(), 2, "{:?}", m.removed);
+        let m = read_article(lines(&["正文。", "（记者 陈松 刘文藻）"]), &file);
+        assert_eq!(m.author.as_deref(), Some("陈松、刘文藻"));
+        assert_eq!(m.body, lines(&["正文。"]));
+        let m = read_article(lines(&["正文。(记者刘昕 通讯员曹敏报道)"]), &file);
+        assert_eq!(m.author.as_deref(), Some("刘昕、曹敏"));
+        assert_eq!(m.body, lines(&["正文。"]));
+        // A parenthesis that is not a credit stays text.
+        let kept = lines(&[
+            "正文。",
+            "他说:“我们会坚持到底。”(完)",
+            "记者从省扶贫办获悉:任务如期完成。",
+        ]);
+        assert_eq!(read_article(kept.clone(), &file).body, kept);
     }
 
     #[test]

@@ -119,6 +119,7 @@ fn record(value: &Value, names: &FieldNames) -> Result<(Option<String>, Record),
             source: get(&names.source, SOURCE),
             author: get(&names.author, AUTHOR),
             url: get(&names.url, URL),
+            removed: Vec::new(),
         },
     ))
 }

@@ -31,7 +31,8 @@ pub fn read_page(bytes: &[u8]) -> Result<Record, String> {
     let mut reader = dom_smoothie::Readability::with_document(doc, None, Some(cfg))
         .map_err(|e| format!("not an article page ({e})"))?;
     let article = reader.parse().map_err(|e| format!("no article text found ({e})"))?;
-    let body = trim_trailing_furniture(fragment_text(&article.content));
+    let mut removed = Vec::new();
+    let body = trim_trailing_furniture(fragment_text_logged(&article.content, &mut removed), &mut removed);
     let title = meta
         .title
         .or_else(|| Some(article.title.to_string()).filter(|t| !t.trim().is_empty()));
@@ -42,6 +43,7 @@ pub fn read_page(bytes: &[u8]) -> Result<Record, String> {
         source: meta.source.or(article.site_name),
         author: meta.author.or(article.byline),
         url: meta.url.or(article.url),
+        removed,
     })
 }
 
@@ -54,7 +56,7 @@ const TRAILING_FURNITURE_CHARS: usize = 40;
 /// headlines, tags and widget labels ("知道了"). Position and shape only; a
 /// credit or byline (记者, 供稿, 来源, 作者, 通讯员, 摄) is kept for the
 /// metadata rules, and a page without any sentence is left as it is.
-fn trim_trailing_furniture(body: String) -> String {
+fn trim_trailing_furniture(body: String, log: &mut crate::clean::Log) -> String {
     let lines: Vec<&str> = body.lines().collect();
     let Some(last) = lines.iter().rposition(|l| crate::clean::split::ends_sentence(l)) else {
         return body;
@@ -71,15 +73,15 @@ fn trim_trailing_furniture(body: String) -> String {
         "摄",
         "攝",
     ];
-    let tail = lines[last + 1..]
-        .iter()
-        .filter(|l| l.chars().count() > TRAILING_FURNITURE_CHARS || credit.iter().any(|c| l.contains(c)));
-    lines[..=last]
-        .iter()
-        .chain(tail)
-        .copied()
-        .collect::<Vec<_>>()
-        .join("\n")
+    let mut kept: Vec<&str> = lines[..=last].to_vec();
+    for l in &lines[last + 1..] {
+        if l.chars().count() > TRAILING_FURNITURE_CHARS || credit.iter().any(|c| l.contains(c)) {
+            kept.push(l);
+        } else {
+            log.push(("trailing furniture (html)", (*l).to_owned()));
+        }
+    }
+    kept.join("\n")
 }
 
 /// The page's text: its BOM or declared charset when it names one
@@ -332,12 +334,20 @@ const BLOCKS: &[&str] = &[
 const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "iframe"];
 
 fn fragment_text(html: &str) -> String {
-    blocks(html)
-        .into_iter()
-        .filter(|b| !b.is_link_list())
-        .map(|b| b.text)
-        .collect::<Vec<_>>()
-        .join("\n")
+    fragment_text_logged(html, &mut Vec::new())
+}
+
+/// The text of a fragment, one line per block, without link lists (noted in `log`).
+fn fragment_text_logged(html: &str, log: &mut crate::clean::Log) -> String {
+    let mut lines = Vec::new();
+    for b in blocks(html) {
+        if b.is_link_list() {
+            log.push(("link list (html)", b.text));
+        } else {
+            lines.push(b.text);
+        }
+    }
+    lines.join("\n")
 }
 
 /// One block of a fragment: its text and how much of it is link text.
@@ -481,12 +491,14 @@ mod tests {
     #[test]
     fn trailing_short_non_sentences_go_but_credits_stay() {
         let body = "第一段正文。\n小标题\n第二段正文。\n(记者 潘文静)\n相关阅读\n另一篇报道的标题\n知道了".to_string();
+        let mut log = Vec::new();
         assert_eq!(
-            trim_trailing_furniture(body),
+            trim_trailing_furniture(body, &mut log),
             "第一段正文。\n小标题\n第二段正文。\n(记者 潘文静)"
         );
+        assert_eq!(log.len(), 3, "each dropped line is noted: {log:?}");
         assert_eq!(
-            trim_trailing_furniture("只有标题\n没有句子".into()),
+            trim_trailing_furniture("只有标题\n没有句子".into(), &mut log),
             "只有标题\n没有句子"
         );
     }

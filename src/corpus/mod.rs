@@ -34,6 +34,8 @@ pub struct Loaded {
     pub skipped: Vec<Skipped>,
     /// Every readable file with its size and content hash, for the index manifest.
     pub files: Vec<CorpusFile>,
+    /// What each cleaning rule removed, file by file (`articles --removed`).
+    pub removed: Vec<crate::clean::Removal>,
 }
 
 /// How files are read: settings from the configuration.
@@ -66,19 +68,21 @@ pub fn load_with(dir: &Path, options: &Options) -> crate::Result<Loaded> {
     let (files, mut skipped) = list_files(dir)?;
     let mut loaded = Loaded::default();
     for file in files {
+        let mut log = Vec::new();
         if is_page(&file.rel) {
-            let (articles, warnings) = read_page_file(&file.rel, &file.bytes);
+            let (articles, warnings) = read_page_file_logged(&file.rel, &file.bytes, &mut log);
             skipped.extend(warnings.into_iter().map(|reason| Skipped {
                 file: file.rel.clone(),
                 reason,
             }));
             loaded.articles.extend(articles);
+            loaded.removed.extend(removals(&file.rel, log));
             loaded.files.push(file.without_bytes());
             continue;
         }
         match decode(&file.bytes) {
             Ok(decoded) => {
-                let (articles, warnings) = read_file(&file.rel, &decoded.text, options);
+                let (articles, warnings) = read_file_logged(&file.rel, &decoded.text, options, &mut log);
                 skipped.extend(warnings.into_iter().map(|reason| Skipped {
                     file: file.rel.clone(),
                     reason,
@@ -90,11 +94,20 @@ pub fn load_with(dir: &Path, options: &Options) -> crate::Result<Loaded> {
                 reason,
             }),
         }
+        loaded.removed.extend(removals(&file.rel, log));
         loaded.files.push(file.without_bytes());
     }
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     loaded.skipped = skipped;
     Ok(loaded)
+}
+
+fn removals(file: &str, log: crate::clean::Log) -> impl Iterator<Item = crate::clean::Removal> + '_ {
+    log.into_iter().map(move |(rule, text)| crate::clean::Removal {
+        file: file.to_owned(),
+        rule,
+        text,
+    })
 }
 
 /// Whether a file is a saved web page (read from bytes: its charset is its own).
@@ -105,8 +118,12 @@ fn is_page(rel: &str) -> bool {
 
 /// A saved page's article (one per page) or the warning why there is none.
 pub fn read_page_file(rel: &str, bytes: &[u8]) -> (Vec<Article>, Vec<String>) {
+    read_page_file_logged(rel, bytes, &mut Vec::new())
+}
+
+fn read_page_file_logged(rel: &str, bytes: &[u8], log: &mut crate::clean::Log) -> (Vec<Article>, Vec<String>) {
     match html::read_page(bytes) {
-        Ok(record) => match crate::clean::clean_record(rel, &record) {
+        Ok(record) => match crate::clean::clean_record_logged(rel, &record, log) {
             Some(a) => (vec![a], Vec::new()),
             None => (Vec::new(), vec!["no article text left after cleaning".into()]),
         },
@@ -116,14 +133,23 @@ pub fn read_page_file(rel: &str, bytes: &[u8]) -> (Vec<Article>, Vec<String>) {
 
 /// One decoded file's articles and warnings, by its kind (extension).
 pub fn read_file(rel: &str, text: &str, options: &Options) -> (Vec<Article>, Vec<String>) {
+    read_file_logged(rel, text, options, &mut Vec::new())
+}
+
+fn read_file_logged(
+    rel: &str,
+    text: &str,
+    options: &Options,
+    log: &mut crate::clean::Log,
+) -> (Vec<Article>, Vec<String>) {
     let ext = rel
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
         .unwrap_or_default();
     let (articles, mut warnings) = match ext.as_str() {
-        "jsonl" => from_export(rel, Ok(export::read_jsonl(text, &options.fields))),
-        "json" => from_export(rel, export::read_json(text, &options.fields)),
-        _ => (crate::clean::clean_document(rel, text), Vec::new()),
+        "jsonl" => from_export(rel, Ok(export::read_jsonl(text, &options.fields)), log),
+        "json" => from_export(rel, export::read_json(text, &options.fields), log),
+        _ => (crate::clean::clean_document_logged(rel, text, log), Vec::new()),
     };
     if articles.is_empty() && warnings.is_empty() {
         warnings.push("no text left after cleaning".into());
@@ -133,7 +159,11 @@ pub fn read_file(rel: &str, text: &str, options: &Options) -> (Vec<Article>, Vec
 
 /// Articles of an export; each keeps its record's id (or its line) in
 /// `file` (`cms.jsonl#a17`, `cms.jsonl:12`) so citations name the record.
-fn from_export(rel: &str, export: Result<export::Export, String>) -> (Vec<Article>, Vec<String>) {
+fn from_export(
+    rel: &str,
+    export: Result<export::Export, String>,
+    log: &mut crate::clean::Log,
+) -> (Vec<Article>, Vec<String>) {
     let export = match export {
         Ok(e) => e,
         Err(reason) => return (Vec::new(), vec![reason]),
@@ -145,7 +175,7 @@ fn from_export(rel: &str, export: Result<export::Export, String>) -> (Vec<Articl
             Some(id) => format!("{rel}#{id}"),
             None => format!("{rel}:{}", r.position),
         };
-        match crate::clean::clean_record(&label, &r.record) {
+        match crate::clean::clean_record_logged(&label, &r.record, log) {
             Some(a) => articles.push(a),
             None => warnings.push(format!("record {}: no text left after cleaning", r.position)),
         }
