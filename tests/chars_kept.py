@@ -34,7 +34,8 @@ def main():
         out = Counter()
         for a in articles:
             body = "\n".join(a["paragraphs"])
-            out[a["file"]] += han(body) + (0 if a["title"].rstrip("…") in body else han(a["title"]))
+            # A clipped title (ending in …) is the body's opening words; any other title was a line of its own.
+            out[a["file"]] += han(body) + (0 if a["title"].endswith("…") else han(a["title"]))
         by_rule, by_file = Counter(), Counter()
         samples = defaultdict(list)
         for r in removed:
