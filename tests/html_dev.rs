@@ -1,6 +1,6 @@
 //! Extraction quality on real saved news pages, read at run time from
 //! `../shared/bench/html_dev` (never copied into the repository):
-//! `cargo test --release --test html_dev -- --ignored --nocapture`.
+//! `cargo test --test html_dev -- --ignored --nocapture`.
 
 use std::path::Path;
 
