@@ -20,6 +20,8 @@ pub struct Config {
     pub index_dir: PathBuf,
     /// A file holding the Telegram bot token, used when `TELOXIDE_TOKEN` is unset.
     pub token_file: Option<PathBuf>,
+    /// Export field names (`[fields]`: our name = the export's name).
+    pub fields: crate::corpus::FieldNames,
 }
 
 impl Default for Config {
@@ -28,6 +30,7 @@ impl Default for Config {
             corpus_dir: PathBuf::from("corpus"),
             index_dir: PathBuf::from("data/index"),
             token_file: None,
+            fields: crate::corpus::FieldNames::default(),
         }
     }
 }
@@ -39,6 +42,7 @@ struct FileConfig {
     corpus_dir: Option<PathBuf>,
     index_dir: Option<PathBuf>,
     token_file: Option<PathBuf>,
+    fields: Option<crate::corpus::FieldNames>,
 }
 
 impl Config {
@@ -78,6 +82,9 @@ impl Config {
         }
         if let Some(v) = file.token_file {
             self.token_file = Some(v);
+        }
+        if let Some(v) = file.fields {
+            self.fields = v;
         }
         Ok(())
     }
@@ -130,6 +137,17 @@ mod tests {
         let mut c = Config::default();
         let err = c.apply_toml("corpus_dri = \"a\"\n").unwrap_err().to_string();
         assert!(err.contains("corpus_dri"), "{err}");
+    }
+
+    #[test]
+    fn export_field_names_and_unknown_ones() {
+        let mut c = Config::default();
+        c.apply_toml("[fields]\ntext = \"article_body\"\nauthor = \"meta.byline\"\n")
+            .unwrap();
+        assert_eq!(c.fields.text.as_deref(), Some("article_body"));
+        assert_eq!(c.fields.author.as_deref(), Some("meta.byline"));
+        let err = c.apply_toml("[fields]\nbodyy = \"x\"\n").unwrap_err().to_string();
+        assert!(err.contains("bodyy"), "{err}");
     }
 
     #[test]

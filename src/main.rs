@@ -156,6 +156,10 @@ enum Command {
         /// Print one JSON array instead of one line per article.
         #[arg(long)]
         json: bool,
+        /// List what each cleaning rule removed instead (file, rule, text;
+        /// with --json an array of {file,rule,text}), to audit the cleaning.
+        #[arg(long)]
+        removed: bool,
     },
 }
 
@@ -304,6 +308,10 @@ fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("loading the configuration")?;
+    // Every command that reads the corpus reads exports with the configured field names.
+    archive_bot::corpus::set_process_options(archive_bot::corpus::Options {
+        fields: config.fields.clone(),
+    });
     match cli.command {
         Command::Serve { paths } => serve(paths, &config),
         Command::Index { paths } => {
@@ -399,7 +407,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Articles { corpus, json } => {
+        Command::Articles { corpus, json, removed } => {
             let dir = corpus.unwrap_or(config.corpus_dir);
             let loaded = archive_bot::corpus::load(&dir).with_context(|| {
                 format!(
@@ -410,7 +418,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for s in &loaded.skipped {
                 tracing::warn!("skipped {}: {}", s.file, s.reason);
             }
-            if json {
+            if removed {
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&loaded.removed)?);
+                } else {
+                    for r in &loaded.removed {
+                        println!("{}\t{}\t{}", r.file, r.rule, r.text.replace(['\t', '\n'], " "));
+                    }
+                }
+            } else if json {
                 println!("{}", serde_json::to_string_pretty(&loaded.articles)?);
             } else {
                 for a in &loaded.articles {

@@ -61,31 +61,98 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 const SHORT_LINE_CHARS: usize = 100;
 
 /// A line with its furniture removed: the line itself when it is article
-/// text, `None` when all of it is furniture, or — when furniture follows
-/// article text on one line ("…等事宜。 责任编辑:李瑞") — the text without the
-/// furniture pieces. `line` is the original; `fold` folds for the check.
+/// text, `None` when all of it is furniture, or — when furniture shares a
+/// line with article text ("…等事宜。责任编辑:李瑞", "开封市市场监督管理局
+/// 2020年2月20日责任编辑:陈静") — the line without the furniture pieces.
+/// `line` is the original; `fold` folds for the check.
+///
+/// The line is cut after each sentence end and before each furniture
+/// phrase; a piece goes only when it is furniture by itself, so a body
+/// sentence on the same line as a footer is never lost.
 pub fn strip(line: &str, fold: impl Fn(&str) -> String) -> Option<String> {
-    if !is_boilerplate(&fold(line)) {
+    let folded = fold(line);
+    if !is_boilerplate(&folded) {
         return Some(line.to_owned());
     }
-    // Pieces split at spaces that follow a sentence end.
-    let mut pieces: Vec<&str> = Vec::new();
-    let mut start = 0;
-    for (i, c) in line.char_indices() {
-        if c == ' ' && crate::clean::split::ends_sentence(&line[start..i]) {
-            pieces.push(&line[start..i]);
-            start = i + 1;
-        }
+    // A line that opens with a furniture phrase is that furniture's label
+    // and what it labels ("本文概览:…" repeats the article), all of it.
+    if PHRASES.iter().any(|p| folded.trim_start().starts_with(p)) {
+        return None;
     }
-    pieces.push(&line[start..]);
+    let pieces = pieces(line, &fold);
     if pieces.len() < 2 {
         return None;
     }
-    let kept: Vec<&str> = pieces
+    let kept: String = pieces
         .into_iter()
-        .filter(|p| !p.trim().is_empty() && !is_boilerplate(&fold(p)))
+        .filter(|p| has_words(p) && !is_boilerplate(&fold(p)))
         .collect();
-    (!kept.is_empty()).then(|| kept.join(" "))
+    // A bracket left open where a furniture piece began (`【 打印本页】`).
+    let kept = kept.trim().trim_end_matches(['【', '[', '(', '（', '|', ' ']).trim();
+    (!kept.is_empty()).then(|| kept.to_owned())
+}
+
+/// CJK characters a piece of a furniture line needs, when it is not a
+/// sentence, to count as text of its own (a notice's signature and date,
+/// "开封市市场监督管理局 2020年2月20日"); shorter fragments are the furniture's
+/// own labels: a site name before its notice ("本站[辣之友号]"), what is left
+/// of `ICP備案號` once its phrases are cut out.
+const FRAGMENT_CJK: usize = 10;
+
+/// Whether a piece of a furniture line is text: a sentence, or a fragment
+/// of at least [`FRAGMENT_CJK`] CJK characters.
+fn has_words(piece: &str) -> bool {
+    let cjk = piece
+        .chars()
+        .filter(|&c| crate::script::is_cjk(c))
+        .take(FRAGMENT_CJK)
+        .count();
+    cjk >= FRAGMENT_CJK || (cjk >= 2 && crate::clean::split::ends_sentence(piece))
+}
+
+/// Contiguous pieces of `line` (together they are the whole line): cut
+/// after sentence ends (with their closing quotes) and before each
+/// furniture phrase.
+fn pieces<'a>(line: &'a str, fold: &impl Fn(&str) -> String) -> Vec<&'a str> {
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let mut cuts = vec![];
+    for (k, &(_, c)) in chars.iter().enumerate() {
+        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
+            let mut j = k + 1;
+            while j < chars.len() && matches!(chars[j].1, '”' | '’' | '"' | '」' | '』' | ')' | '）' | ' ') {
+                j += 1;
+            }
+            if j < chars.len() {
+                cuts.push(chars[j].0);
+            }
+        }
+    }
+    // Phrase starts, found on the folded line; only when folding kept the
+    // character count, so positions line up.
+    let folded: Vec<char> = fold(line).chars().collect();
+    if folded.len() == chars.len() {
+        let folded_str: String = folded.iter().collect();
+        for phrase in PHRASES {
+            for (byte, _) in folded_str.match_indices(phrase) {
+                let k = folded_str[..byte].chars().count();
+                if k > 0 {
+                    cuts.push(chars[k].0);
+                }
+            }
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut out = Vec::with_capacity(cuts.len() + 1);
+    let mut start = 0;
+    for cut in cuts {
+        if cut > start {
+            out.push(&line[start..cut]);
+            start = cut;
+        }
+    }
+    out.push(&line[start..]);
+    out
 }
 
 /// Whether a line (already folded with [`crate::script::fold`]) is furniture.
@@ -145,6 +212,20 @@ mod tests {
             Some("会议还研究了电子商务促进与管理办法等事宜。")
         );
         assert_eq!(strip("责任编辑:李瑞", fold), None);
+        // No space between the sentence and the footer (ncp_dev).
+        assert_eq!(
+            strip("会议还研究了电子商务促进与管理办法等事宜。责任编辑:李瑞", fold).as_deref(),
+            Some("会议还研究了电子商务促进与管理办法等事宜。")
+        );
+        // A notice's signature and date stay; the widget after them goes.
+        assert_eq!(
+            strip("开封市市场监督管理局 2020年2月20日责任编辑:陈静", fold).as_deref(),
+            Some("开封市市场监督管理局 2020年2月20日")
+        );
+        assert_eq!(
+            strip("德阳市交通运输局 2020年2月5日 【 打印本页】 【 关闭窗口】", fold).as_deref(),
+            Some("德阳市交通运输局 2020年2月5日")
+        );
         assert_eq!(strip("疫情就是命令。", fold).as_deref(), Some("疫情就是命令。"));
     }
 

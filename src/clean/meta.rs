@@ -39,6 +39,30 @@ static BYLINE: LazyLock<Regex> = LazyLock::new(|| {
         r"^[■●▲◆(（\[【]?\s*(特约|本报|见习|首席)?记者\s*(?P<a>[\p{Han}·]{2,4})(\s+(通讯员|实习生)\s*(?P<b>[\p{Han}·]{2,4}))?\s*[)）\]】]?$",
     )
 });
+/// A credit closing a paragraph: `…如期完成。(记者 陈松 刘文藻)`, `…。（记者陈聪、马卓言）`.
+/// Names: 2–4 Han characters each, separated by `、`, `,` or spaces, an
+/// optional second group after 通讯员/实习生, an optional closing 报道.
+static TRAILING_BYLINE: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^(?P<body>.*[。!?！？”」])\s*[(（]\s*(特约|本报|见习|首席)?记者\s*[:：]?\s*(?P<names>[\p{Han}·]{2,4}?(\s*[、,，\s]\s*[\p{Han}·]{2,4}?){0,4})(\s+(通讯员|实习生)\s*(?P<more>[\p{Han}·]{2,4}?(\s*[、,，\s]\s*[\p{Han}·]{2,4}?){0,4}))?\s*(报道)?\s*[)）]$",
+    )
+});
+/// The same credit alone on its line: `(记者 陈松 刘文藻)`, `（记者陈聪、马卓言）`.
+static BYLINE_LIST: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^[(（]\s*(特约|本报|见习|首席)?记者\s*[:：]?\s*(?P<names>[\p{Han}·]{2,4}?(\s*[、,，\s]\s*[\p{Han}·]{2,4}?){0,4})(\s+(通讯员|实习生)\s*(?P<more>[\p{Han}·]{2,4}?(\s*[、,，\s]\s*[\p{Han}·]{2,4}?){0,4}))?\s*(报道)?\s*[)）]$",
+    )
+});
+
+/// `张三、李四 王五` → `张三、李四、王五`.
+fn name_list(names: &str) -> String {
+    names
+        .split(|c: char| c == '、' || c == ',' || c == '，' || c.is_whitespace())
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// `欢迎您访问红星网`, `主办单位:中共湖南省委组织部`
 static SITE: LazyLock<Regex> = LazyLock::new(|| re(r"欢迎您?访问(?P<site>[^\s,，。!！]{2,20})"));
 static URL: LazyLock<Regex> = LazyLock::new(|| re(r#"https?://[^\s()（）"'<>\]\[，。]+"#));
@@ -103,6 +127,43 @@ fn valid_date(s: &str) -> Option<String> {
     ((1900..=2100).contains(&y) && (1..=days).contains(&d)).then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
+/// `2021-12-23T08:30:00+08:00`, `2021/12/23`, `2021年12月23日`, `20211223`,
+/// or Unix seconds / milliseconds (as UTC) → `YYYY-MM-DD`, when it names a
+/// real calendar day. Anything else (a month alone, words) → `None`: a date
+/// is never guessed.
+pub fn normalise_date(s: &str) -> Option<String> {
+    static WRITTEN: LazyLock<Regex> =
+        LazyLock::new(|| re(r"^\s*(?P<y>\d{4})\s*[-年/.]\s*(?P<m>\d{1,2})\s*[-月/.]\s*(?P<d>\d{1,2})(\D|$)"));
+    let s = fold(s.trim());
+    if let Some(c) = WRITTEN.captures(&s) {
+        return valid_date(&format!("{}-{}-{}", &c["y"], &c["m"], &c["d"]));
+    }
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return valid_date(&format!("{}-{}-{}", &s[..4], &s[4..6], &s[6..]));
+    }
+    if (9..=13).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+        let n: i64 = s.parse().ok()?;
+        // Thirteen digits are milliseconds (seconds reach 13 digits only after the year 33658).
+        let secs = if s.len() == 13 { n / 1000 } else { n };
+        return date_from_unix(secs);
+    }
+    None
+}
+
+/// The UTC calendar day of a Unix time (Howard Hinnant's civil-from-days).
+pub fn date_from_unix(secs: i64) -> Option<String> {
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    valid_date(&format!("{y}-{m}-{d}"))
+}
+
 /// An article's metadata and the body lines left once title, byline and
 /// credit lines are taken out.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -111,6 +172,9 @@ pub struct ArticleMeta {
     pub source: Option<String>,
     pub author: Option<String>,
     pub body: Vec<String>,
+    /// Lines taken out of the body (rule, line): bylines and credits
+    /// (now metadata), the headline repeated.
+    pub removed: super::Log,
 }
 
 /// Reads one article's metadata from its lines.
@@ -128,6 +192,42 @@ pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
                 .map(|m| m.as_str())
                 .collect();
             meta.author.get_or_insert(names.join("、"));
+            meta.removed.push(("byline (metadata)", line));
+            continue;
+        }
+        if short && let Some(c) = BYLINE_LIST.captures(folded.trim()) {
+            let names: Vec<String> = [c.name("names"), c.name("more")]
+                .into_iter()
+                .flatten()
+                .map(|m| name_list(m.as_str()))
+                .collect();
+            meta.author.get_or_insert(names.join("、"));
+            meta.removed.push(("byline (metadata)", line));
+            continue;
+        }
+        // A credit closing a paragraph: the paragraph stays, the credit is metadata.
+        // Matched on the folded line, cut on the original (folding keeps character counts).
+        let tail_credit = (line.chars().count() <= MAX_META_CHARS * 10)
+            .then(|| fold(&line))
+            .and_then(|f| {
+                let c = TRAILING_BYLINE.captures(f.trim_end())?;
+                let body_chars = c["body"].chars().count();
+                let names: Vec<String> = [c.name("names"), c.name("more")]
+                    .into_iter()
+                    .flatten()
+                    .map(|m| name_list(m.as_str()))
+                    .collect();
+                Some((body_chars, names.join("、")))
+            });
+        if let Some((body_chars, author)) = tail_credit
+            && fold(&line).chars().count() == line.chars().count()
+        {
+            let trimmed = line.trim_end();
+            let cut = trimmed.char_indices().nth(body_chars).map_or(trimmed.len(), |(i, _)| i);
+            let (body_part, credit) = trimmed.split_at(cut);
+            meta.author.get_or_insert(author);
+            meta.removed.push(("byline (metadata)", credit.trim().to_owned()));
+            body.push(body_part.to_owned());
             continue;
         }
         if short && let Some(c) = CREDIT.captures(folded.trim()) {
@@ -138,10 +238,13 @@ pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
             if let Some(name) = name.or(compiler) {
                 meta.author.get_or_insert(name);
             }
+            meta.removed.push(("credit (metadata)", line));
             continue;
         }
         if file.trailer_title.as_deref() == Some(line.trim()) {
-            continue; // the headline repeated in the body or the page footer
+            // The headline repeated in the body or the page footer.
+            meta.removed.push(("repeated headline", line));
+            continue;
         }
         body.push(line);
     }
@@ -246,6 +349,24 @@ mod tests {
     }
 
     #[test]
+    fn dates_in_common_forms_are_normalised() {
+        for (raw, want) in [
+            ("2021-12-23T08:30:00+08:00", Some("2021-12-23")),
+            ("2021/1/5", Some("2021-01-05")),
+            ("2021年12月23日 08:30", Some("2021-12-23")),
+            ("２０２１年３月５日", Some("2021-03-05")),
+            ("20211223", Some("2021-12-23")),
+            ("1640217600", Some("2021-12-23")),
+            ("1640217600000", Some("2021-12-23")),
+            ("2021-02-30", None),
+            ("2021年12月", None),
+            ("昨天", None),
+        ] {
+            assert_eq!(normalise_date(raw).as_deref(), want, "{raw}");
+        }
+    }
+
+    #[test]
     fn dateline_byline_and_credit() {
         let file = FileMeta::default();
         let m = read_article(
@@ -275,6 +396,35 @@ mod tests {
             &file,
         );
         assert_eq!(m.author.as_deref(), Some("陈成成、林双双"));
+    }
+
+    #[test]
+    fn credits_become_metadata_without_residue() {
+        let file = FileMeta::default();
+        let m = read_article(
+            lines(&[
+                "正文第一段。",
+                "为克服疫情影响,如期全面完成任务。(记者 潘文静)",
+                "（记者陈聪、马卓言）",
+            ]),
+            &file,
+        );
+        assert_eq!(m.author.as_deref(), Some("潘文静"));
+        assert_eq!(m.body, lines(&["正文第一段。", "为克服疫情影响,如期全面完成任务。"]));
+        assert_eq!(m.removed.len(), 2, "{:?}", m.removed);
+        let m = read_article(lines(&["正文。", "（记者 陈松 刘文藻）"]), &file);
+        assert_eq!(m.author.as_deref(), Some("陈松、刘文藻"));
+        assert_eq!(m.body, lines(&["正文。"]));
+        let m = read_article(lines(&["正文。(记者刘昕 通讯员曹敏报道)"]), &file);
+        assert_eq!(m.author.as_deref(), Some("刘昕、曹敏"));
+        assert_eq!(m.body, lines(&["正文。"]));
+        // A parenthesis that is not a credit stays text.
+        let kept = lines(&[
+            "正文。",
+            "他说:“我们会坚持到底。”(完)",
+            "记者从省扶贫办获悉:任务如期完成。",
+        ]);
+        assert_eq!(read_article(kept.clone(), &file).body, kept);
     }
 
     #[test]

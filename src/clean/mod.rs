@@ -31,14 +31,33 @@ pub(crate) fn static_regex(pattern: &str) -> regex::Regex {
 /// worth folding just to check).
 const MAX_FURNITURE_CHARS: usize = 500;
 
+/// What a rule took out of the text, for `articles --removed`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Removal {
+    /// The file (as articles name it).
+    pub file: String,
+    /// Which rule removed it.
+    pub rule: &'static str,
+    /// What was removed (`before → after` for a repair).
+    pub text: String,
+}
+
+/// Removals of one file, before the file name is attached.
+pub type Log = Vec<(&'static str, String)>;
+
 /// Cleans one line of text. Idempotent; clean text comes back unchanged.
 ///
 /// One rule's output can feed another (collapsing `?,` leaves a `?` right
 /// before a mojibake run), so the rules are applied until nothing changes.
 pub fn clean_line(line: &str) -> String {
-    let mut current = clean_line_once(line);
+    clean_line_logged(line, &mut Vec::new())
+}
+
+/// [`clean_line`], noting in `log` what each rule removed.
+pub fn clean_line_logged(line: &str, log: &mut Log) -> String {
+    let mut current = clean_line_once(line, log);
     for _ in 0..4 {
-        let next = clean_line_once(&current);
+        let next = clean_line_once(&current, log);
         if next == current {
             break;
         }
@@ -47,11 +66,24 @@ pub fn clean_line(line: &str) -> String {
     current
 }
 
-fn clean_line_once(line: &str) -> String {
+fn clean_line_once(line: &str, log: &mut Log) -> String {
     let normalised = normalise_chars(line);
+    let invisible: String = line
+        .chars()
+        .filter(|&c| !c.is_whitespace() && (c.is_control() || !normalised.contains(c)))
+        .map(|c| format!("U+{:04X} ", c as u32))
+        .collect();
+    if !invisible.is_empty() {
+        log.push(("invisible characters", invisible.trim_end().to_owned()));
+    }
     let repaired = mojibake::repair(&normalised);
+    if repaired != normalised {
+        log.push(("mojibake", changed_span(&normalised, &repaired)));
+    }
     let unannotated = pinyin::strip_pinyin(&repaired);
+    note_deletions(log, "pinyin", &repaired, &unannotated);
     let collapsed = punct::collapse(&unannotated);
+    note_deletions(log, "doubled punctuation", &unannotated, &collapsed);
     // A Markdown heading marker (`# 标题`) is not text.
     let unmarked = match collapsed.trim_start().strip_prefix('#') {
         Some(rest) => rest.trim_start_matches('#').strip_prefix(' ').unwrap_or(&collapsed),
@@ -65,6 +97,49 @@ fn clean_line_once(line: &str) -> String {
         out.push_str(word);
     }
     out.trim_end_matches([' ', '|']).to_owned()
+}
+
+/// `before → after` for the part of a line a repair changed (common
+/// prefix and suffix left out).
+fn changed_span(before: &str, after: &str) -> String {
+    let prefix = before.chars().zip(after.chars()).take_while(|(a, b)| a == b).count();
+    let b: Vec<char> = before.chars().skip(prefix).collect();
+    let a: Vec<char> = after.chars().skip(prefix).collect();
+    let suffix = b.iter().rev().zip(a.iter().rev()).take_while(|(x, y)| x == y).count();
+    let b: String = b[..b.len() - suffix].iter().collect();
+    let a: String = a[..a.len() - suffix].iter().collect();
+    format!("{b} → {a}")
+}
+
+/// Notes the runs of characters a deleting rule took out of a line: the
+/// characters of `before` not matched, in order, by `after`.
+fn note_deletions(log: &mut Log, rule: &'static str, before: &str, after: &str) {
+    if before == after {
+        return;
+    }
+    let mut kept = after.chars().peekable();
+    let mut run = String::new();
+    let mut runs = Vec::new();
+    for c in before.chars() {
+        if kept.peek() == Some(&c) {
+            kept.next();
+            if !run.trim().is_empty() {
+                runs.push(std::mem::take(&mut run));
+            }
+            run.clear();
+        } else {
+            run.push(c);
+        }
+    }
+    if !run.trim().is_empty() {
+        runs.push(run);
+    }
+    if kept.peek().is_some() {
+        // Not a pure deletion (the rule also rewrote): show the change.
+        log.push((rule, changed_span(before, after)));
+    } else {
+        log.extend(runs.into_iter().map(|r| (rule, r)));
+    }
 }
 
 /// Cleans a whole text line by line, dropping empty lines.
@@ -96,28 +171,48 @@ fn normalise_chars(line: &str) -> String {
         .collect()
 }
 
+/// A line without its furniture (see [`boilerplate::strip`]), noting what went.
+fn strip_furniture(line: String, log: &mut Log) -> Option<String> {
+    if line.chars().count() > MAX_FURNITURE_CHARS {
+        return Some(line);
+    }
+    let stripped = boilerplate::strip(&line, fold);
+    match &stripped {
+        None => log.push(("furniture", line)),
+        Some(kept) if *kept != line => note_deletions(log, "furniture", &line, kept),
+        Some(_) => {}
+    }
+    stripped
+}
+
 /// Cleans one decoded file into its articles. `file` is the path shown
 /// to users (relative to the corpus directory).
 pub fn clean_document(file: &str, text: &str) -> Vec<Article> {
-    let lines: Vec<String> = text.lines().map(clean_line).filter(|l| !l.is_empty()).collect();
+    clean_document_logged(file, text, &mut Vec::new())
+}
+
+/// [`clean_document`], noting in `log` what each rule removed.
+pub fn clean_document_logged(file: &str, text: &str, log: &mut Log) -> Vec<Article> {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| clean_line_logged(l, log))
+        .filter(|l| !l.is_empty())
+        .collect();
     let lines = split::break_run_ons(lines);
     let file_meta = meta::scan_file(&lines);
-    let kept: Vec<String> = lines
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| Some(*i) != file_meta.trailer_line)
-        .filter_map(|(_, line)| {
-            if line.chars().count() > MAX_FURNITURE_CHARS {
-                Some(line)
-            } else {
-                boilerplate::strip(&line, fold)
-            }
-        })
-        .collect();
+    let mut kept = Vec::with_capacity(lines.len());
+    for (i, line) in lines.into_iter().enumerate() {
+        if Some(i) == file_meta.trailer_line {
+            log.push(("newspaper trailer (metadata)", line));
+        } else if let Some(line) = strip_furniture(line, log) {
+            kept.push(line);
+        }
+    }
     split::split_articles(kept)
         .into_iter()
         .filter_map(|part| {
             let m = meta::read_article(part, &file_meta);
+            log.extend(m.removed.iter().cloned());
             (!m.body.is_empty()).then(|| Article {
                 file: file.to_owned(),
                 title: m.title,
@@ -131,9 +226,124 @@ pub fn clean_document(file: &str, text: &str) -> Vec<Article> {
         .collect()
 }
 
+/// One article as a structured source gives it (an export record, an HTML
+/// page): metadata fields already separated from the body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    pub title: Option<String>,
+    /// The body, paragraphs separated by newlines.
+    pub body: String,
+    /// A date in any common written form; normalised here.
+    pub date: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    /// What the record's reader already dropped (rule, text), for the audit.
+    pub removed: Log,
+}
+
+/// Cleans one structured record into an article: the body goes through the
+/// same line rules, run-on breaking, furniture and byline/credit reading as
+/// a text file (never split into several articles: the source says it is
+/// one). Stated fields win over what the body says; `None` when no body
+/// text is left.
+pub fn clean_record(file: &str, record: &Record) -> Option<Article> {
+    clean_record_logged(file, record, &mut Vec::new())
+}
+
+/// [`clean_record`], noting in `log` what each rule removed (including what
+/// the record's reader already dropped, [`Record::removed`]).
+pub fn clean_record_logged(file: &str, record: &Record, log: &mut Log) -> Option<Article> {
+    log.extend(record.removed.iter().cloned());
+    let field = |v: &Option<String>| v.as_deref().map(clean_line).filter(|s| !s.is_empty());
+    let title = field(&record.title);
+    let lines: Vec<String> = record
+        .body
+        .lines()
+        .map(|l| clean_line_logged(l, log))
+        .filter(|l| !l.is_empty())
+        .collect();
+    let lines = split::break_run_ons(lines);
+    let scanned = meta::scan_file(&lines);
+    let file_meta = meta::FileMeta {
+        trailer_title: title.clone(),
+        trailer_source: field(&record.source).map(|s| crate::script::to_simplified(&s)),
+        date: record.date.as_deref().and_then(meta::normalise_date).or(scanned.date),
+        url: field(&record.url).or(scanned.url),
+        site: scanned.site,
+        trailer_line: None,
+    };
+    let kept: Vec<String> = lines
+        .into_iter()
+        .filter_map(|line| strip_furniture(line, log))
+        .collect();
+    let m = meta::read_article(kept, &file_meta);
+    log.extend(m.removed.iter().cloned());
+    if m.body.is_empty() {
+        return None;
+    }
+    Some(Article {
+        file: file.to_owned(),
+        title: m.title,
+        source: m.source,
+        author: field(&record.author)
+            .map(|a| crate::script::to_simplified(&a))
+            .or(m.author),
+        date: file_meta.date,
+        url: file_meta.url,
+        paragraphs: m.body,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_keeps_its_fields_and_cleans_its_body() {
+        let record = Record {
+            title: Some("锦湖街道筑牢疫情防控第一道防线".into()),
+            body: "锦湖街道筑牢疫情防控第一道防线\n疫情就是命令,防控就是责任。\n(记者 潘文静)\n责任编辑:李瑞".into(),
+            date: Some("2021年12月23日 08:30".into()),
+            source: Some("瑞安日報".into()),
+            author: None,
+            url: Some("https://example.com/a/1.html".into()),
+            removed: Vec::new(),
+        };
+        let a = clean_record("x.jsonl", &record).unwrap();
+        assert_eq!(a.title, "锦湖街道筑牢疫情防控第一道防线");
+        assert_eq!(a.paragraphs, vec!["疫情就是命令,防控就是责任。".to_string()]);
+        assert_eq!(a.date.as_deref(), Some("2021-12-23"));
+        assert_eq!(a.source.as_deref(), Some("瑞安日报"));
+        assert_eq!(a.author.as_deref(), Some("潘文静"), "the credit line is metadata");
+        assert_eq!(a.url.as_deref(), Some("https://example.com/a/1.html"));
+        let empty = Record {
+            body: "责任编辑:李瑞".into(),
+            ..record
+        };
+        assert_eq!(clean_record("x.jsonl", &empty), None);
+    }
+
+    #[test]
+    fn the_log_says_what_each_rule_removed() {
+        let mut log = Vec::new();
+        let text =
+            "锦湖街道筑牢疫情防控第一道防线\n疫情就是命令,,防控就是责任。\n(记者 潘文静)\n责任编辑:李瑞\n按照部署。";
+        let articles = clean_document_logged("a.txt", text, &mut log);
+        assert_eq!(articles.len(), 1);
+        assert!(log.contains(&("furniture", "责任编辑:李瑞".to_string())), "{log:?}");
+        assert!(
+            log.contains(&("byline (metadata)", "(记者 潘文静)".to_string())),
+            "{log:?}"
+        );
+        assert!(
+            log.iter().any(|(rule, t)| *rule == "doubled punctuation" && t == ","),
+            "{log:?}"
+        );
+        let mut log = Vec::new();
+        clean_document_logged("b.txt", "疫情就是命令,防控就是责任。", &mut log);
+        assert!(log.is_empty(), "clean text loses nothing: {log:?}");
+    }
 
     #[test]
     fn normalises_invisible_and_control_characters() {

@@ -1,4 +1,5 @@
-//! Walking the corpus directory: recursive, sorted, `.txt` and `.md` only,
+//! Walking the corpus directory: recursive, sorted, `.txt`, `.md`, `.json`,
+//! `.jsonl`, `.html` and `.htm` only,
 //! safe against symlink loops (each real directory is entered once).
 
 use std::collections::HashSet;
@@ -30,11 +31,18 @@ impl CorpusFile {
     }
 }
 
+/// Largest file read, in bytes. A news article, a saved page or one
+/// export file is far smaller; a bigger file is skipped with a warning
+/// rather than read into memory whole.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Whether a path names a file the corpus reads.
 fn wanted(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("txt") || e.eq_ignore_ascii_case("md"))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["txt", "md", "json", "jsonl", "html", "htm"]
+            .iter()
+            .any(|w| e.eq_ignore_ascii_case(w))
+    })
 }
 
 /// Lists and reads the corpus files below `dir`, sorted by relative path.
@@ -51,8 +59,12 @@ pub fn list_files(dir: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     paths.sort();
     let mut files = Vec::new();
     for (rel, path) in paths {
-        match std::fs::read(&path) {
-            Ok(bytes) => files.push(CorpusFile {
+        match read_capped(&path) {
+            Ok(None) => skipped.push(Skipped {
+                file: rel,
+                reason: format!("larger than {} MiB, not read", MAX_FILE_BYTES / (1024 * 1024)),
+            }),
+            Ok(Some(bytes)) => files.push(CorpusFile {
                 rel,
                 size: bytes.len() as u64,
                 sha256: sha256_hex(&bytes),
@@ -65,6 +77,17 @@ pub fn list_files(dir: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
         }
     }
     Ok((files, skipped))
+}
+
+/// A file's bytes, or `None` when it holds more than [`MAX_FILE_BYTES`]
+/// (read through a limit, so a file growing meanwhile is caught too).
+fn read_capped(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= MAX_FILE_BYTES).then_some(bytes))
 }
 
 fn visit(

@@ -1,0 +1,212 @@
+//! CMS exports: `.jsonl` (one JSON object per line) and `.json` (an array
+//! of objects, or one object). Each object is one article; its fields are
+//! found under our names or the names the configuration maps them to. A bad
+//! line or element is one warning naming the file and line; the rest loads.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::clean::Record;
+
+/// Longest field value taken, in bytes: a body longer than this is cut at a
+/// character boundary (the file itself is capped by the walk).
+const MAX_FIELD_BYTES: usize = 4 * 1024 * 1024;
+
+/// The export's own name for each of our fields, from the configuration's
+/// `[fields]` table (e.g. `text = "article_body"`, `author = "meta.byline"`;
+/// a dotted name reaches into nested objects). A configured name is tried
+/// before the built-in ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldNames {
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub date: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub id: Option<String>,
+}
+
+/// Built-in names for each field, tried in order.
+const TITLE: &[&str] = &["title", "headline"];
+const TEXT: &[&str] = &["text", "content", "body"];
+const DATE: &[&str] = &["date", "published", "published_at", "pub_date", "publish_time"];
+const SOURCE: &[&str] = &["source", "publisher", "site"];
+const AUTHOR: &[&str] = &["author", "byline"];
+const URL: &[&str] = &["url", "link"];
+const ID: &[&str] = &["id"];
+
+/// One record of an export, with where it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRecord {
+    /// 1-based line (`.jsonl`) or element number (`.json`).
+    pub position: usize,
+    pub id: Option<String>,
+    pub record: Record,
+}
+
+/// What reading an export produced.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Export {
+    pub records: Vec<ExportRecord>,
+    /// One line per bad record: `line 7: not JSON (…)`.
+    pub warnings: Vec<String>,
+}
+
+/// Reads a `.jsonl` export: one object per non-blank line.
+pub fn read_jsonl(text: &str, names: &FieldNames) -> Export {
+    let mut out = Export::default();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim().trim_start_matches('\u{FEFF}');
+        if line.is_empty() {
+            continue;
+        }
+        let position = i + 1;
+        match serde_json::from_str::<Value>(line) {
+            Ok(value) => push(&mut out, position, "line", &value, names),
+            Err(e) => out.warnings.push(format!("line {position}: not JSON ({e})")),
+        }
+    }
+    out
+}
+
+/// Reads a `.json` export: an array of objects, or a single object.
+/// Fails (the whole file is skipped) only when it is not JSON at all.
+pub fn read_json(text: &str, names: &FieldNames) -> Result<Export, String> {
+    let value: Value =
+        serde_json::from_str(text.trim_start_matches('\u{FEFF}')).map_err(|e| format!("not JSON ({e})"))?;
+    let mut out = Export::default();
+    match &value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                push(&mut out, i + 1, "element", item, names);
+            }
+        }
+        Value::Object(_) => push(&mut out, 1, "element", &value, names),
+        _ => return Err("neither an array of articles nor one article".into()),
+    }
+    Ok(out)
+}
+
+fn push(out: &mut Export, position: usize, what: &str, value: &Value, names: &FieldNames) {
+    match record(value, names) {
+        Ok((id, record)) => out.records.push(ExportRecord { position, id, record }),
+        Err(reason) => out.warnings.push(format!("{what} {position}: {reason}")),
+    }
+}
+
+fn record(value: &Value, names: &FieldNames) -> Result<(Option<String>, Record), String> {
+    if !value.is_object() {
+        return Err("not a JSON object".into());
+    }
+    let get = |ours: &Option<String>, builtin: &[&str]| -> Option<String> {
+        ours.iter()
+            .map(String::as_str)
+            .chain(builtin.iter().copied())
+            .find_map(|name| lookup(value, name).and_then(as_text))
+    };
+    let body = get(&names.text, TEXT).ok_or_else(|| {
+        let name = names.text.as_deref().unwrap_or("text");
+        format!("no article text (field `{name}`, `content` or `body`)")
+    })?;
+    Ok((
+        get(&names.id, ID),
+        Record {
+            title: get(&names.title, TITLE),
+            body: super::html::body_text(&body),
+            date: get(&names.date, DATE),
+            source: get(&names.source, SOURCE),
+            author: get(&names.author, AUTHOR),
+            url: get(&names.url, URL),
+            removed: Vec::new(),
+        },
+    ))
+}
+
+/// A field by name; `a.b` reaches into nested objects.
+fn lookup<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
+    value.get(name).or_else(|| {
+        name.split('.')
+            .try_fold(value, |v, part| v.get(part))
+            .filter(|_| name.contains('.'))
+    })
+}
+
+/// A field's value as text: strings as they are, numbers (ids, Unix
+/// times) in decimal, arrays of strings (paragraphs, authors) joined by
+/// newlines; empty values count as missing.
+fn as_text(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items.iter().filter_map(|i| i.as_str()).collect::<Vec<_>>().join("\n"),
+        _ => return None,
+    };
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let mut end = s.len().min(MAX_FIELD_BYTES);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(s[..end].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonl_reads_good_lines_and_names_bad_ones() {
+        let text = [
+            r#"{"id": 1, "title": "锦湖街道筑牢疫情防控第一道防线", "content": "疫情就是命令。\n防控就是责任。", "date": "2021-12-23", "source": "瑞安日报", "author": "陈成成", "url": "https://example.com/1"}"#,
+            r#"{"title": "broken", "text": "#,
+            "",
+            r#"["not", "an", "object"]"#,
+            r#"{"title": "没有正文"}"#,
+            r#"{"headline": "第二篇", "body": ["第一段。", "第二段。"], "published": 1640217600}"#,
+        ]
+        .join("\n");
+        let e = read_jsonl(&text, &FieldNames::default());
+        assert_eq!(e.records.len(), 2);
+        let first = &e.records[0];
+        assert_eq!((first.position, first.id.as_deref()), (1, Some("1")));
+        assert_eq!(first.record.body, "疫情就是命令。\n防控就是责任。");
+        assert_eq!(first.record.author.as_deref(), Some("陈成成"));
+        let second = &e.records[1];
+        assert_eq!(second.position, 6);
+        assert_eq!(second.record.title.as_deref(), Some("第二篇"));
+        assert_eq!(second.record.body, "第一段。\n第二段。");
+        assert_eq!(second.record.date.as_deref(), Some("1640217600"));
+        assert_eq!(e.warnings.len(), 3, "{:?}", e.warnings);
+        assert!(e.warnings[0].starts_with("line 2: not JSON"));
+        assert!(e.warnings[1].starts_with("line 4: not a JSON object"));
+        assert!(e.warnings[2].starts_with("line 5: no article text"));
+    }
+
+    #[test]
+    fn configured_names_and_nested_fields() {
+        let names = FieldNames {
+            text: Some("article_body".into()),
+            author: Some("meta.byline".into()),
+            ..FieldNames::default()
+        };
+        let text = r#"[{"title": "标题", "article_body": "正文。", "meta": {"byline": "潘文静"}}, 3]"#;
+        let e = read_json(text, &names).unwrap();
+        assert_eq!(e.records.len(), 1);
+        assert_eq!(e.records[0].record.body, "正文。");
+        assert_eq!(e.records[0].record.author.as_deref(), Some("潘文静"));
+        assert_eq!(e.warnings, vec!["element 2: not a JSON object".to_string()]);
+        assert!(read_json("{oops", &names).is_err());
+        assert!(read_json("\"a string\"", &names).is_err());
+    }
+
+    #[test]
+    fn an_html_body_becomes_paragraphs() {
+        let text = r#"{"title": "标题", "content": "<p>第一段。</p><p>第二段<b>加粗</b>。</p>"}"#;
+        let e = read_jsonl(text, &FieldNames::default());
+        assert_eq!(e.records[0].record.body, "第一段。\n第二段加粗。");
+    }
+}

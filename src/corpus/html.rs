@@ -1,0 +1,526 @@
+//! HTML → text. Saved news pages (`.html`, `.htm`): the article's text by
+//! `dom_smoothie` (a maintained port of Mozilla's Readability: it scores
+//! blocks by text and link density, so navigation, related links, comments,
+//! share bars and footers fall away), its metadata from what the page
+//! states about itself (JSON-LD `NewsArticle`, Open Graph and
+//! `article:published_time`, `<meta name=…>`, `<time datetime>`), falling
+//! back to the visible byline under the headline. Also the fragment reader
+//! for export fields that hold HTML (`<p>…</p>`).
+
+use dom_query::Document;
+
+use crate::clean::Record;
+
+/// Elements beyond this many are not parsed (dom_smoothie's own cap),
+/// a bound on the work one hostile page can cause.
+const MAX_ELEMENTS: usize = 200_000;
+/// How far into a page its `<meta charset>` is looked for (the HTML
+/// standard's prescan reads 1024 bytes; saved pages put more before it).
+const CHARSET_PRESCAN: usize = 4096;
+
+/// Reads a saved page into one record, honouring its declared charset.
+pub fn read_page(bytes: &[u8]) -> Result<Record, String> {
+    let html = decode_page(bytes)?;
+    let doc = Document::from(html.as_str());
+    let meta = page_meta(&doc);
+    let cfg = dom_smoothie::Config {
+        max_elements_to_parse: MAX_ELEMENTS,
+        text_mode: dom_smoothie::TextMode::Formatted,
+        ..Default::default()
+    };
+    let mut reader = dom_smoothie::Readability::with_document(doc, None, Some(cfg))
+        .map_err(|e| format!("not an article page ({e})"))?;
+    let article = reader.parse().map_err(|e| format!("no article text found ({e})"))?;
+    let mut removed = Vec::new();
+    let body = trim_trailing_furniture(fragment_text_logged(&article.content, &mut removed), &mut removed);
+    let title = meta
+        .title
+        .or_else(|| Some(article.title.to_string()).filter(|t| !t.trim().is_empty()));
+    Ok(Record {
+        title,
+        body,
+        date: meta.date.or(article.published_time),
+        source: meta.source.or(article.site_name),
+        author: meta.author.or(article.byline),
+        url: meta.url.or(article.url),
+        removed,
+    })
+}
+
+/// Longest line taken for trailing furniture (a related headline, a tag,
+/// a column name); longer lines are always kept.
+const TRAILING_FURNITURE_CHARS: usize = 40;
+
+/// Drops the run of short lines that are not sentences after a page's last
+/// sentence: what an extractor keeps past the article's end is related
+/// headlines, tags and widget labels ("知道了"). Position and shape only; a
+/// credit or byline (记者, 供稿, 来源, 作者, 通讯员, 摄) is kept for the
+/// metadata rules, and a page without any sentence is left as it is.
+fn trim_trailing_furniture(body: String, log: &mut crate::clean::Log) -> String {
+    let lines: Vec<&str> = body.lines().collect();
+    let Some(last) = lines.iter().rposition(|l| crate::clean::split::ends_sentence(l)) else {
+        return body;
+    };
+    let credit = [
+        "记者",
+        "記者",
+        "供稿",
+        "来源",
+        "來源",
+        "作者",
+        "通讯员",
+        "通訊員",
+        "摄",
+        "攝",
+    ];
+    let mut kept: Vec<&str> = lines[..=last].to_vec();
+    for l in &lines[last + 1..] {
+        if l.chars().count() > TRAILING_FURNITURE_CHARS || credit.iter().any(|c| l.contains(c)) {
+            kept.push(l);
+        } else {
+            log.push(("trailing furniture (html)", (*l).to_owned()));
+        }
+    }
+    kept.join("\n")
+}
+
+/// The page's text: its BOM or declared charset when it names one
+/// encoding_rs knows, else UTF-8 when valid, else detection.
+fn decode_page(bytes: &[u8]) -> Result<String, String> {
+    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
+        return Ok(enc.decode(bytes).0.into_owned());
+    }
+    if let Some(enc) = declared_charset(&bytes[..bytes.len().min(CHARSET_PRESCAN)]) {
+        // GBK pages are GB18030 in practice (the superset decodes both).
+        let enc = if enc == encoding_rs::GBK {
+            encoding_rs::GB18030
+        } else {
+            enc
+        };
+        // A page declared as UTF-16 but read byte-wise here is ASCII-compatible, so take UTF-8.
+        let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+            encoding_rs::UTF_8
+        } else {
+            enc
+        };
+        return Ok(enc.decode_without_bom_handling(bytes).0.into_owned());
+    }
+    super::decode(bytes).map(|d| d.text)
+}
+
+/// `<meta charset="gbk">` or `<meta http-equiv="Content-Type" content="text/html; charset=gb2312">`.
+fn declared_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let mut rest = head.as_str();
+    while let Some(i) = rest.find("<meta") {
+        let tag_end = rest[i..].find('>').map_or(rest.len(), |j| i + j);
+        let tag = &rest[i..tag_end];
+        if let Some(k) = tag.find("charset") {
+            let value = tag[k + 7..]
+                .trim_start_matches([' ', '='])
+                .trim_start_matches(['"', '\'', ' '])
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+                .unwrap_or("");
+            if let Some(enc) = encoding_rs::Encoding::for_label(value.as_bytes()) {
+                return Some(enc);
+            }
+        }
+        rest = &rest[tag_end..];
+    }
+    None
+}
+
+/// What a page says about itself, strongest statement first.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct PageMeta {
+    title: Option<String>,
+    date: Option<String>,
+    source: Option<String>,
+    author: Option<String>,
+    url: Option<String>,
+}
+
+fn page_meta(doc: &Document) -> PageMeta {
+    let ld = json_ld(doc);
+    let meta = |keys: &[&str]| -> Option<String> {
+        keys.iter().find_map(|k| {
+            let sel = format!("meta[property='{k}'], meta[name='{k}'], meta[itemprop='{k}']");
+            doc.select(&sel)
+                .iter()
+                .find_map(|m| m.attr("content").map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()))
+        })
+    };
+    let h1 = doc
+        .select("h1")
+        .iter()
+        .map(|h| collapse_ws(&h.text()))
+        .find(|t| !t.is_empty());
+    let title = ld
+        .title
+        .clone()
+        .or_else(|| meta(&["og:title", "twitter:title"]))
+        .or_else(|| headline_from(h1.as_deref(), &collapse_ws(&doc.select("title").text())));
+    let time = doc
+        .select("time[datetime]")
+        .iter()
+        .find_map(|t| t.attr("datetime").map(|d| d.to_string()))
+        .filter(|d| crate::clean::meta::normalise_date(d).is_some());
+    let date = ld
+        .date
+        .clone()
+        .or_else(|| {
+            meta(&[
+                "article:published_time",
+                "datePublished",
+                "pubdate",
+                "publishdate",
+                "PubDate",
+                "publish_date",
+                "og:release_date",
+                "dateUpdate",
+                "dateModified",
+                "article:modified_time",
+            ])
+            .filter(|d| crate::clean::meta::normalise_date(d).is_some())
+        })
+        .or(time)
+        .or_else(|| visible_date(doc, h1.as_deref()));
+    PageMeta {
+        title,
+        date,
+        source: ld
+            .source
+            .or_else(|| meta(&["og:site_name", "article:publisher", "source", "mediaid"])),
+        author: ld.author.or_else(|| meta(&["article:author", "author"])),
+        url: meta(&["og:url"]).or_else(|| doc.select("link[rel='canonical']").attr("href").map(|h| h.to_string())),
+    }
+}
+
+/// The headline: the page's `<h1>` when the `<title>` contains it (the
+/// title adds the site's name), else the longest part of the `<title>`
+/// split at the separators sites put between headline and site name.
+fn headline_from(h1: Option<&str>, title: &str) -> Option<String> {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    if let Some(h) = h1
+        && h.chars().count() >= 4
+        && (title.is_empty() || squeeze(title).contains(&squeeze(h)))
+    {
+        return Some(h.to_owned());
+    }
+    title
+        .split(['_', '|', '｜'])
+        .flat_map(|p| p.split(" - "))
+        .flat_map(|p| p.split(" — "))
+        .map(str::trim)
+        .max_by_key(|p| p.chars().count())
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned)
+        .or_else(|| h1.map(str::to_owned))
+}
+
+/// A visible date: the first `2021-12-23` / `2021年12月23日` in the page's
+/// text after its headline (where bylines sit), else anywhere.
+fn visible_date(doc: &Document, h1: Option<&str>) -> Option<String> {
+    static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        crate::clean::static_regex(r"(19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}")
+    });
+    doc.select("script, style, noscript").remove();
+    let text = doc.select("body").text();
+    let start = h1.and_then(|h| text.find(h)).unwrap_or(0);
+    DATE.find_iter(&text[start..])
+        .chain(DATE.find_iter(&text))
+        .find_map(|m| crate::clean::meta::normalise_date(m.as_str()).map(|_| m.as_str().to_owned()))
+}
+
+/// The first JSON-LD object of a news or article type.
+#[derive(Debug, Default)]
+struct LdMeta {
+    title: Option<String>,
+    date: Option<String>,
+    source: Option<String>,
+    author: Option<String>,
+}
+
+fn json_ld(doc: &Document) -> LdMeta {
+    for script in doc.select("script[type='application/ld+json']").iter() {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(script.text().trim()) else {
+            continue;
+        };
+        let mut stack = vec![&value];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::Array(items) => stack.extend(items.iter()),
+                serde_json::Value::Object(o) => {
+                    if let Some(graph) = o.get("@graph") {
+                        stack.push(graph);
+                    }
+                    let kind = o.get("@type").map(|t| t.to_string()).unwrap_or_default();
+                    if kind.contains("Article") || kind.contains("Posting") {
+                        let name = |v: Option<&serde_json::Value>| -> Option<String> {
+                            let v = v?;
+                            let v = match v {
+                                serde_json::Value::Array(a) => a.first()?,
+                                v => v,
+                            };
+                            v.as_str()
+                                .or_else(|| v.get("name").and_then(|n| n.as_str()))
+                                .map(|s| s.trim().to_owned())
+                                .filter(|s| !s.is_empty())
+                        };
+                        return LdMeta {
+                            title: name(o.get("headline")).or_else(|| name(o.get("name"))),
+                            date: name(o.get("datePublished")).or_else(|| name(o.get("dateCreated"))),
+                            source: name(o.get("publisher")),
+                            author: name(o.get("author")),
+                        };
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    LdMeta::default()
+}
+
+fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An export body as plain paragraphs: unchanged when it holds no tag,
+/// else the text of its HTML with one line per block element.
+pub fn body_text(body: &str) -> String {
+    if !looks_like_html(body) {
+        return body.to_owned();
+    }
+    fragment_text(body)
+}
+
+/// Whether a field holds markup rather than text that merely has a `<`.
+fn looks_like_html(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    ["<p", "<br", "<div", "</", "<img", "<span", "<li"]
+        .iter()
+        .any(|t| lower.contains(t))
+}
+
+/// Block-level elements: their start and end are paragraph breaks.
+const BLOCKS: &[&str] = &[
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "figure",
+    "figcaption",
+    "header",
+    "footer",
+    "pre",
+];
+
+/// Elements whose content is never text.
+const HIDDEN: &[&str] = &["script", "style", "noscript", "template", "iframe"];
+
+fn fragment_text(html: &str) -> String {
+    fragment_text_logged(html, &mut Vec::new())
+}
+
+/// The text of a fragment, one line per block, without link lists (noted in `log`).
+fn fragment_text_logged(html: &str, log: &mut crate::clean::Log) -> String {
+    let mut lines = Vec::new();
+    for b in blocks(html) {
+        if b.is_link_list() {
+            log.push(("link list (html)", b.text));
+        } else {
+            lines.push(b.text);
+        }
+    }
+    lines.join("\n")
+}
+
+/// One block of a fragment: its text and how much of it is link text.
+struct Block {
+    text: String,
+    link_chars: usize,
+}
+
+impl Block {
+    /// A block that is mostly link text and not a sentence: a related
+    /// headline, a tag list, a "more" link. Link-like by shape, the way
+    /// readability judges whole containers, here per line.
+    fn is_link_list(&self) -> bool {
+        let n = self.text.chars().filter(|c| !c.is_whitespace()).count();
+        n > 0 && self.link_chars * 2 > n && !crate::clean::split::ends_sentence(&self.text)
+    }
+}
+
+/// Splits a fragment into blocks at block-level elements, counting the
+/// characters inside `<a>`.
+fn blocks(html: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut link_chars = 0usize;
+    let mut in_link = 0usize;
+    let mut flush = |text: &mut String, link_chars: &mut usize| {
+        let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !line.is_empty() {
+            out.push(Block {
+                text: line,
+                link_chars: *link_chars,
+            });
+        }
+        text.clear();
+        *link_chars = 0;
+    };
+    let push_text = |raw: &str, text: &mut String, link_chars: &mut usize, in_link: usize| {
+        let t = decode_entities(raw);
+        if in_link > 0 {
+            *link_chars += t.chars().filter(|c| !c.is_whitespace()).count();
+        }
+        text.push_str(&t);
+    };
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        push_text(&rest[..lt], &mut text, &mut link_chars, in_link);
+        let after = &rest[lt..];
+        let Some(gt) = after.find('>') else {
+            push_text(after, &mut text, &mut link_chars, in_link);
+            rest = "";
+            break;
+        };
+        let tag = &after[1..gt];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        rest = &after[gt + 1..];
+        if !closing && HIDDEN.contains(&name.as_str()) {
+            // Skip to the matching end tag (or the end).
+            let close = format!("</{name}");
+            let lower = rest.to_ascii_lowercase();
+            rest = match lower.find(&close) {
+                Some(i) => rest[i..].find('>').map_or("", |j| &rest[i + j + 1..]),
+                None => "",
+            };
+            continue;
+        }
+        if name == "a" {
+            in_link = if closing {
+                in_link.saturating_sub(1)
+            } else {
+                in_link + 1
+            };
+        }
+        if BLOCKS.contains(&name.as_str()) {
+            flush(&mut text, &mut link_chars);
+        }
+    }
+    push_text(rest, &mut text, &mut link_chars, in_link);
+    flush(&mut text, &mut link_chars);
+    out
+}
+
+/// Decodes the character references text uses: the five XML ones, `&nbsp;`
+/// and numeric ones. Unknown names are left as written.
+pub fn decode_entities(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        // A reference is short: look for its `;` among the next few characters (by char, never inside one).
+        let end = after.char_indices().take(12).find(|&(_, c)| c == ';').map(|(i, _)| i);
+        let decoded = end.and_then(|e| {
+            let name = &after[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some(' '),
+                "ldquo" => Some('“'),
+                "rdquo" => Some('”'),
+                "mdash" => Some('—'),
+                "hellip" => Some('…'),
+                n if n.starts_with("#x") || n.starts_with("#X") => {
+                    u32::from_str_radix(&n[2..], 16).ok().and_then(char::from_u32)
+                }
+                n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
+                _ => None,
+            };
+            c.map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &after[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_short_non_sentences_go_but_credits_stay() {
+        let body = "第一段正文。\n小标题\n第二段正文。\n(记者 潘文静)\n相关阅读\n另一篇报道的标题\n知道了".to_string();
+        let mut log = Vec::new();
+        assert_eq!(
+            trim_trailing_furniture(body, &mut log),
+            "第一段正文。\n小标题\n第二段正文。\n(记者 潘文静)"
+        );
+        assert_eq!(log.len(), 3, "each dropped line is noted: {log:?}");
+        assert_eq!(
+            trim_trailing_furniture("只有标题\n没有句子".into(), &mut log),
+            "只有标题\n没有句子"
+        );
+    }
+
+    #[test]
+    fn fragments_become_paragraphs() {
+        assert_eq!(
+            body_text(
+                "<p>第一段&nbsp;文字。</p>\n<p>第二段<b>加粗</b>&#x3002;<br>换行&amp;</p><script>var x=1;</script>"
+            ),
+            "第一段 文字。\n第二段加粗。\n换行&"
+        );
+        assert_eq!(
+            body_text("a < b 且 c > d"),
+            "a < b 且 c > d",
+            "text with a < is not markup"
+        );
+        assert_eq!(decode_entities("&unknown; &#20013;"), "&unknown; 中");
+        assert_eq!(
+            decode_entities("&5G一体化芯片;"),
+            "&5G一体化芯片;",
+            "no reference, multi-byte text after &"
+        );
+    }
+}

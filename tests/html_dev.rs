@@ -1,0 +1,68 @@
+//! Extraction quality on real saved news pages, read at run time from
+//! `../shared/bench/html_dev` (never copied into the repository):
+//! `cargo test --test html_dev -- --ignored --nocapture`.
+
+use std::path::Path;
+
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !"\"'“”‘’「」『』".contains(*c))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs ../shared/bench/html_dev"]
+fn html_dev_figures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench/html_dev");
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("truth.json")).unwrap()).unwrap();
+    let (mut title, mut date, mut body, mut furniture, mut answer, mut pages) = (0, 0, 0, 0, 0, 0);
+    let (mut body_n, mut furn_n) = (0, 0);
+    for t in truth.as_array().unwrap() {
+        pages += 1;
+        let file = t["file"].as_str().unwrap();
+        let bytes = std::fs::read(root.join(file)).unwrap();
+        let (articles, warnings) = archive_bot::corpus::read_page_file(file, &bytes);
+        let Some(a) = articles.first() else {
+            println!("{file}: NOTHING {warnings:?}");
+            body_n += 3;
+            furn_n += 3;
+            continue;
+        };
+        let text = norm(&a.text());
+        let ok_title = norm(&a.title) == norm(t["title"].as_str().unwrap());
+        let ok_date = a.date.as_deref() == t["date"].as_str();
+        title += ok_title as usize;
+        date += ok_date as usize;
+        let mut line = format!(
+            "{file}: title {ok_title} date {ok_date} ({:?} vs {})",
+            a.date, t["date"]
+        );
+        if !ok_title {
+            line += &format!(" [got title {:?}]", a.title);
+        }
+        for s in t["must_have"].as_array().unwrap() {
+            body_n += 1;
+            if text.contains(&norm(s.as_str().unwrap())) {
+                body += 1;
+            } else {
+                line += &format!("\n   missing body: {}", s.as_str().unwrap());
+            }
+        }
+        for s in t["must_not_have"].as_array().unwrap() {
+            furn_n += 1;
+            if !text.contains(&norm(s.as_str().unwrap())) {
+                furniture += 1;
+            } else {
+                line += &format!("\n   furniture kept: {}", s.as_str().unwrap());
+            }
+        }
+        if t["answer"].as_str().is_some_and(|ans| text.contains(&norm(ans))) {
+            answer += 1;
+        }
+        println!("{line}");
+    }
+    println!(
+        "html_dev: title {title}/{pages}, date {date}/{pages}, body {body}/{body_n}, furniture removed {furniture}/{furn_n}, answer span in text {answer}/{pages}"
+    );
+}
