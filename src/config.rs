@@ -11,6 +11,21 @@ use crate::error::{Error, Result};
 /// The configuration file read when none is named and it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "config/archive-bot.toml";
 
+/// The largest configuration or token file read, in bytes.
+pub const MAX_SMALL_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a small text file whole, refusing one over `max` bytes (a
+/// misnamed path to a log or a device must not be read into memory).
+pub fn read_small_file(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other(format!("larger than {max} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 /// The resolved settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -57,7 +72,7 @@ impl Config {
             None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
         };
         if let Some(path) = path {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let text = read_small_file(&path, MAX_SMALL_FILE_BYTES).map_err(|e| Error::io(&path, e))?;
             config.apply_toml(&text).map_err(|e| match e {
                 Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
                 other => other,

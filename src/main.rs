@@ -1,7 +1,7 @@
 //! The `archive-bot` command line: parses flags, loads settings, and hands
 //! each command to the library. Exit codes: 0 ok, 1 failure, 2 usage.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -171,11 +171,49 @@ fn main() -> ExitCode {
     init_logging(is_long_running(&cli.command));
     match run(cli) {
         Ok(code) => code,
+        // `archive-bot search … | head`: the reader has all it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", error_chain(&e));
+            if e.downcast_ref::<Usage>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// An error in what the user typed (exit code 2, like clap's).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+/// Whether the failure was writing to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `context: cause: cause`, leaving out a cause whose text the message
+/// before it already ends with (the library's I/O errors show their OS
+/// error and also report it as their source).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Whether a command runs long enough for log timestamps to matter.
@@ -273,15 +311,73 @@ fn report_build(r: &store::BuildReport, index_dir: &Path) {
     );
 }
 
+/// Longest line read from standard input, in bytes. Far above any
+/// question (see [`MAX_QUESTION_CHARS`]); it only keeps a stray binary
+/// file on stdin from being read into memory whole.
+const MAX_STDIN_LINE_BYTES: usize = 64 * 1024;
+/// Largest question file `eval` reads.
+const MAX_QUESTION_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+use archive_bot::query::MAX_QUESTION_CHARS;
+
 /// Runs `f` on the argument, or on each line of standard input for `-`.
-fn each_input(arg: &str, mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()> {
+/// A question longer than [`MAX_QUESTION_CHARS`] is refused, not cut.
+fn each_input(arg: &str, f: impl FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    each_input_from(arg, std::io::stdin().lock(), f)
+}
+
+fn each_input_from(
+    arg: &str,
+    mut input: impl BufRead,
+    mut f: impl FnMut(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if arg != "-" {
+        check_length(arg).map_err(|msg| Usage(format!("the question is {msg}")))?;
         return f(arg);
     }
-    for line in std::io::stdin().lock().lines() {
-        f(line.context("reading standard input")?.trim())?;
+    let mut buf = Vec::new();
+    for n in 1.. {
+        buf.clear();
+        let read = (&mut input)
+            .take(MAX_STDIN_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .context("reading standard input")?;
+        if read == 0 {
+            break;
+        }
+        if buf.len() > MAX_STDIN_LINE_BYTES {
+            anyhow::bail!("standard input, line {n}: longer than {MAX_STDIN_LINE_BYTES} bytes");
+        }
+        let line = std::str::from_utf8(&buf)
+            .map_err(|_| anyhow::anyhow!("standard input, line {n}: not UTF-8 text"))?
+            .trim();
+        check_length(line).map_err(|msg| anyhow::anyhow!("standard input, line {n}: the question is {msg}"))?;
+        f(line)?;
     }
     Ok(())
+}
+
+/// `Err("N characters long; at most 300 are allowed")` for an over-long question.
+fn check_length(question: &str) -> Result<(), String> {
+    let n = question.chars().count();
+    if n > MAX_QUESTION_CHARS {
+        Err(format!("{n} characters long; at most {MAX_QUESTION_CHARS} are allowed"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads a whole text file of at most `max` bytes.
+fn read_limited(path: &Path, max: u64) -> anyhow::Result<String> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() as u64 > max {
+        anyhow::bail!("{} is larger than {} MiB", path.display(), max / (1024 * 1024));
+    }
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))
 }
 
 /// `serve`: settings first (a missing token fails before any indexing),
@@ -380,20 +476,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         } => {
             let read = |path: &Path| -> anyhow::Result<Vec<archive_bot::eval::Question>> {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let text = read_limited(path, MAX_QUESTION_FILE_BYTES)?;
                 archive_bot::eval::read_questions(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
             };
             let questions = read(&file)?;
             let refusals = no_answer.as_deref().map(read).transpose()?.unwrap_or_default();
             let engine = open_engine(paths, &config)?;
             let report = archive_bot::eval::run(&engine, &questions, &refusals);
+            let mut out = std::io::stdout().lock();
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
-                print!("{}", report.summary());
+                write!(out, "{}", report.summary())?;
                 if verbose {
                     for m in &report.misses {
-                        println!("MISS {} {}\n     {}\n     got: {}", m.id, m.q, m.what, m.got);
+                        writeln!(out, "MISS {} {}\n     {}\n     got: {}", m.id, m.q, m.what, m.got)?;
                     }
                 }
             }
@@ -410,18 +507,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for s in &loaded.skipped {
                 tracing::warn!("skipped {}: {}", s.file, s.reason);
             }
+            let mut out = std::io::stdout().lock();
             if json {
-                println!("{}", serde_json::to_string_pretty(&loaded.articles)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&loaded.articles)?)?;
             } else {
                 for a in &loaded.articles {
-                    println!(
+                    writeln!(
+                        out,
                         "{}\t{}\t{}\t{}\t{} paragraphs",
                         a.file,
                         a.title,
                         a.source.as_deref().unwrap_or("-"),
                         a.date.as_deref().unwrap_or("-"),
                         a.paragraphs.len()
-                    );
+                    )?;
                 }
             }
             Ok(ExitCode::SUCCESS)

@@ -21,8 +21,9 @@ use super::{BotError, State, Tg, recent, retry};
 use crate::answer::{Answer, AskOptions, ScriptChoice, resolve_script};
 use crate::script::Script;
 
-/// Longer "questions" get a polite refusal instead of engine time.
-pub const MAX_QUESTION_CHARS: usize = 500;
+/// Longer "questions" get a polite refusal instead of engine time: the
+/// query parser's limit, so nothing the bot accepts is silently cut.
+pub use crate::query::MAX_QUESTION_CHARS;
 /// Telegram shows `typing…` for about 5 s; refresh it this often.
 const TYPING_EVERY: Duration = Duration::from_secs(4);
 /// How long the first `typing` call may delay an answer.
