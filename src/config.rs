@@ -35,6 +35,8 @@ pub struct Config {
     pub index_dir: PathBuf,
     /// A file holding the Telegram bot token, used when `TELOXIDE_TOKEN` is unset.
     pub token_file: Option<PathBuf>,
+    /// Where the bot keeps its state: the update journal, the heartbeat.
+    pub data_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -43,6 +45,7 @@ impl Default for Config {
             corpus_dir: PathBuf::from("corpus"),
             index_dir: PathBuf::from("data/index"),
             token_file: None,
+            data_dir: PathBuf::from("data"),
         }
     }
 }
@@ -54,6 +57,7 @@ struct FileConfig {
     corpus_dir: Option<PathBuf>,
     index_dir: Option<PathBuf>,
     token_file: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -94,6 +98,9 @@ impl Config {
         if let Some(v) = file.token_file {
             self.token_file = Some(v);
         }
+        if let Some(v) = file.data_dir {
+            self.data_dir = v;
+        }
         Ok(())
     }
 
@@ -108,6 +115,9 @@ impl Config {
         }
         if let Some(v) = get("ARCHIVE_BOT_TOKEN_FILE") {
             self.token_file = Some(v);
+        }
+        if let Some(v) = get("ARCHIVE_BOT_DATA_DIR") {
+            self.data_dir = v;
         }
     }
 }

@@ -9,6 +9,8 @@
 //! - [`split`]: HTML → messages of ≤ 4096 UTF-16 units. Pure.
 //! - [`recent`]: the bounded memory of answer messages for follow-ups.
 //! - [`retry`]: retrying 429s, 5xx and network errors with backoff.
+//! - [`journal`]: received updates on disk until handled, so a crash
+//!   loses no question.
 //! - `handlers`: the I/O — one async fn per kind of update.
 //!
 //! Answers run on tokio's blocking pool with the shared engine, so one
@@ -16,11 +18,14 @@
 //! order, chats in parallel. Outgoing messages go through teloxide's
 //! `Throttle` (Telegram's rate limits). On shutdown polling stops, replies
 //! in flight are finished and the update offset is confirmed, so after a
-//! restart no question is answered twice and none is lost. The token never
+//! restart no question is answered twice and none is lost. With a data
+//! directory, the [`journal`] covers a crash too (`kill -9`): updates not
+//! handled are replayed at the next start. The token never
 //! reaches a log line: teloxide redacts it from network errors and our own
 //! messages never format URLs or requests.
 
 mod handlers;
+pub mod journal;
 pub mod recent;
 pub mod render;
 pub mod retry;
@@ -35,13 +40,16 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::{Stream, StreamExt};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
+use teloxide::stop::StopToken;
+use teloxide::types::AllowedUpdate;
 use teloxide::types::{BotCommand, UserId};
-use teloxide::update_listeners::{Polling, UpdateListener};
+use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
 
 use crate::config::Config;
 use crate::engine::Engine;
@@ -120,6 +128,9 @@ pub struct Settings {
     pub limits: RateLimits,
     /// Answer messages remembered for follow-ups.
     pub follow_up_memory: usize,
+    /// Where the update journal lives (`None`: no journal, and a crash
+    /// loses the updates being handled).
+    pub data_dir: Option<PathBuf>,
 }
 
 impl fmt::Debug for Settings {
@@ -131,6 +142,7 @@ impl fmt::Debug for Settings {
             .field("poll_timeout", &self.poll_timeout)
             .field("limits", &self.limits)
             .field("follow_up_memory", &self.follow_up_memory)
+            .field("data_dir", &self.data_dir)
             .finish()
     }
 }
@@ -148,6 +160,7 @@ impl Settings {
             poll_timeout: Duration::from_secs(10),
             limits: RateLimits::default(),
             follow_up_memory: 10_000,
+            data_dir: None,
         }
     }
 
@@ -171,6 +184,7 @@ impl Settings {
             return Err(BotError::NoToken);
         }
         let mut settings = Settings::new(token);
+        settings.data_dir = Some(config.data_dir.clone());
         if let Some(url) = set("TELOXIDE_API_URL") {
             reqwest::Url::parse(url.trim_end_matches('/')).map_err(|e| BotError::ApiUrl(e.to_string()))?;
             settings.api_url = url;
@@ -190,11 +204,19 @@ pub(crate) struct State {
     pub recent: Mutex<Recent>,
     /// The highest update id handled so far (-1 before the first).
     last_update: AtomicI64,
+    journal: Option<Arc<journal::Journal>>,
 }
 
 impl State {
     fn saw(&self, update: &Update) {
         self.last_update.fetch_max(i64::from(update.id.0), Ordering::SeqCst);
+    }
+
+    /// An update is handled (answered, or failed for good).
+    fn handled(&self, update: &Update) {
+        if let Some(j) = &self.journal {
+            j.done(i64::from(update.id.0));
+        }
     }
 
     /// Remembers that `message` in `chat` answered `question`.
@@ -221,13 +243,133 @@ impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
     }
 }
 
-/// The dispatch tree: messages, button presses, inline queries.
+/// The dispatch tree: messages, button presses, inline queries; every
+/// update, these and the rest, is marked handled in the journal when its
+/// handler returns, whatever the outcome.
 fn schema() -> UpdateHandler<BotError> {
     dptree::entry()
         .inspect(|upd: Update, state: Arc<State>| state.saw(&upd))
-        .branch(Update::filter_message().endpoint(handlers::on_message))
-        .branch(Update::filter_callback_query().endpoint(handlers::on_callback))
-        .branch(Update::filter_inline_query().endpoint(handlers::on_inline))
+        .branch(
+            Update::filter_message().endpoint(|bot: Tg, msg: Message, upd: Update, state: Arc<State>| async move {
+                let result = handlers::on_message(bot, msg, Arc::clone(&state)).await;
+                state.handled(&upd);
+                result
+            }),
+        )
+        .branch(Update::filter_callback_query().endpoint(
+            |bot: Tg, q: CallbackQuery, upd: Update, state: Arc<State>| async move {
+                let result = handlers::on_callback(bot, q, Arc::clone(&state)).await;
+                state.handled(&upd);
+                result
+            },
+        ))
+        .branch(Update::filter_inline_query().endpoint(
+            |bot: Tg, q: InlineQuery, upd: Update, state: Arc<State>| async move {
+                let result = handlers::on_inline(bot, q, Arc::clone(&state)).await;
+                state.handled(&upd);
+                result
+            },
+        ))
+        .branch(dptree::endpoint(|upd: Update, state: Arc<State>| async move {
+            state.handled(&upd);
+            Ok(())
+        }))
+}
+
+/// Polling with the journal in front: updates a previous run left
+/// unhandled come first, then Telegram's, each written to the journal
+/// before the dispatcher sees it (so before polling confirms its offset)
+/// and skipped when the journal already holds it.
+struct Journaled<L> {
+    inner: L,
+    journal: Arc<journal::Journal>,
+    replay: Vec<Update>,
+}
+
+impl<'a, L> AsUpdateStream<'a> for Journaled<L>
+where
+    L: AsUpdateStream<'a> + Send,
+    L::StreamErr: Send + 'a,
+{
+    type StreamErr = L::StreamErr;
+    type Stream = Pin<Box<dyn Stream<Item = Result<Update, L::StreamErr>> + Send + 'a>>;
+
+    fn as_stream(&'a mut self) -> Self::Stream {
+        let replay = futures::stream::iter(std::mem::take(&mut self.replay).into_iter().map(Ok));
+        let journal = Arc::clone(&self.journal);
+        let live = self.inner.as_stream().filter(move |item| {
+            let keep = match item {
+                Ok(update) => match serde_json::to_value(update) {
+                    Ok(value) => journal.received(i64::from(update.id.0), &value),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot journal an update");
+                        true
+                    }
+                },
+                Err(_) => true,
+            };
+            if !keep {
+                tracing::info!("skipping an update the journal already holds");
+            }
+            std::future::ready(keep)
+        });
+        Box::pin(replay.chain(live))
+    }
+}
+
+impl<L> UpdateListener for Journaled<L>
+where
+    L: UpdateListener + Send,
+    for<'a> L: AsUpdateStream<'a, StreamErr = <L as UpdateListener>::Err>,
+    for<'a> <L as UpdateListener>::Err: Send + 'a,
+{
+    type Err = L::Err;
+
+    fn stop_token(&mut self) -> StopToken {
+        self.inner.stop_token()
+    }
+
+    fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
+        self.inner.hint_allowed_updates(hint);
+    }
+}
+
+/// Opens the journal in `dir`: the journal and the updates to replay. A
+/// journal that cannot be opened is a warning, not a stop.
+fn open_journal(dir: &std::path::Path) -> Option<(Arc<journal::Journal>, Vec<Update>)> {
+    match journal::Journal::open(dir) {
+        Ok((j, pending)) => {
+            let replay: Vec<Update> = pending
+                .into_iter()
+                // Parsed from text: teloxide's update parser needs borrowed
+                // keys and turns an update read from a `Value` into an error.
+                .filter_map(|(id, value)| match serde_json::from_str::<Update>(&value.to_string()) {
+                    Ok(update) if !matches!(update.kind, teloxide::types::UpdateKind::Error(_)) => Some(update),
+                    Ok(_) => {
+                        tracing::warn!(update = id, "dropping an unreadable journalled update");
+                        j.done(id);
+                        None
+                    }
+                    Err(e) => {
+                        tracing::warn!(update = id, error = %e, "dropping an unreadable journalled update");
+                        j.done(id);
+                        None
+                    }
+                })
+                .collect();
+            if !replay.is_empty() {
+                tracing::info!(
+                    updates = replay.len(),
+                    "replaying updates received before a crash and not answered"
+                );
+            }
+            Some((Arc::new(j), replay))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, dir = %dir.display(), "cannot open the update journal; a crash would lose updates in flight");
+            None
+        }
+    }
 }
 
 /// Updates of one chat are handled in order; chats (and inline queries of
@@ -293,19 +435,48 @@ pub async fn run(
         tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
     }
 
+    let (journal, replay) = match settings.data_dir.as_deref().and_then(open_journal) {
+        Some((j, replay)) => (Some(j), replay),
+        None => (None, Vec::new()),
+    };
     let state = Arc::new(State {
         engine,
         username,
         bot_id: me.user.id,
         recent: Mutex::new(Recent::new(settings.follow_up_memory)),
         last_update: AtomicI64::new(-1),
+        journal: journal.clone(),
     });
 
-    let mut listener = Polling::builder(bot.clone())
+    let polling = Polling::builder(bot.clone())
         .timeout(settings.poll_timeout)
         .delete_webhook()
         .await
         .build();
+    match journal {
+        Some(journal) => {
+            let listener = Journaled {
+                inner: polling,
+                journal,
+                replay,
+            };
+            dispatch(bot, state, listener, shutdown).await
+        }
+        None => dispatch(bot, state, polling, shutdown).await,
+    }
+}
+
+/// Dispatches the listener's updates until `shutdown`, then finishes the
+/// replies in flight and confirms the offset.
+async fn dispatch<L>(
+    bot: Tg,
+    state: Arc<State>,
+    mut listener: L,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BotError>
+where
+    L: UpdateListener<Err = teloxide::RequestError> + Send,
+{
     // Stopping the listener (not the dispatcher) is race-free: the flag is
     // polled by the update stream itself. The stream then yields what it
     // already fetched and confirms the offset; the dispatcher finishes
