@@ -37,6 +37,8 @@ pub struct Config {
     pub token_file: Option<PathBuf>,
     /// Where the bot keeps its state: the update journal, the heartbeat.
     pub data_dir: PathBuf,
+    /// Example questions for /start and /help; empty: made from the archive.
+    pub examples: Vec<String>,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
             index_dir: PathBuf::from("data/index"),
             token_file: None,
             data_dir: PathBuf::from("data"),
+            examples: Vec::new(),
         }
     }
 }
@@ -58,6 +61,7 @@ struct FileConfig {
     index_dir: Option<PathBuf>,
     token_file: Option<PathBuf>,
     data_dir: Option<PathBuf>,
+    examples: Option<Vec<String>>,
 }
 
 impl Config {
@@ -100,6 +104,9 @@ impl Config {
         }
         if let Some(v) = file.data_dir {
             self.data_dir = v;
+        }
+        if let Some(v) = file.examples {
+            self.examples = v;
         }
         Ok(())
     }
@@ -148,6 +155,17 @@ mod tests {
         c.apply_env(|k| (k == "ARCHIVE_BOT_INDEX_DIR").then(|| "c".to_string()));
         assert_eq!(c.index_dir, PathBuf::from("c"));
         assert_eq!(c.corpus_dir, PathBuf::from("a"));
+    }
+
+    #[test]
+    fn examples_are_a_list_of_questions() {
+        let mut c = Config::default();
+        c.apply_toml("examples = [\"甲是谁?\", \"乙在哪里?\"]\n").unwrap();
+        assert_eq!(c.examples, ["甲是谁?", "乙在哪里?"]);
+        assert!(
+            c.apply_toml("examples = \"甲是谁?\"\n").is_err(),
+            "a list, not a string"
+        );
     }
 
     #[test]

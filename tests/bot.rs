@@ -567,10 +567,16 @@ fn fast_limits() -> RateLimits {
 }
 
 fn start_bot_with(fake: &Fake, engine: Arc<Engine>, limits: RateLimits) -> Running {
+    start_bot_custom(fake, engine, |s| s.limits = limits)
+}
+
+/// Starts the bot with settings changed by `change`.
+fn start_bot_custom(fake: &Fake, engine: Arc<Engine>, change: impl FnOnce(&mut Settings)) -> Running {
     let mut settings = Settings::new(TOKEN);
     settings.api_url = fake.url.clone();
     settings.poll_timeout = Duration::from_secs(2);
-    settings.limits = limits;
+    settings.limits = fast_limits();
+    change(&mut settings);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(telegram::run(engine, settings, async move {
         let _ = rx.await;
@@ -1117,13 +1123,36 @@ async fn start_help_about() {
     let bot = start_bot(&fake);
     fake.push(dm(111, "/start"));
     let welcome = text_of(&fake.nth_sent(111, 1).await);
-    assert_eq!(
-        welcome.matches(&format!("https://t.me/{BOT_NAME}?start=ex")).count(),
-        3,
-        "{welcome}"
-    );
+    // No examples configured: made from the archive's headlines.
+    let links = welcome.matches(&format!("https://t.me/{BOT_NAME}?start=ex")).count();
+    assert!((1..=3).contains(&links), "{welcome}");
+    let first_title = visible_text(&welcome, true)
+        .split('《')
+        .nth(1)
+        .and_then(|rest| rest.split('》').next())
+        .map(str::to_owned)
+        .expect("an example about a headline");
+    let (idx, _) = ENGINE
+        .articles()
+        .iter()
+        .enumerate()
+        .find(|(_, a)| archive_bot::script::to_simplified(&a.title) == archive_bot::script::to_simplified(&first_title))
+        .expect("the example names a real headline");
     fake.push(dm(111, "/start ex0"));
-    assert!(text_of(&fake.nth_sent(111, 2).await).contains("医学观察者集中隔离点组长"));
+    let answer = fake.nth_sent(111, 2).await;
+    assert!(!text_of(&answer).contains("档案中没有找到"), "{}", text_of(&answer));
+    assert!(
+        buttons(&answer)[0]["callback_data"]
+            .as_str()
+            .is_some_and(|d| d.contains(ENGINE.key(idx))),
+        "answered from that article"
+    );
+    let menu = fake.calls("setMyCommands");
+    let ask_entry = menu[0].params["commands"][0]["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(ask_entry.starts_with("提问：/ask 《"), "{ask_entry}");
     fake.push(dm(111, "/help"));
     assert!(text_of(&fake.nth_sent(111, 3).await).contains("/ask"));
     fake.push(dm(111, "/about"));
@@ -1137,6 +1166,33 @@ async fn start_help_about() {
         text_of(&fake.nth_sent(111, 5).await).contains("?start=ex"),
         "unknown payload → welcome"
     );
+    bot.shutdown().await.unwrap();
+}
+
+/// Examples from the configuration replace the generated ones everywhere:
+/// /start, its `ex<n>` links, /help, bare `/ask`, the command menu.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_examples_are_shown_and_asked() {
+    let fake = Fake::start().await;
+    let q = "锦湖街道集结了多少名机关干部?";
+    let bot = start_bot_custom(&fake, Arc::clone(&ENGINE), |s| s.examples = vec![q.to_owned()]);
+    fake.push(dm(115, "/start"));
+    let welcome = text_of(&fake.nth_sent(115, 1).await);
+    assert_eq!(welcome.matches("?start=ex").count(), 1, "{welcome}");
+    assert!(welcome.contains(q), "{welcome}");
+    fake.push(dm(115, "/start ex0"));
+    assert!(text_of(&fake.nth_sent(115, 2).await).contains("66名机关干部"));
+    fake.push(dm(115, "/start ex1"));
+    assert!(
+        text_of(&fake.nth_sent(115, 3).await).contains("?start=ex0"),
+        "no such example → welcome"
+    );
+    fake.push(dm(115, "/help"));
+    assert!(text_of(&fake.nth_sent(115, 4).await).contains(q));
+    fake.push(dm(115, "/ask"));
+    assert!(text_of(&fake.nth_sent(115, 5).await).contains(&format!("/ask {q}")));
+    let menu = fake.calls("setMyCommands");
+    assert_eq!(menu[0].params["commands"][0]["description"], format!("提问：/ask {q}"));
     bot.shutdown().await.unwrap();
 }
 

@@ -116,9 +116,9 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
             ask(&bot, &state, to, place, question, context).await
         }
         Action::Start(payload) => start(&bot, &state, to, place, payload.as_deref(), ui_script).await,
-        Action::Help => send_text(&bot, to, render::help(bot_name, ui_script)).await,
+        Action::Help => send_text(&bot, to, render::help(bot_name, state.example(), ui_script)).await,
         Action::About => send_text(&bot, to, render::about(state.engine.stats(), ui_script)).await,
-        Action::Usage => send_text(&bot, to, render::usage(bot_name, ui_script)).await,
+        Action::Usage => send_text(&bot, to, render::usage(bot_name, state.example(), ui_script)).await,
         Action::UnknownCommand => send_text(&bot, to, render::unknown_command(ui_script)).await,
     }
 }
@@ -140,9 +140,9 @@ async fn start(
     let example = payload
         .and_then(|p| p.strip_prefix("ex"))
         .and_then(|n| n.parse::<usize>().ok())
-        .and_then(|n| render::EXAMPLES.get(n));
+        .and_then(|n| state.examples.get(n));
     if let Some(q) = example {
-        return ask(bot, state, to, place, (*q).to_owned(), None).await;
+        return ask(bot, state, to, place, q.clone(), None).await;
     }
     if let Some((key, script)) = payload.and_then(route::decode_payload) {
         return match state.engine.article_by_key(&key) {
@@ -153,7 +153,7 @@ async fn start(
             None => send_text(bot, to, render::stale_article(script)).await,
         };
     }
-    send_text(bot, to, render::welcome(&state.username, ui_script)).await
+    send_text(bot, to, render::welcome(&state.username, &state.examples, ui_script)).await
 }
 
 /// Answers a question: the engine on the blocking pool (with `typing…`

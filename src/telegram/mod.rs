@@ -4,6 +4,8 @@
 //!
 //! - [`route`]: what a message asks for (commands, mentions, replies),
 //!   callback data and deep-link payloads. Pure.
+//! - [`examples`]: the example questions, configured or made from the
+//!   archive's headlines.
 //! - [`render`]: answers, citations, article pages and fixed texts as
 //!   escaped HTML with buttons. Pure.
 //! - [`split`]: HTML → messages of ≤ 4096 UTF-16 units. Pure.
@@ -24,6 +26,7 @@
 //! reaches a log line: teloxide redacts it from network errors and our own
 //! messages never format URLs or requests.
 
+pub mod examples;
 mod handlers;
 pub mod journal;
 pub mod recent;
@@ -131,6 +134,9 @@ pub struct Settings {
     /// Where the update journal lives (`None`: no journal, and a crash
     /// loses the updates being handled).
     pub data_dir: Option<PathBuf>,
+    /// Example questions (configuration `examples`); empty: made from the
+    /// archive (see [`examples`]).
+    pub examples: Vec<String>,
 }
 
 impl fmt::Debug for Settings {
@@ -143,6 +149,7 @@ impl fmt::Debug for Settings {
             .field("limits", &self.limits)
             .field("follow_up_memory", &self.follow_up_memory)
             .field("data_dir", &self.data_dir)
+            .field("examples", &self.examples)
             .finish()
     }
 }
@@ -161,6 +168,7 @@ impl Settings {
             limits: RateLimits::default(),
             follow_up_memory: 10_000,
             data_dir: None,
+            examples: Vec::new(),
         }
     }
 
@@ -185,6 +193,7 @@ impl Settings {
         }
         let mut settings = Settings::new(token);
         settings.data_dir = Some(config.data_dir.clone());
+        settings.examples = config.examples.clone();
         if let Some(url) = set("TELOXIDE_API_URL") {
             reqwest::Url::parse(url.trim_end_matches('/')).map_err(|e| BotError::ApiUrl(e.to_string()))?;
             settings.api_url = url;
@@ -205,11 +214,18 @@ pub(crate) struct State {
     /// The highest update id handled so far (-1 before the first).
     last_update: AtomicI64,
     journal: Option<Arc<journal::Journal>>,
+    /// The example questions (/start, /help, `ex<n>` links).
+    pub examples: Vec<String>,
 }
 
 impl State {
     fn saw(&self, update: &Update) {
         self.last_update.fetch_max(i64::from(update.id.0), Ordering::SeqCst);
+    }
+
+    /// The first example question, if any.
+    pub fn example(&self) -> Option<&str> {
+        self.examples.first().map(String::as_str)
     }
 
     /// An update is handled (answered, or failed for good).
@@ -403,10 +419,15 @@ fn is_loopback(url: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The commands shown in Telegram's menu.
-fn commands() -> Vec<BotCommand> {
+/// The commands shown in Telegram's menu; `/ask` shows the first example.
+fn commands(example: Option<&str>) -> Vec<BotCommand> {
+    // Telegram allows 256 characters of description.
+    let ask = match example {
+        Some(q) if q.chars().count() <= 240 => format!("提问：/ask {q}"),
+        _ => "提问：/ask 问题".to_owned(),
+    };
     vec![
-        BotCommand::new("ask", "提问：/ask 陈达锋担任了哪个隔离点的组长?"),
+        BotCommand::new("ask", ask),
         BotCommand::new("help", "怎么提问、怎么读回答"),
         BotCommand::new("about", "档案概况：文章、段落、日期、来源"),
     ]
@@ -431,7 +452,15 @@ pub async fn run(
     let me = retry::call(bot.get_me()).await?;
     let username = me.user.username.clone().ok_or(BotError::NoUsername)?;
     tracing::info!(bot = %username, "connected to the Bot API");
-    if let Err(e) = retry::call(bot.set_my_commands(commands())).await {
+    let chosen = {
+        let engine = Arc::clone(&engine);
+        let configured = settings.examples.clone();
+        tokio::task::spawn_blocking(move || examples::choose(&configured, &engine))
+            .await
+            .unwrap_or_default()
+    };
+    tracing::info!(examples = ?chosen, "example questions");
+    if let Err(e) = retry::call(bot.set_my_commands(commands(chosen.first().map(String::as_str)))).await {
         tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
     }
 
@@ -446,6 +475,7 @@ pub async fn run(
         recent: Mutex::new(Recent::new(settings.follow_up_memory)),
         last_update: AtomicI64::new(-1),
         journal: journal.clone(),
+        examples: chosen,
     });
 
     let polling = Polling::builder(bot.clone())
