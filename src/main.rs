@@ -148,6 +148,14 @@ enum Command {
         #[command(flatten)]
         paths: Paths,
     },
+    /// Exit 0 when the index opens and a running `serve` beat its heartbeat
+    /// (data_dir/heartbeat) within the last minute; else print why, exit 1.
+    /// For container health checks.
+    Health {
+        /// Index directory (default: config `index_dir`).
+        #[arg(long, value_name = "DIR")]
+        index: Option<PathBuf>,
+    },
     /// List the cleaned articles of the corpus.
     Articles {
         /// Corpus directory (default: config `corpus_dir`, `corpus/`).
@@ -221,6 +229,7 @@ fn is_long_running(command: &Command) -> bool {
     !matches!(
         command,
         Command::Articles { .. }
+            | Command::Health { .. }
             | Command::Index { .. }
             | Command::Search { .. }
             | Command::Ask { .. }
@@ -398,10 +407,33 @@ fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `health`: the index opens and the serving loop beat recently.
+fn health(index_dir: &Path, data_dir: &Path) -> anyhow::Result<ExitCode> {
+    use archive_bot::telegram::heartbeat;
+    let manifest = store::check(index_dir).with_context(|| format!("unhealthy: the index {}", index_dir.display()))?;
+    let age = heartbeat::age(data_dir, std::time::SystemTime::now()).map_err(|e| anyhow::anyhow!("unhealthy: {e}"))?;
+    if age > heartbeat::MAX_AGE {
+        anyhow::bail!(
+            "unhealthy: the serving loop last beat {} s ago (more than {} s)",
+            age.as_secs(),
+            heartbeat::MAX_AGE.as_secs()
+        );
+    }
+    writeln!(
+        std::io::stdout(),
+        "ok: index {} ({} articles), heartbeat {} s ago",
+        index_dir.display(),
+        manifest.articles,
+        age.as_secs()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("loading the configuration")?;
     match cli.command {
         Command::Serve { paths } => serve(paths, &config),
+        Command::Health { index } => health(index.as_deref().unwrap_or(&config.index_dir), &config.data_dir),
         Command::Index { paths } => {
             let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
             let corpus = loc.corpus_dir.clone().context("no corpus to index: pass --corpus")?;

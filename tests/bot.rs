@@ -1386,7 +1386,8 @@ async fn single_question_latency() {
 }
 
 /// The real binary: `archive-bot serve` against the fake, stopped by
-/// SIGTERM, exits 0 after answering and confirming the offset.
+/// SIGTERM, exits 0 after answering and confirming the offset;
+/// `archive-bot health` passes while it serves and fails after.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_binary_stops_cleanly_on_sigterm() {
@@ -1407,7 +1408,21 @@ async fn serve_binary_stops_cleanly_on_sigterm() {
         .stderr(std::fs::File::create(&log_path).unwrap())
         .spawn()
         .unwrap();
+    let health = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_archive-bot"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("health")
+            .arg("--index")
+            .arg(index.path().join("index"))
+            .env("ARCHIVE_BOT_DATA_DIR", index.path().join("data"))
+            .env_remove("ARCHIVE_BOT_CONFIG")
+            .output()
+            .unwrap()
+    };
     fake.nth_sent(130, 1).await;
+    let up = health();
+    assert_eq!(up.status.code(), Some(0), "{}", String::from_utf8_lossy(&up.stderr));
+    assert!(String::from_utf8_lossy(&up.stdout).starts_with("ok: index"));
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -1434,6 +1449,13 @@ async fn serve_binary_stops_cleanly_on_sigterm() {
     );
     assert_eq!(fake.confirmed(), update + 1);
     assert_eq!(fake.sent_to(130).len(), 1);
+    let down = health();
+    assert_eq!(down.status.code(), Some(1), "stopped: unhealthy");
+    assert!(
+        String::from_utf8_lossy(&down.stderr).contains("no heartbeat"),
+        "{}",
+        String::from_utf8_lossy(&down.stderr)
+    );
 }
 
 /// Prints the HTML the bot sends for a DM answer, a group answer and an

@@ -322,6 +322,25 @@ fn open_resolved(index_dir: &Path) -> Result<Engine> {
     Engine::assemble(articles, texts, passages, &index, &article_index)
 }
 
+/// Checks that the index at `index_dir` opens, without loading it: the
+/// manifest, its format, both tantivy indexes. Cheap enough for a health
+/// check every few seconds on any archive size.
+pub fn check(index_dir: &Path) -> Result<Manifest> {
+    let dir = index_dir.canonicalize().map_err(|e| Error::io(index_dir, e))?;
+    let manifest = read_manifest(&dir)?;
+    if manifest.format_version != FORMAT_VERSION {
+        return Err(Error::Index(format!(
+            "format {} but this program reads format {FORMAT_VERSION}",
+            manifest.format_version
+        )));
+    }
+    for sub in [TANTIVY_DIR, ARTICLE_INDEX_DIR] {
+        let index = Index::open_in_dir(dir.join(sub))?;
+        index.load_metas()?;
+    }
+    Ok(manifest)
+}
+
 /// Why an index needs building, if it does.
 pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
     let manifest = match read_manifest(index_dir) {
@@ -654,6 +673,16 @@ mod tests {
         assert_eq!(open(&loc.index_dir).unwrap().stats().articles, 2);
         let entries = std::fs::read_dir(data.path()).unwrap().count();
         assert_eq!(entries, 3, "index, its generation, the lock file");
+    }
+
+    #[test]
+    fn check_finds_a_good_index_and_a_broken_one() {
+        let (_corpus, _data, loc) = fresh();
+        assert!(check(&loc.index_dir).is_err(), "no index yet");
+        open_logged(&loc);
+        assert_eq!(check(&loc.index_dir).unwrap().articles, 2);
+        std::fs::remove_dir_all(loc.index_dir.join(ARTICLE_INDEX_DIR)).unwrap();
+        assert!(check(&loc.index_dir).is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`split`]: HTML → messages of ≤ 4096 UTF-16 units. Pure.
 //! - [`recent`]: the bounded memory of answer messages for follow-ups.
 //! - [`retry`]: retrying 429s, 5xx and network errors with backoff.
+//! - [`heartbeat`]: the file `archive-bot health` reads.
 //! - [`journal`]: received updates on disk until handled, so a crash
 //!   loses no question.
 //! - `handlers`: the I/O — one async fn per kind of update.
@@ -28,6 +29,7 @@
 
 pub mod examples;
 mod handlers;
+pub mod heartbeat;
 pub mod journal;
 pub mod recent;
 pub mod render;
@@ -490,9 +492,9 @@ pub async fn run(
                 journal,
                 replay,
             };
-            dispatch(bot, state, listener, shutdown).await
+            dispatch(bot, state, listener, shutdown, settings.data_dir).await
         }
-        None => dispatch(bot, state, polling, shutdown).await,
+        None => dispatch(bot, state, polling, shutdown, settings.data_dir).await,
     }
 }
 
@@ -503,6 +505,7 @@ async fn dispatch<L>(
     state: Arc<State>,
     mut listener: L,
     shutdown: impl Future<Output = ()> + Send + 'static,
+    data_dir: Option<PathBuf>,
 ) -> Result<(), BotError>
 where
     L: UpdateListener<Err = teloxide::RequestError> + Send,
@@ -525,10 +528,32 @@ where
         .error_handler(Arc::new(LogErrors))
         .build();
     tracing::info!(articles = state.engine.stats().articles, "serving");
+    // Beats on this runtime, so a runtime that stops making progress
+    // stops beating too.
+    let beating = data_dir.clone().map(|dir| {
+        tokio::spawn(async move {
+            let mut warned = false;
+            loop {
+                let dir = dir.clone();
+                let done = tokio::task::spawn_blocking(move || heartbeat::beat(&dir)).await;
+                if let Ok(Err(e)) = done
+                    && !warned
+                {
+                    tracing::warn!(error = %e, "cannot write the heartbeat; `archive-bot health` will fail");
+                    warned = true;
+                }
+                tokio::time::sleep(heartbeat::EVERY).await;
+            }
+        })
+    });
     let result = dispatcher
         .try_dispatch_with_listener(listener, Arc::new(LogErrors))
         .await;
     stopper.abort();
+    if let (Some(task), Some(dir)) = (beating, &data_dir) {
+        task.abort();
+        heartbeat::stop(dir);
+    }
     result?;
     confirm_offset(&bot, state.last_update.load(Ordering::SeqCst)).await;
     tracing::info!("stopped");
