@@ -39,6 +39,15 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Example questions for /start and /help; empty: made from the archive.
     pub examples: Vec<String>,
+    /// Telegram user ids who may use the bot anywhere (with `allowed_chats`
+    /// empty too: everyone may).
+    pub allowed_users: Vec<i64>,
+    /// Chat ids (groups, or a user's private chat) where anyone may ask.
+    pub allowed_chats: Vec<i64>,
+    /// User ids who may always ask and may use `/stats`.
+    pub admins: Vec<i64>,
+    /// Questions per user per minute (0: no limit).
+    pub questions_per_minute: u32,
 }
 
 impl Default for Config {
@@ -49,6 +58,10 @@ impl Default for Config {
             token_file: None,
             data_dir: PathBuf::from("data"),
             examples: Vec::new(),
+            allowed_users: Vec::new(),
+            allowed_chats: Vec::new(),
+            admins: Vec::new(),
+            questions_per_minute: 20,
         }
     }
 }
@@ -62,6 +75,10 @@ struct FileConfig {
     token_file: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     examples: Option<Vec<String>>,
+    allowed_users: Option<Vec<i64>>,
+    allowed_chats: Option<Vec<i64>>,
+    admins: Option<Vec<i64>>,
+    questions_per_minute: Option<u32>,
 }
 
 impl Config {
@@ -107,6 +124,18 @@ impl Config {
         }
         if let Some(v) = file.examples {
             self.examples = v;
+        }
+        if let Some(v) = file.allowed_users {
+            self.allowed_users = v;
+        }
+        if let Some(v) = file.allowed_chats {
+            self.allowed_chats = v;
+        }
+        if let Some(v) = file.admins {
+            self.admins = v;
+        }
+        if let Some(v) = file.questions_per_minute {
+            self.questions_per_minute = v;
         }
         Ok(())
     }

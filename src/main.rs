@@ -393,8 +393,13 @@ fn read_limited(path: &Path, max: u64) -> anyhow::Result<String> {
 /// then the engine, then the bot on a multi-threaded runtime.
 fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
     use archive_bot::telegram;
-    let settings = telegram::Settings::from_env(config, |k| std::env::var(k).ok())?;
+    let mut settings = telegram::Settings::from_env(config, |k| std::env::var(k).ok())?;
+    let index_dir = paths.index.clone().unwrap_or_else(|| config.index_dir.clone());
     let engine = std::sync::Arc::new(open_engine(paths, config)?);
+    // The manifest is written last: its time is the index's.
+    settings.index_built = std::fs::metadata(index_dir.join("manifest.json"))
+        .and_then(|m| m.modified())
+        .ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

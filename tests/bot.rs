@@ -1601,3 +1601,116 @@ async fn kill_9_during_a_burst_then_restart_loses_nothing() {
     // At most one reply per chat can be in flight at the crash.
     assert!(repeats <= 20, "{repeats} repeats");
 }
+
+fn group_message(chat: i64, from: i64, text: &str) -> Value {
+    json!({"message": text_message(supergroup(chat, false), from, text)})
+}
+
+/// Allowlists: a listed user and anyone in a listed group are answered;
+/// others get one polite refusal, then silence; a group not listed is
+/// left after its refusal; chatter in it that is not for the bot stays
+/// unanswered either way. Buttons and inline mode are closed too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn allowlists_refuse_once_and_leave_other_groups() {
+    let fake = Fake::start().await;
+    let bot = start_bot_custom(&fake, Arc::clone(&ENGINE), |s| {
+        s.access.users = [301].into_iter().collect();
+        s.access.chats = [-100_301].into_iter().collect();
+    });
+    fake.push(dm(301, Q_CHEN));
+    assert!(
+        text_of(&fake.nth_sent(301, 1).await).contains("隔离点组长"),
+        "a listed user"
+    );
+    fake.push(group_message(-100_301, 399, &format!("/ask {Q_CHEN}")));
+    assert!(
+        text_of(&fake.nth_sent(-100_301, 1).await).contains("隔离点组长"),
+        "a listed group"
+    );
+
+    fake.push(dm(302, Q_CHEN));
+    let refusal = text_of(&fake.nth_sent(302, 1).await);
+    assert!(refusal.contains("只对指定的用户和群组开放"), "{refusal}");
+    fake.push(dm(302, "再问一次"));
+    fake.push(json!({"inline_query": {"id": "iq-302", "from": user(302), "query": Q_CHEN, "offset": ""}}));
+    let inline = fake
+        .wait(20, "the inline answer", |f| {
+            f.calls("answerInlineQuery").first().cloned()
+        })
+        .await;
+    assert_eq!(
+        inline.params["results"].as_array().map(Vec::len),
+        Some(0),
+        "no results for outsiders"
+    );
+    let msg = fake.sent_to(301)[0].result.clone().unwrap();
+    let data = buttons(&fake.sent_to(301)[0])[0]["callback_data"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    fake.push(json!({"callback_query": {
+        "id": "cb-outsider", "from": user(302), "chat_instance": "ci", "message": msg, "data": data
+    }}));
+    let ack = fake
+        .wait(20, "the outsider's button ack", |f| {
+            f.calls("answerCallbackQuery")
+                .into_iter()
+                .find(|c| c.params["callback_query_id"] == "cb-outsider")
+        })
+        .await;
+    assert!(ack.params["text"].as_str().unwrap_or("").contains("开放"));
+
+    let other = -100_302;
+    fake.push(group_message(other, 303, "大家好"));
+    fake.push(group_message(other, 303, &format!("/ask {Q_CHEN}")));
+    let left = fake
+        .wait(20, "leaveChat", |f| f.calls("leaveChat").first().cloned())
+        .await;
+    assert_eq!(left.params["chat_id"], other);
+    assert_eq!(fake.sent_to(other).len(), 1, "one refusal, then gone");
+    assert!(text_of(&fake.sent_to(other)[0]).contains("开放"));
+    bot.shutdown().await.unwrap();
+    assert_eq!(fake.sent_to(302).len(), 1, "one refusal per user, then silence");
+    assert_eq!(fake.sent_to(301).len(), 1, "an outsider's button sends nothing");
+}
+
+/// `/stats` answers admins only; the per-user rate limit answers the
+/// question over the limit with one polite notice and drops the rest of
+/// the minute, without slowing anyone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_stats_and_the_per_user_rate_limit() {
+    let fake = Fake::start().await;
+    let bot = start_bot_custom(&fake, Arc::clone(&ENGINE), |s| {
+        s.access.admins = [401].into_iter().collect();
+        s.access.per_minute = 3;
+    });
+    for _ in 0..5 {
+        fake.push(dm(402, Q_CHEN));
+    }
+    fake.nth_sent(402, 4).await;
+    fake.push(dm(403, Q_CHEN));
+    assert!(
+        text_of(&fake.nth_sent(403, 1).await).contains("隔离点组长"),
+        "others are not slowed"
+    );
+    let sent = fake.sent_to(402);
+    assert!(sent[..3].iter().all(|c| text_of(c).contains("隔离点组长")));
+    let notice = text_of(&sent[3]);
+    assert!(
+        notice.contains("每分钟最多 3 个问题") && notice.contains("秒后再问"),
+        "{notice}"
+    );
+
+    fake.push(dm(402, "/stats"));
+    let not_admin = text_of(&fake.nth_sent(402, 5).await);
+    assert!(not_admin.contains("没有这个命令"), "{not_admin}");
+    assert_eq!(fake.sent_to(402).len(), 5, "the fifth question was dropped silently");
+    fake.push(dm(401, "/stats"));
+    let stats = text_of(&fake.nth_sent(401, 1).await);
+    assert!(stats.contains("问题：4"), "3 + 1 answered: {stats}");
+    assert!(
+        stats.contains("无答案：0") && stats.contains("p50") && stats.contains("p99"),
+        "{stats}"
+    );
+    bot.shutdown().await.unwrap();
+}

@@ -4,6 +4,8 @@
 //!
 //! - [`route`]: what a message asks for (commands, mentions, replies),
 //!   callback data and deep-link payloads. Pure.
+//! - [`access`]: allowlists, admins, the per-user rate limit. Pure.
+//! - [`stats`]: the figures `/stats` shows admins.
 //! - [`examples`]: the example questions, configured or made from the
 //!   archive's headlines.
 //! - [`render`]: answers, citations, article pages and fixed texts as
@@ -27,6 +29,7 @@
 //! reaches a log line: teloxide redacts it from network errors and our own
 //! messages never format URLs or requests.
 
+pub mod access;
 pub mod examples;
 mod handlers;
 pub mod heartbeat;
@@ -36,6 +39,7 @@ pub mod render;
 pub mod retry;
 pub mod route;
 pub mod split;
+pub mod stats;
 
 use std::fmt;
 use std::future::Future;
@@ -139,6 +143,10 @@ pub struct Settings {
     /// Example questions (configuration `examples`); empty: made from the
     /// archive (see [`examples`]).
     pub examples: Vec<String>,
+    /// Who may ask and how often.
+    pub access: access::Rules,
+    /// When the index was built, for `/stats`.
+    pub index_built: Option<std::time::SystemTime>,
 }
 
 impl fmt::Debug for Settings {
@@ -152,6 +160,7 @@ impl fmt::Debug for Settings {
             .field("follow_up_memory", &self.follow_up_memory)
             .field("data_dir", &self.data_dir)
             .field("examples", &self.examples)
+            .field("access", &self.access)
             .finish()
     }
 }
@@ -171,6 +180,8 @@ impl Settings {
             follow_up_memory: 10_000,
             data_dir: None,
             examples: Vec::new(),
+            access: access::Rules::default(),
+            index_built: None,
         }
     }
 
@@ -196,6 +207,12 @@ impl Settings {
         let mut settings = Settings::new(token);
         settings.data_dir = Some(config.data_dir.clone());
         settings.examples = config.examples.clone();
+        settings.access = access::Rules {
+            users: config.allowed_users.iter().copied().collect(),
+            chats: config.allowed_chats.iter().copied().collect(),
+            admins: config.admins.iter().copied().collect(),
+            per_minute: config.questions_per_minute,
+        };
         if let Some(url) = set("TELOXIDE_API_URL") {
             reqwest::Url::parse(url.trim_end_matches('/')).map_err(|e| BotError::ApiUrl(e.to_string()))?;
             settings.api_url = url;
@@ -218,6 +235,10 @@ pub(crate) struct State {
     journal: Option<Arc<journal::Journal>>,
     /// The example questions (/start, /help, `ex<n>` links).
     pub examples: Vec<String>,
+    pub rules: access::Rules,
+    pub gate: Mutex<access::Gate>,
+    pub stats: Mutex<stats::Counters>,
+    pub index_built: Option<std::time::SystemTime>,
 }
 
 impl State {
@@ -478,6 +499,10 @@ pub async fn run(
         last_update: AtomicI64::new(-1),
         journal: journal.clone(),
         examples: chosen,
+        rules: settings.access.clone(),
+        gate: Mutex::new(access::Gate::default()),
+        stats: Mutex::new(stats::Counters::default()),
+        index_built: settings.index_built,
     });
 
     let polling = Polling::builder(bot.clone())

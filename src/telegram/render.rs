@@ -401,6 +401,45 @@ pub fn usage(bot: &str, example: Option<&str>, script: Script) -> String {
     )
 }
 
+/// The one reply to someone the bot is not open to.
+pub fn not_allowed(script: Script) -> String {
+    ui("抱歉，这个机器人只对指定的用户和群组开放。", script)
+}
+
+/// The reply to a user over the per-minute question limit.
+pub fn rate_limited(per_minute: u32, wait_secs: u64, script: Script) -> String {
+    ui(
+        &format!("提问太频繁了（每分钟最多 {per_minute} 个问题），请 {wait_secs} 秒后再问。"),
+        script,
+    )
+}
+
+/// `/stats` for admins.
+pub fn stats(s: &super::stats::Snapshot, index_age: Option<std::time::Duration>, script: Script) -> String {
+    let ms = |v: Option<f64>| v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "—".to_owned());
+    let rate = if s.questions == 0 {
+        "—".to_owned()
+    } else {
+        format!("{:.1}%", s.no_answers as f64 * 100.0 / s.questions as f64)
+    };
+    let age = |d: std::time::Duration| {
+        let m = d.as_secs() / 60;
+        format!("{} 天 {} 小时 {} 分", m / 1440, m / 60 % 24, m % 60)
+    };
+    let text = format!(
+        "<b>运行状况</b>\n问题：{}\n无答案：{} ({rate})\n回复用时：p50 {}，p99 {}\n运行时间：{}\n索引建立于：{}",
+        s.questions,
+        s.no_answers,
+        ms(s.p50_ms),
+        ms(s.p99_ms),
+        age(s.uptime),
+        index_age
+            .map(|d| format!("{}前", age(d)))
+            .unwrap_or_else(|| "未知".to_owned()),
+    );
+    ui(&text, script)
+}
+
 /// The reply to a command we do not have.
 pub fn unknown_command(script: Script) -> String {
     ui("没有这个命令。可用的命令：/ask 问题、/help、/about。", script)
