@@ -48,6 +48,14 @@ pub struct Config {
     pub admins: Vec<i64>,
     /// Questions per user per minute (0: no limit).
     pub questions_per_minute: u32,
+    /// Webhook mode: the public HTTPS URL Telegram posts updates to
+    /// (`None`: long polling).
+    pub webhook_url: Option<String>,
+    /// Webhook mode: the address the HTTP server listens on.
+    pub webhook_listen: String,
+    /// Webhook mode: the secret token Telegram must send (`None`: random
+    /// at each start).
+    pub webhook_secret: Option<String>,
 }
 
 impl Default for Config {
@@ -62,6 +70,9 @@ impl Default for Config {
             allowed_chats: Vec::new(),
             admins: Vec::new(),
             questions_per_minute: 20,
+            webhook_url: None,
+            webhook_listen: "0.0.0.0:8080".to_owned(),
+            webhook_secret: None,
         }
     }
 }
@@ -79,6 +90,9 @@ struct FileConfig {
     allowed_chats: Option<Vec<i64>>,
     admins: Option<Vec<i64>>,
     questions_per_minute: Option<u32>,
+    webhook_url: Option<String>,
+    webhook_listen: Option<String>,
+    webhook_secret: Option<String>,
 }
 
 impl Config {
@@ -137,6 +151,15 @@ impl Config {
         if let Some(v) = file.questions_per_minute {
             self.questions_per_minute = v;
         }
+        if let Some(v) = file.webhook_url {
+            self.webhook_url = Some(v);
+        }
+        if let Some(v) = file.webhook_listen {
+            self.webhook_listen = v;
+        }
+        if let Some(v) = file.webhook_secret {
+            self.webhook_secret = Some(v);
+        }
         Ok(())
     }
 
@@ -154,6 +177,16 @@ impl Config {
         }
         if let Some(v) = get("ARCHIVE_BOT_DATA_DIR") {
             self.data_dir = v;
+        }
+        let text = |key: &str| env(key).filter(|v| !v.is_empty());
+        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_URL") {
+            self.webhook_url = Some(v);
+        }
+        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_LISTEN") {
+            self.webhook_listen = v;
+        }
+        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_SECRET") {
+            self.webhook_secret = Some(v);
         }
     }
 }

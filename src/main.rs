@@ -147,6 +147,11 @@ enum Command {
     Serve {
         #[command(flatten)]
         paths: Paths,
+        /// Webhook mode: the public HTTPS URL Telegram posts updates to
+        /// (default: config `webhook_url`; none: long polling). The server
+        /// listens on `webhook_listen`.
+        #[arg(long, value_name = "URL")]
+        webhook: Option<String>,
     },
     /// Exit 0 when the index opens and a running `serve` beat its heartbeat
     /// (data_dir/heartbeat) within the last minute; else print why, exit 1.
@@ -437,7 +442,13 @@ fn health(index_dir: &Path, data_dir: &Path) -> anyhow::Result<ExitCode> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("loading the configuration")?;
     match cli.command {
-        Command::Serve { paths } => serve(paths, &config),
+        Command::Serve { paths, webhook } => {
+            let mut config = config;
+            if webhook.is_some() {
+                config.webhook_url = webhook;
+            }
+            serve(paths, &config)
+        }
         Command::Health { index } => health(index.as_deref().unwrap_or(&config.index_dir), &config.data_dir),
         Command::Index { paths } => {
             let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use archive_bot::article::Article;
 use archive_bot::engine::Engine;
-use archive_bot::telegram::{self, BotError, RateLimits, Settings};
+use archive_bot::telegram::{self, BotError, RateLimits, Settings, WebhookSettings};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
@@ -1713,4 +1713,75 @@ async fn admin_stats_and_the_per_user_rate_limit() {
         "{stats}"
     );
     bot.shutdown().await.unwrap();
+}
+
+/// Webhook mode: `setWebhook` with the secret token, then updates POSTed
+/// to our server are answered 403 without the token (and never handled),
+/// 200 with it (and answered); a redelivery of an update already received
+/// is acknowledged and not answered twice. No polling at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_requires_the_secret_and_ignores_redeliveries() {
+    let fake = Fake::start().await;
+    let data = tempfile::tempdir().unwrap();
+    // A free loopback port (bound, read, released).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let secret = "s3cret_Token-for-tests";
+    let bot = start_bot_custom(&fake, Arc::clone(&ENGINE), |s| {
+        s.data_dir = Some(data.path().to_path_buf());
+        s.webhook = Some(WebhookSettings {
+            url: "https://bot.example.org/telegram".into(),
+            listen: format!("127.0.0.1:{port}").parse().unwrap(),
+            secret: Some(secret.into()),
+        });
+    });
+    let set = fake
+        .wait(20, "setWebhook", |f| f.calls("setWebhook").first().cloned())
+        .await;
+    assert_eq!(set.params["url"], "https://bot.example.org/telegram");
+    assert_eq!(set.params["secret_token"], secret);
+
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let hook = format!("http://127.0.0.1:{port}/telegram");
+    let mut update = dm(501, Q_CHEN);
+    update["update_id"] = json!(7001);
+    let post = |token: Option<&str>| {
+        let mut req = client
+            .post(&hook)
+            .header("content-type", "application/json")
+            .body(update.to_string());
+        if let Some(t) = token {
+            req = req.header("X-Telegram-Bot-Api-Secret-Token", t);
+        }
+        req.send()
+    };
+    assert_eq!(post(None).await.unwrap().status().as_u16(), 403);
+    assert_eq!(post(Some("wrong")).await.unwrap().status().as_u16(), 403);
+    assert_eq!(post(Some(secret)).await.unwrap().status().as_u16(), 200);
+    assert!(text_of(&fake.nth_sent(501, 1).await).contains("隔离点组长"));
+    assert_eq!(
+        post(Some(secret)).await.unwrap().status().as_u16(),
+        200,
+        "redelivery acknowledged"
+    );
+    let mut second = dm(501, "锦湖街道集结了多少名机关干部?");
+    second["update_id"] = json!(7002);
+    let ok = client
+        .post(&hook)
+        .header("X-Telegram-Bot-Api-Secret-Token", secret)
+        .header("content-type", "application/json")
+        .body(second.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    // Chat updates are handled in order: once the second is answered, the
+    // redelivered first would have been too.
+    assert!(text_of(&fake.nth_sent(501, 2).await).contains("66名机关干部"));
+    bot.shutdown().await.unwrap();
+    assert_eq!(fake.sent_to(501).len(), 2, "the redelivery was not answered again");
+    assert!(fake.calls("getUpdates").is_empty(), "no polling in webhook mode");
 }

@@ -5,6 +5,7 @@
 //! - [`route`]: what a message asks for (commands, mentions, replies),
 //!   callback data and deep-link payloads. Pure.
 //! - [`access`]: allowlists, admins, the per-user rate limit. Pure.
+//! - [`webhook`]: webhook mode's HTTP server (secret token, journal first).
 //! - [`stats`]: the figures `/stats` shows admins.
 //! - [`examples`]: the example questions, configured or made from the
 //!   archive's headlines.
@@ -40,6 +41,7 @@ pub mod retry;
 pub mod route;
 pub mod split;
 pub mod stats;
+pub mod webhook;
 
 use std::fmt;
 use std::future::Future;
@@ -85,6 +87,8 @@ pub enum BotError {
     Proxy(String),
     #[error("cannot create the HTTP client ({0})")]
     Client(String),
+    #[error("webhook: {0}")]
+    Webhook(String),
     #[error("the bot account has no username (getMe)")]
     NoUsername,
     #[error("Telegram Bot API: {0}")]
@@ -147,6 +151,29 @@ pub struct Settings {
     pub access: access::Rules,
     /// When the index was built, for `/stats`.
     pub index_built: Option<std::time::SystemTime>,
+    /// Webhook mode instead of polling.
+    pub webhook: Option<WebhookSettings>,
+}
+
+/// Webhook mode: where Telegram posts and where we listen.
+#[derive(Clone)]
+pub struct WebhookSettings {
+    /// The public URL given to `setWebhook`.
+    pub url: String,
+    /// The address the HTTP server binds.
+    pub listen: std::net::SocketAddr,
+    /// The secret token (`None`: random).
+    pub secret: Option<String>,
+}
+
+impl fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookSettings")
+            .field("url", &self.url)
+            .field("listen", &self.listen)
+            .field("secret", &self.secret.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -161,6 +188,7 @@ impl fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("examples", &self.examples)
             .field("access", &self.access)
+            .field("webhook", &self.webhook)
             .finish()
     }
 }
@@ -182,6 +210,7 @@ impl Settings {
             examples: Vec::new(),
             access: access::Rules::default(),
             index_built: None,
+            webhook: None,
         }
     }
 
@@ -218,6 +247,25 @@ impl Settings {
             settings.api_url = url;
         }
         settings.proxy = set("TELOXIDE_PROXY");
+        if let Some(url) = &config.webhook_url {
+            reqwest::Url::parse(url).map_err(|e| BotError::Webhook(format!("webhook_url {url:?}: {e}")))?;
+            let listen = config
+                .webhook_listen
+                .parse()
+                .map_err(|e| BotError::Webhook(format!("webhook_listen {:?}: {e}", config.webhook_listen)))?;
+            if let Some(secret) = &config.webhook_secret
+                && !webhook::valid_secret(secret)
+            {
+                return Err(BotError::Webhook(
+                    "webhook_secret: 1-256 characters of A-Z a-z 0-9 _ -".to_owned(),
+                ));
+            }
+            settings.webhook = Some(WebhookSettings {
+                url: url.clone(),
+                listen,
+                secret: config.webhook_secret.clone(),
+            });
+        }
         Ok(settings)
     }
 }
@@ -505,6 +553,19 @@ pub async fn run(
         index_built: settings.index_built,
     });
 
+    if let Some(hook) = settings.webhook.clone() {
+        let secret = match hook.secret {
+            Some(s) => s,
+            None => webhook::random_secret().map_err(|e| BotError::Webhook(format!("making a secret token: {e}")))?,
+        };
+        let url = reqwest::Url::parse(&hook.url).map_err(|e| BotError::Webhook(e.to_string()))?;
+        let (listener, bound) = webhook::serve(hook.listen, secret.clone(), journal, replay)
+            .await
+            .map_err(|e| BotError::Webhook(format!("listening on {}: {e}", hook.listen)))?;
+        retry::call(bot.set_webhook(url).secret_token(secret)).await?;
+        tracing::info!(address = %bound, "webhook set; serving");
+        return dispatch(bot, state, listener, shutdown, settings.data_dir, false).await;
+    }
     let polling = Polling::builder(bot.clone())
         .timeout(settings.poll_timeout)
         .delete_webhook()
@@ -517,20 +578,21 @@ pub async fn run(
                 journal,
                 replay,
             };
-            dispatch(bot, state, listener, shutdown, settings.data_dir).await
+            dispatch(bot, state, listener, shutdown, settings.data_dir, true).await
         }
-        None => dispatch(bot, state, polling, shutdown, settings.data_dir).await,
+        None => dispatch(bot, state, polling, shutdown, settings.data_dir, true).await,
     }
 }
 
 /// Dispatches the listener's updates until `shutdown`, then finishes the
-/// replies in flight and confirms the offset.
+/// replies in flight and, when `polling`, confirms the offset.
 async fn dispatch<L>(
     bot: Tg,
     state: Arc<State>,
     mut listener: L,
     shutdown: impl Future<Output = ()> + Send + 'static,
     data_dir: Option<PathBuf>,
+    polling: bool,
 ) -> Result<(), BotError>
 where
     L: UpdateListener<Err = teloxide::RequestError> + Send,
@@ -580,7 +642,10 @@ where
         heartbeat::stop(dir);
     }
     result?;
-    confirm_offset(&bot, state.last_update.load(Ordering::SeqCst)).await;
+    // (With a webhook set, getUpdates is refused: nothing to confirm.)
+    if polling {
+        confirm_offset(&bot, state.last_update.load(Ordering::SeqCst)).await;
+    }
     tracing::info!("stopped");
     Ok(())
 }
