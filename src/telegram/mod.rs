@@ -518,7 +518,12 @@ pub async fn run(
     let api_url =
         reqwest::Url::parse(settings.api_url.trim_end_matches('/')).map_err(|e| BotError::ApiUrl(e.to_string()))?;
     let bot = Bot::with_client(settings.token.clone(), http_client(&settings)?).set_api_url(api_url);
-    let bot: Tg = Throttle::new_spawn(bot, settings.limits.into());
+    // Throttle only paces; retrying (429s included) is [`retry`]'s alone,
+    // so a flood wait is not retried twice over.
+    let throttle = teloxide::adaptors::throttle::Settings::default()
+        .limits(settings.limits.into())
+        .no_retry();
+    let bot: Tg = Throttle::spawn_with_settings(bot, throttle);
 
     let me = retry::call(bot.get_me()).await?;
     let username = me.user.username.clone().ok_or(BotError::NoUsername)?;
