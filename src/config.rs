@@ -56,6 +56,8 @@ pub struct Config {
     /// Webhook mode: the secret token Telegram must send (`None`: random
     /// at each start).
     pub webhook_secret: Option<String>,
+    /// Where `serve` answers `/healthz` and `/metrics` (`None`: nowhere).
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for Config {
@@ -73,6 +75,7 @@ impl Default for Config {
             webhook_url: None,
             webhook_listen: "0.0.0.0:8080".to_owned(),
             webhook_secret: None,
+            metrics_listen: None,
         }
     }
 }
@@ -93,6 +96,7 @@ struct FileConfig {
     webhook_url: Option<String>,
     webhook_listen: Option<String>,
     webhook_secret: Option<String>,
+    metrics_listen: Option<String>,
 }
 
 impl Config {
@@ -160,6 +164,9 @@ impl Config {
         if let Some(v) = file.webhook_secret {
             self.webhook_secret = Some(v);
         }
+        if let Some(v) = file.metrics_listen {
+            self.metrics_listen = Some(v);
+        }
         Ok(())
     }
 
@@ -187,6 +194,9 @@ impl Config {
         }
         if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_SECRET") {
             self.webhook_secret = Some(v);
+        }
+        if let Some(v) = text("ARCHIVE_BOT_METRICS_LISTEN") {
+            self.metrics_listen = Some(v);
         }
     }
 }

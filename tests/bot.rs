@@ -1785,3 +1785,38 @@ async fn webhook_requires_the_secret_and_ignores_redeliveries() {
     assert_eq!(fake.sent_to(501).len(), 2, "the redelivery was not answered again");
     assert!(fake.calls("getUpdates").is_empty(), "no polling in webhook mode");
 }
+
+/// `/healthz` and Prometheus `/metrics` while serving: the answered
+/// question is counted, its reply time lands in the histogram.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_endpoint_counts_questions() {
+    let fake = Fake::start().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bot = start_bot_custom(&fake, Arc::clone(&ENGINE), |s| {
+        s.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    });
+    fake.push(dm(601, Q_CHEN));
+    fake.push(dm(601, "火星上有水吗"));
+    fake.nth_sent(601, 2).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let metrics = client.get(format!("{base}/metrics")).send().await.unwrap();
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("archive_bot_questions_total 2\n"), "{text}");
+    assert!(text.contains("archive_bot_no_answers_total 1\n"), "{text}");
+    assert!(
+        text.contains("archive_bot_reply_seconds_bucket{le=\"+Inf\"} 2\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("archive_bot_index_articles {}\n", ENGINE.stats().articles)),
+        "{text}"
+    );
+    bot.shutdown().await.unwrap();
+}

@@ -153,6 +153,8 @@ pub struct Settings {
     pub index_built: Option<std::time::SystemTime>,
     /// Webhook mode instead of polling.
     pub webhook: Option<WebhookSettings>,
+    /// Where to serve `/healthz` and `/metrics` (`None`: nowhere).
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Webhook mode: where Telegram posts and where we listen.
@@ -189,6 +191,7 @@ impl fmt::Debug for Settings {
             .field("examples", &self.examples)
             .field("access", &self.access)
             .field("webhook", &self.webhook)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -211,6 +214,7 @@ impl Settings {
             access: access::Rules::default(),
             index_built: None,
             webhook: None,
+            metrics_listen: None,
         }
     }
 
@@ -247,6 +251,12 @@ impl Settings {
             settings.api_url = url;
         }
         settings.proxy = set("TELOXIDE_PROXY");
+        if let Some(addr) = &config.metrics_listen {
+            settings.metrics_listen = Some(
+                addr.parse()
+                    .map_err(|e| BotError::Webhook(format!("metrics_listen {addr:?}: {e}")))?,
+            );
+        }
         if let Some(url) = &config.webhook_url {
             reqwest::Url::parse(url).map_err(|e| BotError::Webhook(format!("webhook_url {url:?}: {e}")))?;
             let listen = config
@@ -558,6 +568,68 @@ pub async fn run(
         index_built: settings.index_built,
     });
 
+    let metrics = match settings.metrics_listen {
+        Some(addr) => Some(
+            serve_metrics(addr, Arc::clone(&state))
+                .await
+                .map_err(|e| BotError::Webhook(format!("metrics: listening on {addr}: {e}")))?,
+        ),
+        None => None,
+    };
+    let result = serve_updates(bot, state, settings, journal, replay, shutdown).await;
+    if let Some((task, _)) = metrics {
+        task.abort();
+    }
+    result
+}
+
+/// Serves `/healthz` (200 while the bot runs) and `/metrics` (Prometheus
+/// text) on `addr`; returns the server task and the bound address.
+async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    state: Arc<State>,
+) -> std::io::Result<(tokio::task::JoinHandle<()>, std::net::SocketAddr)> {
+    let socket = tokio::net::TcpListener::bind(addr).await?;
+    let bound = socket.local_addr()?;
+    let app = axum::Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok\n" }))
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let state = Arc::clone(&state);
+                async move {
+                    let stats = state.engine.stats();
+                    let age = state
+                        .index_built
+                        .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
+                    let text = state
+                        .stats
+                        .lock()
+                        .map(|c| c.prometheus(stats.articles, stats.passages, age, std::time::Instant::now()))
+                        .unwrap_or_default();
+                    ([("content-type", "text/plain; version=0.0.4")], text)
+                }
+            }),
+        );
+    tracing::info!(address = %bound, "metrics and health endpoint listening");
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(socket, app).await {
+            tracing::error!(error = %e, "metrics server failed");
+        }
+    });
+    Ok((task, bound))
+}
+
+/// Receives updates (webhook or polling) and dispatches them until
+/// `shutdown`.
+async fn serve_updates(
+    bot: Tg,
+    state: Arc<State>,
+    settings: Settings,
+    journal: Option<Arc<journal::Journal>>,
+    replay: Vec<Update>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BotError> {
     if let Some(hook) = settings.webhook.clone() {
         let secret = match hook.secret {
             Some(s) => s,
