@@ -28,5 +28,9 @@ COPY config config
 # An unprivileged user; it owns data/ so a changed corpus can be reindexed.
 USER 65532:65532
 ENV RUST_LOG=info
+# Healthy while the index opens and `serve` beat its heartbeat
+# (data/heartbeat, rewritten every 15 s) within the last minute.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["/usr/local/bin/archive-bot", "health"]
 ENTRYPOINT ["/usr/local/bin/archive-bot"]
 CMD ["serve"]

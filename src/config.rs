@@ -11,6 +11,21 @@ use crate::error::{Error, Result};
 /// The configuration file read when none is named and it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "config/archive-bot.toml";
 
+/// The largest configuration or token file read, in bytes.
+pub const MAX_SMALL_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads a small text file whole, refusing one over `max` bytes (a
+/// misnamed path to a log or a device must not be read into memory).
+pub fn read_small_file(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::other(format!("larger than {max} bytes")));
+    }
+    String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 /// The resolved settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -22,6 +37,29 @@ pub struct Config {
     pub token_file: Option<PathBuf>,
     /// Export field names (`[fields]`: our name = the export's name).
     pub fields: crate::corpus::FieldNames,
+    /// Where the bot keeps its state: the update journal, the heartbeat.
+    pub data_dir: PathBuf,
+    /// Example questions for /start and /help; empty: made from the archive.
+    pub examples: Vec<String>,
+    /// Telegram user ids who may use the bot anywhere (with `allowed_chats`
+    /// empty too: everyone may).
+    pub allowed_users: Vec<i64>,
+    /// Chat ids (groups, or a user's private chat) where anyone may ask.
+    pub allowed_chats: Vec<i64>,
+    /// User ids who may always ask and may use `/stats`.
+    pub admins: Vec<i64>,
+    /// Questions per user per minute (0: no limit).
+    pub questions_per_minute: u32,
+    /// Webhook mode: the public HTTPS URL Telegram posts updates to
+    /// (`None`: long polling).
+    pub webhook_url: Option<String>,
+    /// Webhook mode: the address the HTTP server listens on.
+    pub webhook_listen: String,
+    /// Webhook mode: the secret token Telegram must send (`None`: random
+    /// at each start).
+    pub webhook_secret: Option<String>,
+    /// Where `serve` answers `/healthz` and `/metrics` (`None`: nowhere).
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for Config {
@@ -31,6 +69,16 @@ impl Default for Config {
             index_dir: PathBuf::from("data/index"),
             token_file: None,
             fields: crate::corpus::FieldNames::default(),
+            data_dir: PathBuf::from("data"),
+            examples: Vec::new(),
+            allowed_users: Vec::new(),
+            allowed_chats: Vec::new(),
+            admins: Vec::new(),
+            questions_per_minute: 20,
+            webhook_url: None,
+            webhook_listen: "0.0.0.0:8080".to_owned(),
+            webhook_secret: None,
+            metrics_listen: None,
         }
     }
 }
@@ -43,6 +91,16 @@ struct FileConfig {
     index_dir: Option<PathBuf>,
     token_file: Option<PathBuf>,
     fields: Option<crate::corpus::FieldNames>,
+    data_dir: Option<PathBuf>,
+    examples: Option<Vec<String>>,
+    allowed_users: Option<Vec<i64>>,
+    allowed_chats: Option<Vec<i64>>,
+    admins: Option<Vec<i64>>,
+    questions_per_minute: Option<u32>,
+    webhook_url: Option<String>,
+    webhook_listen: Option<String>,
+    webhook_secret: Option<String>,
+    metrics_listen: Option<String>,
 }
 
 impl Config {
@@ -61,7 +119,7 @@ impl Config {
             None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
         };
         if let Some(path) = path {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+            let text = read_small_file(&path, MAX_SMALL_FILE_BYTES).map_err(|e| Error::io(&path, e))?;
             config.apply_toml(&text).map_err(|e| match e {
                 Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
                 other => other,
@@ -86,6 +144,36 @@ impl Config {
         if let Some(v) = file.fields {
             self.fields = v;
         }
+        if let Some(v) = file.data_dir {
+            self.data_dir = v;
+        }
+        if let Some(v) = file.examples {
+            self.examples = v;
+        }
+        if let Some(v) = file.allowed_users {
+            self.allowed_users = v;
+        }
+        if let Some(v) = file.allowed_chats {
+            self.allowed_chats = v;
+        }
+        if let Some(v) = file.admins {
+            self.admins = v;
+        }
+        if let Some(v) = file.questions_per_minute {
+            self.questions_per_minute = v;
+        }
+        if let Some(v) = file.webhook_url {
+            self.webhook_url = Some(v);
+        }
+        if let Some(v) = file.webhook_listen {
+            self.webhook_listen = v;
+        }
+        if let Some(v) = file.webhook_secret {
+            self.webhook_secret = Some(v);
+        }
+        if let Some(v) = file.metrics_listen {
+            self.metrics_listen = Some(v);
+        }
         Ok(())
     }
 
@@ -100,6 +188,22 @@ impl Config {
         }
         if let Some(v) = get("ARCHIVE_BOT_TOKEN_FILE") {
             self.token_file = Some(v);
+        }
+        if let Some(v) = get("ARCHIVE_BOT_DATA_DIR") {
+            self.data_dir = v;
+        }
+        let text = |key: &str| env(key).filter(|v| !v.is_empty());
+        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_URL") {
+            self.webhook_url = Some(v);
+        }
+        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_LISTEN") {
+            self.webhook_listen = v;
+        }
+        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_SECRET") {
+            self.webhook_secret = Some(v);
+        }
+        if let Some(v) = text("ARCHIVE_BOT_METRICS_LISTEN") {
+            self.metrics_listen = Some(v);
         }
     }
 }
@@ -130,6 +234,17 @@ mod tests {
         c.apply_env(|k| (k == "ARCHIVE_BOT_INDEX_DIR").then(|| "c".to_string()));
         assert_eq!(c.index_dir, PathBuf::from("c"));
         assert_eq!(c.corpus_dir, PathBuf::from("a"));
+    }
+
+    #[test]
+    fn examples_are_a_list_of_questions() {
+        let mut c = Config::default();
+        c.apply_toml("examples = [\"甲是谁?\", \"乙在哪里?\"]\n").unwrap();
+        assert_eq!(c.examples, ["甲是谁?", "乙在哪里?"]);
+        assert!(
+            c.apply_toml("examples = \"甲是谁?\"\n").is_err(),
+            "a list, not a string"
+        );
     }
 
     #[test]

@@ -16,6 +16,18 @@ pub enum Error {
     /// The configuration file or an override is invalid.
     #[error("configuration: {0}")]
     Config(String),
+    /// The configured corpus directory is not there.
+    #[error(
+        "the corpus directory {path} does not exist or is not a directory (it should hold the archive's .txt/.md files; set --corpus or corpus_dir, or pass --index DIR alone to use an index as built)"
+    )]
+    NoCorpus { path: PathBuf },
+    /// The corpus holds no article.
+    #[error("no articles in the corpus {path}: {files} .txt/.md files found, {skipped} of them skipped")]
+    EmptyCorpus {
+        path: PathBuf,
+        files: usize,
+        skipped: usize,
+    },
     /// The search index is missing, corrupt or of another format.
     #[error("index: {0}")]
     Index(String),

@@ -1,7 +1,7 @@
 //! The `archive-bot` command line: parses flags, loads settings, and hands
 //! each command to the library. Exit codes: 0 ok, 1 failure, 2 usage.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -147,6 +147,19 @@ enum Command {
     Serve {
         #[command(flatten)]
         paths: Paths,
+        /// Webhook mode: the public HTTPS URL Telegram posts updates to
+        /// (default: config `webhook_url`; none: long polling). The server
+        /// listens on `webhook_listen`.
+        #[arg(long, value_name = "URL")]
+        webhook: Option<String>,
+    },
+    /// Exit 0 when the index opens and a running `serve` beat its heartbeat
+    /// (data_dir/heartbeat) within the last minute; else print why, exit 1.
+    /// For container health checks.
+    Health {
+        /// Index directory (default: config `index_dir`).
+        #[arg(long, value_name = "DIR")]
+        index: Option<PathBuf>,
     },
     /// List the cleaned articles of the corpus.
     Articles {
@@ -175,11 +188,49 @@ fn main() -> ExitCode {
     init_logging(is_long_running(&cli.command));
     match run(cli) {
         Ok(code) => code,
+        // `archive-bot search … | head`: the reader has all it wanted.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            eprintln!("error: {}", error_chain(&e));
+            if e.downcast_ref::<Usage>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// An error in what the user typed (exit code 2, like clap's).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Usage(String);
+
+/// Whether the failure was writing to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// `context: cause: cause`, leaving out a cause whose text the message
+/// before it already ends with (the library's I/O errors show their OS
+/// error and also report it as their source).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Whether a command runs long enough for log timestamps to matter.
@@ -187,6 +238,7 @@ fn is_long_running(command: &Command) -> bool {
     !matches!(
         command,
         Command::Articles { .. }
+            | Command::Health { .. }
             | Command::Index { .. }
             | Command::Search { .. }
             | Command::Ask { .. }
@@ -277,23 +329,86 @@ fn report_build(r: &store::BuildReport, index_dir: &Path) {
     );
 }
 
+/// Longest line read from standard input, in bytes. Far above any
+/// question (see [`MAX_QUESTION_CHARS`]); it only keeps a stray binary
+/// file on stdin from being read into memory whole.
+const MAX_STDIN_LINE_BYTES: usize = 64 * 1024;
+/// Largest question file `eval` reads.
+const MAX_QUESTION_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+use archive_bot::query::MAX_QUESTION_CHARS;
+
 /// Runs `f` on the argument, or on each line of standard input for `-`.
-fn each_input(arg: &str, mut f: impl FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()> {
+/// A question longer than [`MAX_QUESTION_CHARS`] is refused, not cut.
+fn each_input(arg: &str, f: impl FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    each_input_from(arg, std::io::stdin().lock(), f)
+}
+
+fn each_input_from(
+    arg: &str,
+    mut input: impl BufRead,
+    mut f: impl FnMut(&str) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     if arg != "-" {
+        check_length(arg).map_err(|msg| Usage(format!("the question is {msg}")))?;
         return f(arg);
     }
-    for line in std::io::stdin().lock().lines() {
-        f(line.context("reading standard input")?.trim())?;
+    let mut buf = Vec::new();
+    for n in 1.. {
+        buf.clear();
+        let read = (&mut input)
+            .take(MAX_STDIN_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .context("reading standard input")?;
+        if read == 0 {
+            break;
+        }
+        if buf.len() > MAX_STDIN_LINE_BYTES {
+            anyhow::bail!("standard input, line {n}: longer than {MAX_STDIN_LINE_BYTES} bytes");
+        }
+        let line = std::str::from_utf8(&buf)
+            .map_err(|_| anyhow::anyhow!("standard input, line {n}: not UTF-8 text"))?
+            .trim();
+        check_length(line).map_err(|msg| anyhow::anyhow!("standard input, line {n}: the question is {msg}"))?;
+        f(line)?;
     }
     Ok(())
+}
+
+/// `Err("N characters long; at most 300 are allowed")` for an over-long question.
+fn check_length(question: &str) -> Result<(), String> {
+    let n = question.chars().count();
+    if n > MAX_QUESTION_CHARS {
+        Err(format!("{n} characters long; at most {MAX_QUESTION_CHARS} are allowed"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads a whole text file of at most `max` bytes.
+fn read_limited(path: &Path, max: u64) -> anyhow::Result<String> {
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() as u64 > max {
+        anyhow::bail!("{} is larger than {} MiB", path.display(), max / (1024 * 1024));
+    }
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", path.display()))
 }
 
 /// `serve`: settings first (a missing token fails before any indexing),
 /// then the engine, then the bot on a multi-threaded runtime.
 fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
     use archive_bot::telegram;
-    let settings = telegram::Settings::from_env(config, |k| std::env::var(k).ok())?;
+    let mut settings = telegram::Settings::from_env(config, |k| std::env::var(k).ok())?;
+    let index_dir = paths.index.clone().unwrap_or_else(|| config.index_dir.clone());
     let engine = std::sync::Arc::new(open_engine(paths, config)?);
+    // The manifest is written last: its time is the index's.
+    settings.index_built = std::fs::metadata(index_dir.join("manifest.json"))
+        .and_then(|m| m.modified())
+        .ok();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -306,6 +421,28 @@ fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `health`: the index opens and the serving loop beat recently.
+fn health(index_dir: &Path, data_dir: &Path) -> anyhow::Result<ExitCode> {
+    use archive_bot::telegram::heartbeat;
+    let manifest = store::check(index_dir).with_context(|| format!("unhealthy: the index {}", index_dir.display()))?;
+    let age = heartbeat::age(data_dir, std::time::SystemTime::now()).map_err(|e| anyhow::anyhow!("unhealthy: {e}"))?;
+    if age > heartbeat::MAX_AGE {
+        anyhow::bail!(
+            "unhealthy: the serving loop last beat {} s ago (more than {} s)",
+            age.as_secs(),
+            heartbeat::MAX_AGE.as_secs()
+        );
+    }
+    writeln!(
+        std::io::stdout(),
+        "ok: index {} ({} articles), heartbeat {} s ago",
+        index_dir.display(),
+        manifest.articles,
+        age.as_secs()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("loading the configuration")?;
     // Every command that reads the corpus reads exports with the configured field names.
@@ -313,7 +450,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         fields: config.fields.clone(),
     });
     match cli.command {
-        Command::Serve { paths } => serve(paths, &config),
+        Command::Serve { paths, webhook } => {
+            let mut config = config;
+            if webhook.is_some() {
+                config.webhook_url = webhook;
+            }
+            serve(paths, &config)
+        }
+        Command::Health { index } => health(index.as_deref().unwrap_or(&config.index_dir), &config.data_dir),
         Command::Index { paths } => {
             let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
             let corpus = loc.corpus_dir.clone().context("no corpus to index: pass --corpus")?;
@@ -388,20 +532,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             file,
         } => {
             let read = |path: &Path| -> anyhow::Result<Vec<archive_bot::eval::Question>> {
-                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                let text = read_limited(path, MAX_QUESTION_FILE_BYTES)?;
                 archive_bot::eval::read_questions(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
             };
             let questions = read(&file)?;
             let refusals = no_answer.as_deref().map(read).transpose()?.unwrap_or_default();
             let engine = open_engine(paths, &config)?;
             let report = archive_bot::eval::run(&engine, &questions, &refusals);
+            let mut out = std::io::stdout().lock();
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
-                print!("{}", report.summary());
+                write!(out, "{}", report.summary())?;
                 if verbose {
                     for m in &report.misses {
-                        println!("MISS {} {}\n     {}\n     got: {}", m.id, m.q, m.what, m.got);
+                        writeln!(out, "MISS {} {}\n     {}\n     got: {}", m.id, m.q, m.what, m.got)?;
                     }
                 }
             }
@@ -418,26 +563,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for s in &loaded.skipped {
                 tracing::warn!("skipped {}: {}", s.file, s.reason);
             }
+            let mut out = std::io::stdout().lock();
             if removed {
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&loaded.removed)?);
+                    writeln!(out, "{}", serde_json::to_string_pretty(&loaded.removed)?)?;
                 } else {
                     for r in &loaded.removed {
-                        println!("{}\t{}\t{}", r.file, r.rule, r.text.replace(['\t', '\n'], " "));
+                        writeln!(out, "{}\t{}\t{}", r.file, r.rule, r.text.replace(['\t', '\n'], " "))?;
                     }
                 }
             } else if json {
-                println!("{}", serde_json::to_string_pretty(&loaded.articles)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&loaded.articles)?)?;
             } else {
                 for a in &loaded.articles {
-                    println!(
+                    writeln!(
+                        out,
                         "{}\t{}\t{}\t{}\t{} paragraphs",
                         a.file,
                         a.title,
                         a.source.as_deref().unwrap_or("-"),
                         a.date.as_deref().unwrap_or("-"),
                         a.paragraphs.len()
-                    );
+                    )?;
                 }
             }
             Ok(ExitCode::SUCCESS)

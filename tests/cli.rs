@@ -27,8 +27,16 @@ fn run_with_stdin(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    // Fed from a thread, and a write error ignored: the binary may stop
+    // reading early (a refused line), which must not fail the harness.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_owned();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    out
 }
 
 fn stdout(o: &Output) -> String {
@@ -172,7 +180,7 @@ fn hostile_questions_each_get_one_json_object() {
     ];
     let mut input = questions.join("\n");
     input.push('\n');
-    input.push_str(&"疫情".repeat(5_000));
+    input.push_str(&"疫情".repeat(150)); // 300 characters: the limit, still asked
     input.push('\n');
     let out = run_with_stdin(&["ask", "--json", "--corpus", "corpus", "--index", index, "-"], &input);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -284,5 +292,118 @@ fn filters_and_metadata_questions_from_the_command_line() {
     args.extend(base);
     args.push("疫情");
     let out = run(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// One question length limit (the query parser's): longer is refused with
+/// the numbers, never silently cut; from stdin the error names the line.
+#[test]
+fn over_long_questions_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let index = index.to_str().unwrap();
+    let limit = archive_bot::query::MAX_QUESTION_CHARS;
+    let long = "疫".repeat(limit + 1);
+    let out = run(&["ask", "--corpus", "corpus", "--index", index, &long]);
+    assert_eq!(out.status.code(), Some(2), "a usage error: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("{} characters long; at most {limit}", limit + 1)),
+        "{}",
+        stderr(&out)
+    );
+    let input = format!("机关干部\n{long}\n隔离点组长\n");
+    let out = run_with_stdin(
+        &["search", "--json", "--corpus", "corpus", "--index", index, "-"],
+        &input,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1, "the line before was answered");
+    // A line of binary garbage is not read whole.
+    let huge = "x".repeat(200_000);
+    let out = run_with_stdin(&["search", "--corpus", "corpus", "--index", index, "-"], &huge);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("longer than 65536 bytes"), "{}", stderr(&out));
+}
+
+/// `… | head -1` ends quietly with exit 0.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let index = index.to_str().unwrap();
+    assert!(run(&["index", "--corpus", "corpus", "--index", index]).status.success());
+    // Ten result lines per query: far more than a pipe buffer holds.
+    let input = "疫情\n".repeat(2000);
+    let args = ["search", "--index", index, "-"];
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(input.as_bytes());
+    });
+    // Read one line, then close the pipe like `head -1`.
+    let mut first = String::new();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    std::io::BufRead::read_line(&mut out, &mut first).unwrap();
+    drop(out);
+    let status = child.wait().unwrap();
+    feeder.join().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!first.is_empty());
+    assert_eq!(status.code(), Some(0), "{args:?}: {err}");
+    assert!(
+        !err.contains("Broken pipe") && !err.contains("panicked"),
+        "{args:?}: {err}"
+    );
+}
+
+/// A wrong or empty corpus is an error that names the path, once.
+#[test]
+fn missing_and_empty_corpora_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let index = index.to_str().unwrap();
+    let out = run(&["index", "--corpus", "/nonexistent/corpus", "--index", index]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("/nonexistent/corpus"), "{err}");
+    assert!(err.matches("does not exist").count() == 1, "said once: {err}");
+
+    // An index exists, but the configured corpus is gone: no silent answer.
+    assert!(run(&["index", "--corpus", "corpus", "--index", index]).status.success());
+    let out = bin()
+        .args(["ask", "--index", index, "--corpus", "/nonexistent/corpus", "机关干部"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent/corpus"), "{}", stderr(&out));
+    let out = bin()
+        .args(["ask", "机关干部"])
+        .env("ARCHIVE_BOT_CORPUS_DIR", "/nonexistent/corpus")
+        .env("ARCHIVE_BOT_INDEX_DIR", index)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("/nonexistent/corpus"), "{}", stderr(&out));
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::write(empty.join("readme.pdf"), "x").unwrap();
+    let out = run(&["index", "--corpus", empty.to_str().unwrap(), "--index", index]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no articles") && stderr(&out).contains(empty.to_str().unwrap()),
+        "{}",
+        stderr(&out)
+    );
+    // The index built before is still there and answers.
+    let out = run(&["ask", "--index", index, "机关干部"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -46,8 +46,13 @@ fn wanted(path: &Path) -> bool {
 }
 
 /// Lists and reads the corpus files below `dir`, sorted by relative path.
-/// Unreadable files come back as [`Skipped`]; only an unlistable `dir` fails.
+/// Unreadable files, and files over [`MAX_FILE_BYTES`], come back as
+/// [`Skipped`]; only an unlistable `dir` fails.
 pub fn list_files(dir: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
+    list_files_up_to(dir, MAX_FILE_BYTES)
+}
+
+fn list_files_up_to(dir: &Path, max_bytes: u64) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
     if !root.is_dir() {
         return Err(Error::io(dir, std::io::Error::other("not a directory")));
@@ -59,10 +64,10 @@ pub fn list_files(dir: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     paths.sort();
     let mut files = Vec::new();
     for (rel, path) in paths {
-        match read_capped(&path) {
+        match read_up_to(&path, max_bytes) {
             Ok(None) => skipped.push(Skipped {
                 file: rel,
-                reason: format!("larger than {} MiB, not read", MAX_FILE_BYTES / (1024 * 1024)),
+                reason: format!("larger than {max_bytes} bytes"),
             }),
             Ok(Some(bytes)) => files.push(CorpusFile {
                 rel,
@@ -79,15 +84,13 @@ pub fn list_files(dir: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
     Ok((files, skipped))
 }
 
-/// A file's bytes, or `None` when it holds more than [`MAX_FILE_BYTES`]
-/// (read through a limit, so a file growing meanwhile is caught too).
-fn read_capped(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+/// The file's bytes, or `None` when it holds more than `max` (checked while
+/// reading, so a file that grows meanwhile is caught too).
+fn read_up_to(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= MAX_FILE_BYTES).then_some(bytes))
+    std::fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
 fn visit(
@@ -143,4 +146,21 @@ fn rel_path(root: &Path, path: &Path) -> String {
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_over_the_limit_are_skipped_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("small.txt"), "标题\n正文。\n").unwrap();
+        std::fs::write(dir.path().join("big.txt"), "长".repeat(1000)).unwrap();
+        let (files, skipped) = list_files_up_to(dir.path(), 100).unwrap();
+        assert_eq!(files.iter().map(|f| f.rel.as_str()).collect::<Vec<_>>(), ["small.txt"]);
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].file, "big.txt");
+        assert!(skipped[0].reason.contains("larger than"), "{:?}", skipped[0]);
+    }
 }

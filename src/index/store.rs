@@ -5,11 +5,21 @@
 //! (the cleaned articles: passages are recomputed from them, quotes come
 //! from them) and `manifest.json`, written last, recording the format
 //! version and every corpus file's size and SHA-256. An index is used only
-//! when its manifest matches the corpus; otherwise it is rebuilt. Builds go
-//! to a temporary sibling directory that is swapped in at the end, so a
-//! crash never leaves a half-written index in place.
+//! when its manifest matches the corpus; otherwise it is rebuilt.
+//!
+//! Generations: on unix the index path is a symlink to a sibling
+//! generation directory (`.<name>.g-<pid>-<nanos>-<n>`). A build writes a
+//! new generation, then renames a fresh symlink over the index path — one
+//! atomic step, so a reader sees the old index or the new one, never none
+//! and never half of each ([`open`] resolves the link once). Builders take
+//! an exclusive lock on `.<name>.lock` first, so concurrent `index` runs
+//! (or two processes finding the index stale) take turns; the lock holder
+//! also removes generations left by a crashed build. An index directory of
+//! the older layout (a plain directory) is moved aside once, on its first
+//! rebuild.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -64,10 +74,78 @@ pub fn read_manifest(index_dir: &Path) -> Result<Manifest> {
     serde_json::from_slice(&bytes).map_err(|e| Error::Index(format!("{}: {e}", path.display())))
 }
 
-/// Cleans the corpus and builds a fresh index at `index_dir`, replacing any.
+/// The directory holding `index_dir` and the index's file name.
+fn place(index_dir: &Path) -> (PathBuf, String) {
+    let parent = index_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let name = index_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "index".into());
+    (parent, name)
+}
+
+/// An exclusive lock on `.<name>.lock` beside the index, held while a build
+/// runs and released when dropped (also when the process dies).
+pub struct BuildLock {
+    _file: std::fs::File,
+}
+
+/// Waits for, then takes, the build lock of `index_dir`.
+pub fn lock_builds(index_dir: &Path) -> Result<BuildLock> {
+    let (parent, name) = place(index_dir);
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    let path = parent.join(format!(".{name}.lock"));
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    file.lock().map_err(|e| Error::io(&path, e))?;
+    Ok(BuildLock { _file: file })
+}
+
+/// A name no other build (in this process or another) uses.
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}-{nanos}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Cleans the corpus and builds a fresh index at `index_dir`, replacing any
+/// (waiting for a concurrent build of the same index to finish first).
 pub fn build(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Result<BuildReport> {
+    let _lock = lock_builds(index_dir)?;
+    build_locked(corpus_dir, index_dir, progress)
+}
+
+/// [`build`] with the build lock already held.
+fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Result<BuildReport> {
     let started = Instant::now();
+    if !corpus_dir.is_dir() {
+        return Err(Error::NoCorpus {
+            path: corpus_dir.to_path_buf(),
+        });
+    }
     let loaded = corpus::load(corpus_dir)?;
+    if loaded.articles.is_empty() {
+        return Err(Error::EmptyCorpus {
+            path: corpus_dir.to_path_buf(),
+            files: loaded.files.len(),
+            skipped: loaded.skipped.len(),
+        });
+    }
     let corpus_abs = corpus_dir.canonicalize().map_err(|e| Error::io(corpus_dir, e))?;
     let files = loaded
         .files
@@ -82,17 +160,10 @@ pub fn build(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Result<
     let texts: Vec<String> = articles.iter().map(Article::text).collect();
     let passages = passages_of(&texts);
 
-    let parent = index_dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-    let name = index_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "index".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    let (parent, name) = place(index_dir);
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+    remove_leftovers(&parent, &name, index_dir);
+    let tmp = parent.join(format!(".{name}.g-{}", unique_suffix()));
     let tantivy_dir = tmp.join(TANTIVY_DIR);
     let article_dir = tmp.join(ARTICLE_INDEX_DIR);
     for dir in [&tantivy_dir, &article_dir] {
@@ -141,23 +212,96 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
     std::io::Write::flush(&mut w).map_err(|e| Error::io(path, e))
 }
 
-/// Replaces `dest` by `tmp` with renames (the old index is removed after).
-fn swap_in(tmp: &Path, dest: &Path) -> Result<()> {
-    let old = tmp.with_extension("old");
+/// Removes generations and temporary links of `name` that the index path
+/// does not point to: what a crashed or replaced build left. Only called
+/// with the build lock held, so no other build is writing one.
+fn remove_leftovers(parent: &Path, name: &str, index_dir: &Path) {
+    let current = std::fs::read_link(index_dir).ok();
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let generation = format!(".{name}.g-");
+    let link = format!(".{name}.link-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        if current.as_deref() == Some(Path::new(&*file_name)) {
+            continue;
+        }
+        if file_name.starts_with(&generation) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        } else if file_name.starts_with(&link) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Makes `dest` point at the finished generation `generation` in one
+/// rename of a symlink, then removes the generation it replaced (a
+/// process still serving from it keeps its open files).
+#[cfg(unix)]
+fn swap_in(generation: &Path, dest: &Path) -> Result<()> {
+    let (parent, name) = place(dest);
+    let target = generation
+        .file_name()
+        .ok_or_else(|| Error::Index(format!("{} has no file name", generation.display())))?;
+    let link = parent.join(format!(".{name}.link-{}", unique_suffix()));
+    // Relative, so the data directory can be moved or copied whole.
+    std::os::unix::fs::symlink(target, &link).map_err(|e| Error::io(&link, e))?;
+    let previous = match std::fs::symlink_metadata(dest) {
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::read_link(dest).ok().map(|t| parent.join(t)),
+        Ok(_) => {
+            // The older layout: a plain directory. Moved aside once (the
+            // only moment without an index); removed below.
+            let aside = parent.join(format!(".{name}.g-old-{}", unique_suffix()));
+            std::fs::rename(dest, &aside).map_err(|e| Error::io(dest, e))?;
+            Some(aside)
+        }
+        Err(_) => None,
+    };
+    if let Err(e) = std::fs::rename(&link, dest) {
+        let _ = std::fs::remove_file(&link);
+        return Err(Error::io(dest, e));
+    }
+    if let Some(previous) = previous.filter(|p| p != generation) {
+        let _ = std::fs::remove_dir_all(previous);
+    }
+    Ok(())
+}
+
+/// Replaces `dest` by `generation` with two renames (no atomic symlink swap
+/// off unix; the build lock still keeps builders apart).
+#[cfg(not(unix))]
+fn swap_in(generation: &Path, dest: &Path) -> Result<()> {
+    let (parent, name) = place(dest);
+    let old = parent.join(format!(".{name}.g-old-{}", unique_suffix()));
     let had_old = dest.exists();
     if had_old {
-        let _ = std::fs::remove_dir_all(&old);
         std::fs::rename(dest, &old).map_err(|e| Error::io(dest, e))?;
     }
-    std::fs::rename(tmp, dest).map_err(|e| Error::io(dest, e))?;
+    std::fs::rename(generation, dest).map_err(|e| Error::io(dest, e))?;
     if had_old {
         let _ = std::fs::remove_dir_all(&old);
     }
     Ok(())
 }
 
-/// Opens a built index.
+/// Opens a built index. The index path is resolved once, so every file
+/// comes from the same generation even if a build swaps in a new one
+/// meanwhile; should that build remove this generation before it is
+/// read, the new one is opened instead.
 pub fn open(index_dir: &Path) -> Result<Engine> {
+    let resolved = index_dir.canonicalize().unwrap_or_else(|_| index_dir.to_path_buf());
+    match open_resolved(&resolved) {
+        Err(e) if index_dir.canonicalize().is_ok_and(|now| now != resolved) => {
+            tracing::debug!(error = %e, "the index was replaced while opening it; opening the new one");
+            open_resolved(&index_dir.canonicalize().unwrap_or_else(|_| index_dir.to_path_buf()))
+        }
+        other => other,
+    }
+}
+
+fn open_resolved(index_dir: &Path) -> Result<Engine> {
     let manifest = read_manifest(index_dir)?;
     if manifest.format_version != FORMAT_VERSION {
         return Err(Error::Index(format!(
@@ -176,6 +320,25 @@ pub fn open(index_dir: &Path) -> Result<Engine> {
     let texts: Vec<String> = articles.iter().map(Article::text).collect();
     let passages = passages_of(&texts);
     Engine::assemble(articles, texts, passages, &index, &article_index)
+}
+
+/// Checks that the index at `index_dir` opens, without loading it: the
+/// manifest, its format, both tantivy indexes. Cheap enough for a health
+/// check every few seconds on any archive size.
+pub fn check(index_dir: &Path) -> Result<Manifest> {
+    let dir = index_dir.canonicalize().map_err(|e| Error::io(index_dir, e))?;
+    let manifest = read_manifest(&dir)?;
+    if manifest.format_version != FORMAT_VERSION {
+        return Err(Error::Index(format!(
+            "format {} but this program reads format {FORMAT_VERSION}",
+            manifest.format_version
+        )));
+    }
+    for sub in [TANTIVY_DIR, ARTICLE_INDEX_DIR] {
+        let index = Index::open_in_dir(dir.join(sub))?;
+        index.load_metas()?;
+    }
+    Ok(manifest)
 }
 
 /// Why an index needs building, if it does.
@@ -250,18 +413,41 @@ impl Location {
 /// Opens the index, building or rebuilding it first when it is missing,
 /// stale or corrupt (with a warning through `warn`). Returns the build
 /// report when a build happened.
+///
+/// A corpus directory that is named (`loc.corpus_dir`) but missing is an
+/// error that names it, even when an index exists: answering from the
+/// index of some other corpus without a word is worse than stopping. An
+/// index used alone (no corpus known) says so through `warn`.
 pub fn open_or_build(loc: &Location, progress: Progress, warn: &dyn Fn(&str)) -> Result<(Engine, Option<BuildReport>)> {
     let Some(corpus_dir) = &loc.corpus_dir else {
-        return open(&loc.index_dir).map(|e| (e, None));
+        let engine = open(&loc.index_dir)?;
+        let built_from = read_manifest(&loc.index_dir)
+            .map(|m| m.corpus_dir.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        warn(&format!(
+            "using the index at {} as built: its corpus ({built_from}) is not here, so changes to the archive cannot be noticed",
+            loc.index_dir.display()
+        ));
+        return Ok((engine, None));
     };
-    if let Some(reason) = staleness(&loc.index_dir, corpus_dir) {
+    if !corpus_dir.is_dir() {
+        return Err(Error::NoCorpus {
+            path: corpus_dir.clone(),
+        });
+    }
+    if staleness(&loc.index_dir, corpus_dir).is_some() {
+        let _lock = lock_builds(&loc.index_dir)?;
+        // Another process may have built it while this one waited.
+        let Some(reason) = staleness(&loc.index_dir, corpus_dir) else {
+            return open(&loc.index_dir).map(|e| (e, None));
+        };
         if !reason.starts_with("no index") {
             warn(&format!(
                 "rebuilding the index at {}: {reason}",
                 loc.index_dir.display()
             ));
         }
-        let report = build(corpus_dir, &loc.index_dir, progress)?;
+        let report = build_locked(corpus_dir, &loc.index_dir, progress)?;
         return open(&loc.index_dir).map(|e| (e, Some(report)));
     }
     match open(&loc.index_dir) {
@@ -374,6 +560,129 @@ mod tests {
         let (engine, report, _) = open_logged(&loc);
         assert!(report.is_none());
         assert_eq!(engine.stats().articles, 2);
+    }
+
+    #[test]
+    fn a_named_corpus_that_is_missing_or_empty_is_an_error_naming_it() {
+        let (_corpus, data, loc) = fresh();
+        open_logged(&loc); // an index exists…
+        let missing = Location {
+            corpus_dir: Some(data.path().join("no-such-corpus")),
+            index_dir: loc.index_dir.clone(),
+        };
+        // …but it is not used behind the user's back.
+        let err = open_or_build(&missing, &|_, _| {}, &|_| {}).err().unwrap();
+        assert!(matches!(err, Error::NoCorpus { .. }), "{err}");
+        assert!(err.to_string().contains("no-such-corpus"), "{err}");
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::write(empty.path().join("notes.pdf"), "not an article").unwrap();
+        std::fs::write(empty.path().join("blank.txt"), "").unwrap();
+        let err = build(empty.path(), &data.path().join("other"), &|_, _| {}).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            matches!(
+                err,
+                Error::EmptyCorpus {
+                    files: 1,
+                    skipped: 1,
+                    ..
+                }
+            ),
+            "{msg}"
+        );
+        assert!(msg.contains(&empty.path().display().to_string()), "{msg}");
+        assert!(!data.path().join("other").exists(), "nothing swapped in");
+    }
+
+    #[test]
+    fn an_index_used_alone_says_so() {
+        let (_corpus, _data, loc) = fresh();
+        open_logged(&loc);
+        let alone = Location {
+            corpus_dir: None,
+            index_dir: loc.index_dir.clone(),
+        };
+        let (_, _, warnings) = open_logged(&alone);
+        assert!(warnings.iter().any(|w| w.contains("as built")), "{warnings:?}");
+    }
+
+    /// Builders of one index in parallel: each waits for the lock, every
+    /// build ends with a whole index in place, and only the current
+    /// generation (plus the lock file) is left beside it. A reader opening
+    /// the index all the while always finds one.
+    #[cfg(unix)]
+    #[test]
+    fn concurrent_builds_take_turns_and_readers_always_find_an_index() {
+        let (corpus, data, loc) = fresh();
+        build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let opened = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|s| {
+            let reader = s.spawn(|| {
+                while !stop.load(Ordering::SeqCst) {
+                    let engine = open(&loc.index_dir).expect("an index is always there");
+                    assert_eq!(engine.stats().articles, 2);
+                    opened.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            let builders: Vec<_> = (0..3)
+                .map(|_| s.spawn(|| build(corpus.path(), &loc.index_dir, &|_, _| {}).map(|r| r.articles)))
+                .collect();
+            for b in builders {
+                assert_eq!(b.join().unwrap().unwrap(), 2);
+            }
+            stop.store(true, Ordering::SeqCst);
+            reader.join().unwrap();
+        });
+        assert!(opened.load(Ordering::SeqCst) > 0);
+        assert!(
+            std::fs::symlink_metadata(&loc.index_dir)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let mut left: Vec<String> = std::fs::read_dir(data.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let target = std::fs::read_link(&loc.index_dir).unwrap();
+        let expected = [
+            ".index.lock".to_owned(),
+            target.to_string_lossy().into_owned(),
+            "index".to_owned(),
+        ];
+        let mut expected = expected.to_vec();
+        expected.sort();
+        assert_eq!(left, expected);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_index_directory_of_the_older_layout_is_replaced() {
+        let (corpus, data, loc) = fresh();
+        std::fs::create_dir_all(loc.index_dir.join("tantivy")).unwrap();
+        std::fs::write(loc.index_dir.join(MANIFEST), "{}").unwrap();
+        build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&loc.index_dir)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(open(&loc.index_dir).unwrap().stats().articles, 2);
+        let entries = std::fs::read_dir(data.path()).unwrap().count();
+        assert_eq!(entries, 3, "index, its generation, the lock file");
+    }
+
+    #[test]
+    fn check_finds_a_good_index_and_a_broken_one() {
+        let (_corpus, _data, loc) = fresh();
+        assert!(check(&loc.index_dir).is_err(), "no index yet");
+        open_logged(&loc);
+        assert_eq!(check(&loc.index_dir).unwrap().articles, 2);
+        std::fs::remove_dir_all(loc.index_dir.join(ARTICLE_INDEX_DIR)).unwrap();
+        assert!(check(&loc.index_dir).is_err());
     }
 
     #[test]

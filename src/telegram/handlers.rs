@@ -17,12 +17,13 @@ use teloxide::{ApiError, RequestError};
 use super::render::{self, Button, ButtonAction, Links, Reply};
 use super::route::{self, Action, Callback, Incoming, Place};
 use super::split::strip_tags;
-use super::{BotError, State, Tg, recent, retry};
+use super::{BotError, State, Tg, access, recent, retry};
 use crate::answer::{Answer, AskOptions, ScriptChoice, resolve_script};
 use crate::script::Script;
 
-/// Longer "questions" get a polite refusal instead of engine time.
-pub const MAX_QUESTION_CHARS: usize = 500;
+/// Longer "questions" get a polite refusal instead of engine time: the
+/// query parser's limit, so nothing the bot accepts is silently cut.
+pub use crate::query::MAX_QUESTION_CHARS;
 /// Telegram shows `typing…` for about 5 s; refresh it this often.
 const TYPING_EVERY: Duration = Duration::from_secs(4);
 /// How long the first `typing` call may delay an answer.
@@ -90,8 +91,9 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         thread: topic_of(&msg),
         reply_to: (place == Place::Group).then_some(msg.id),
     };
+    let user = from.id.0 as i64;
     let Some(text) = msg.text() else {
-        if place == Place::Private {
+        if place == Place::Private && state.rules.allows(user, msg.chat.id.0) {
             send_reply(&bot, to, &Reply::text(render::text_only(ui_script))).await?;
         }
         return Ok(());
@@ -108,16 +110,48 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         &state.username,
     );
     let bot_name = state.username.as_str();
+    if action == Action::Ignore {
+        return Ok(());
+    }
+    // Addressed to us: is the asker let in?
+    let verdict = match state.gate.lock() {
+        Ok(mut gate) => gate.admit(&state.rules, user, msg.chat.id.0),
+        Err(_) => access::Verdict::Allow,
+    };
+    match verdict {
+        access::Verdict::Allow => {}
+        access::Verdict::Silent => return Ok(()),
+        access::Verdict::Refuse => {
+            tracing::info!(user, chat = msg.chat.id.0, "refused: not on the allowlists");
+            send_text(&bot, to, render::not_allowed(ui_script)).await?;
+            if place == Place::Group && state.rules.leaves_group(msg.chat.id.0) {
+                tracing::info!(chat = msg.chat.id.0, "leaving a group that is not allowed");
+                retry::call(bot.leave_chat(msg.chat.id)).await?;
+            }
+            return Ok(());
+        }
+    }
     match action {
         Action::Ignore => Ok(()),
         Action::Ask(question) => {
             let context = replied.and_then(|r| state.recall(msg.chat.id, r.id));
-            ask(&bot, &state, to, place, question, context).await
+            ask(&bot, &state, to, place, user, question, context).await
         }
-        Action::Start(payload) => start(&bot, &state, to, place, payload.as_deref(), ui_script).await,
-        Action::Help => send_text(&bot, to, render::help(bot_name, ui_script)).await,
+        Action::Start(payload) => start(&bot, &state, to, place, user, payload.as_deref(), ui_script).await,
+        Action::Stats if state.rules.is_admin(user) => {
+            let snapshot = match state.stats.lock() {
+                Ok(c) => c.snapshot(std::time::Instant::now()),
+                Err(_) => return Ok(()),
+            };
+            let index_age = state
+                .index_built
+                .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
+            send_text(&bot, to, render::stats(&snapshot, index_age, ui_script)).await
+        }
+        Action::Stats => send_text(&bot, to, render::unknown_command(ui_script)).await,
+        Action::Help => send_text(&bot, to, render::help(bot_name, state.example(), ui_script)).await,
         Action::About => send_text(&bot, to, render::about(state.engine.stats(), ui_script)).await,
-        Action::Usage => send_text(&bot, to, render::usage(bot_name, ui_script)).await,
+        Action::Usage => send_text(&bot, to, render::usage(bot_name, state.example(), ui_script)).await,
         Action::UnknownCommand => send_text(&bot, to, render::unknown_command(ui_script)).await,
     }
 }
@@ -133,15 +167,16 @@ async fn start(
     state: &Arc<State>,
     to: Target,
     place: Place,
+    user: i64,
     payload: Option<&str>,
     ui_script: Script,
 ) -> HandlerResult {
     let example = payload
         .and_then(|p| p.strip_prefix("ex"))
         .and_then(|n| n.parse::<usize>().ok())
-        .and_then(|n| render::EXAMPLES.get(n));
+        .and_then(|n| state.examples.get(n));
     if let Some(q) = example {
-        return ask(bot, state, to, place, (*q).to_owned(), None).await;
+        return ask(bot, state, to, place, user, q.clone(), None).await;
     }
     if let Some((key, script)) = payload.and_then(route::decode_payload) {
         return match state.engine.article_by_key(&key) {
@@ -152,7 +187,7 @@ async fn start(
             None => send_text(bot, to, render::stale_article(script)).await,
         };
     }
-    send_text(bot, to, render::welcome(&state.username, ui_script)).await
+    send_text(bot, to, render::welcome(&state.username, &state.examples, ui_script)).await
 }
 
 /// Answers a question: the engine on the blocking pool (with `typing…`
@@ -163,10 +198,24 @@ async fn ask(
     state: &Arc<State>,
     to: Target,
     place: Place,
+    user: i64,
     question: String,
     context: Option<String>,
 ) -> HandlerResult {
+    let started = std::time::Instant::now();
     let script = resolve_script(ScriptChoice::Auto, &question);
+    let rate = match state.gate.lock() {
+        Ok(mut gate) => gate.rate(&state.rules, user, started),
+        Err(_) => access::Rate::Ok,
+    };
+    if let access::Rate::Limited { notify, wait } = rate {
+        tracing::info!(user, "rate limited");
+        if notify {
+            let secs = wait.as_secs().max(1);
+            return send_text(bot, to, render::rate_limited(state.rules.per_minute, secs, script)).await;
+        }
+        return Ok(());
+    }
     if question.chars().count() > MAX_QUESTION_CHARS {
         return send_text(bot, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
     }
@@ -183,6 +232,9 @@ async fn ask(
     let ids = send_reply(bot, to, &reply).await?;
     for id in ids {
         state.remember(to.chat, id, &remembered);
+    }
+    if let Ok(mut stats) = state.stats.lock() {
+        stats.record(answer.no_answer, started.elapsed());
     }
     tracing::info!(
         chat = to.chat.0,
@@ -314,6 +366,16 @@ async fn send_html(
 /// stale or forged data gets a short notice.
 pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> HandlerResult {
     let ui_script = route::script_for_language(q.from.language_code.as_deref());
+    let chat = q.regular_message().map(|m| m.chat.id.0).unwrap_or(q.from.id.0 as i64);
+    if !state.rules.allows(q.from.id.0 as i64, chat) {
+        let ack = bot
+            .answer_callback_query(q.id.clone())
+            .text(render::not_allowed(ui_script));
+        if let Err(e) = retry::call(ack).await {
+            tracing::warn!(error = %e, "answerCallbackQuery failed");
+        }
+        return Ok(());
+    }
     let decoded = q.data.as_deref().and_then(Callback::decode);
     let message = q.regular_message();
     let mut ack = bot.answer_callback_query(q.id.clone());
@@ -375,7 +437,8 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
 /// complete cited reply with deep-link buttons to the sources.
 pub async fn on_inline(bot: Tg, q: InlineQuery, state: Arc<State>) -> HandlerResult {
     let query = q.query.trim();
-    let items = if query.is_empty() || query.chars().count() > MAX_QUESTION_CHARS {
+    let user = q.from.id.0 as i64;
+    let items = if query.is_empty() || query.chars().count() > MAX_QUESTION_CHARS || !state.rules.allows(user, user) {
         Vec::new()
     } else {
         match answer_on_pool(&state, query.to_owned(), None, INLINE_RESULTS - 1).await {

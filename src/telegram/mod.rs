@@ -4,11 +4,19 @@
 //!
 //! - [`route`]: what a message asks for (commands, mentions, replies),
 //!   callback data and deep-link payloads. Pure.
+//! - [`access`]: allowlists, admins, the per-user rate limit. Pure.
+//! - [`webhook`]: webhook mode's HTTP server (secret token, journal first).
+//! - [`stats`]: the figures `/stats` shows admins.
+//! - [`examples`]: the example questions, configured or made from the
+//!   archive's headlines.
 //! - [`render`]: answers, citations, article pages and fixed texts as
 //!   escaped HTML with buttons. Pure.
 //! - [`split`]: HTML → messages of ≤ 4096 UTF-16 units. Pure.
 //! - [`recent`]: the bounded memory of answer messages for follow-ups.
 //! - [`retry`]: retrying 429s, 5xx and network errors with backoff.
+//! - [`heartbeat`]: the file `archive-bot health` reads.
+//! - [`journal`]: received updates on disk until handled, so a crash
+//!   loses no question.
 //! - `handlers`: the I/O — one async fn per kind of update.
 //!
 //! Answers run on tokio's blocking pool with the shared engine, so one
@@ -16,16 +24,24 @@
 //! order, chats in parallel. Outgoing messages go through teloxide's
 //! `Throttle` (Telegram's rate limits). On shutdown polling stops, replies
 //! in flight are finished and the update offset is confirmed, so after a
-//! restart no question is answered twice and none is lost. The token never
+//! restart no question is answered twice and none is lost. With a data
+//! directory, the [`journal`] covers a crash too (`kill -9`): updates not
+//! handled are replayed at the next start. The token never
 //! reaches a log line: teloxide redacts it from network errors and our own
 //! messages never format URLs or requests.
 
+pub mod access;
+pub mod examples;
 mod handlers;
+pub mod heartbeat;
+pub mod journal;
 pub mod recent;
 pub mod render;
 pub mod retry;
 pub mod route;
 pub mod split;
+pub mod stats;
+pub mod webhook;
 
 use std::fmt;
 use std::future::Future;
@@ -35,13 +51,16 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::{Stream, StreamExt};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
+use teloxide::stop::StopToken;
+use teloxide::types::AllowedUpdate;
 use teloxide::types::{BotCommand, UserId};
-use teloxide::update_listeners::{Polling, UpdateListener};
+use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
 
 use crate::config::Config;
 use crate::engine::Engine;
@@ -68,6 +87,8 @@ pub enum BotError {
     Proxy(String),
     #[error("cannot create the HTTP client ({0})")]
     Client(String),
+    #[error("webhook: {0}")]
+    Webhook(String),
     #[error("the bot account has no username (getMe)")]
     NoUsername,
     #[error("Telegram Bot API: {0}")]
@@ -120,6 +141,41 @@ pub struct Settings {
     pub limits: RateLimits,
     /// Answer messages remembered for follow-ups.
     pub follow_up_memory: usize,
+    /// Where the update journal lives (`None`: no journal, and a crash
+    /// loses the updates being handled).
+    pub data_dir: Option<PathBuf>,
+    /// Example questions (configuration `examples`); empty: made from the
+    /// archive (see [`examples`]).
+    pub examples: Vec<String>,
+    /// Who may ask and how often.
+    pub access: access::Rules,
+    /// When the index was built, for `/stats`.
+    pub index_built: Option<std::time::SystemTime>,
+    /// Webhook mode instead of polling.
+    pub webhook: Option<WebhookSettings>,
+    /// Where to serve `/healthz` and `/metrics` (`None`: nowhere).
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+/// Webhook mode: where Telegram posts and where we listen.
+#[derive(Clone)]
+pub struct WebhookSettings {
+    /// The public URL given to `setWebhook`.
+    pub url: String,
+    /// The address the HTTP server binds.
+    pub listen: std::net::SocketAddr,
+    /// The secret token (`None`: random).
+    pub secret: Option<String>,
+}
+
+impl fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebhookSettings")
+            .field("url", &self.url)
+            .field("listen", &self.listen)
+            .field("secret", &self.secret.as_ref().map(|_| "<set>"))
+            .finish()
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -131,6 +187,11 @@ impl fmt::Debug for Settings {
             .field("poll_timeout", &self.poll_timeout)
             .field("limits", &self.limits)
             .field("follow_up_memory", &self.follow_up_memory)
+            .field("data_dir", &self.data_dir)
+            .field("examples", &self.examples)
+            .field("access", &self.access)
+            .field("webhook", &self.webhook)
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -148,6 +209,12 @@ impl Settings {
             poll_timeout: Duration::from_secs(10),
             limits: RateLimits::default(),
             follow_up_memory: 10_000,
+            data_dir: None,
+            examples: Vec::new(),
+            access: access::Rules::default(),
+            index_built: None,
+            webhook: None,
+            metrics_listen: None,
         }
     }
 
@@ -158,7 +225,7 @@ impl Settings {
         let set = |k: &str| env(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let token = match (set("TELOXIDE_TOKEN"), &config.token_file) {
             (Some(t), _) => t,
-            (None, Some(path)) => std::fs::read_to_string(path)
+            (None, Some(path)) => crate::config::read_small_file(path, crate::config::MAX_SMALL_FILE_BYTES)
                 .map_err(|source| BotError::TokenFile {
                     path: path.clone(),
                     source,
@@ -171,11 +238,44 @@ impl Settings {
             return Err(BotError::NoToken);
         }
         let mut settings = Settings::new(token);
+        settings.data_dir = Some(config.data_dir.clone());
+        settings.examples = config.examples.clone();
+        settings.access = access::Rules {
+            users: config.allowed_users.iter().copied().collect(),
+            chats: config.allowed_chats.iter().copied().collect(),
+            admins: config.admins.iter().copied().collect(),
+            per_minute: config.questions_per_minute,
+        };
         if let Some(url) = set("TELOXIDE_API_URL") {
             reqwest::Url::parse(url.trim_end_matches('/')).map_err(|e| BotError::ApiUrl(e.to_string()))?;
             settings.api_url = url;
         }
         settings.proxy = set("TELOXIDE_PROXY");
+        if let Some(addr) = &config.metrics_listen {
+            settings.metrics_listen = Some(
+                addr.parse()
+                    .map_err(|e| BotError::Webhook(format!("metrics_listen {addr:?}: {e}")))?,
+            );
+        }
+        if let Some(url) = &config.webhook_url {
+            reqwest::Url::parse(url).map_err(|e| BotError::Webhook(format!("webhook_url {url:?}: {e}")))?;
+            let listen = config
+                .webhook_listen
+                .parse()
+                .map_err(|e| BotError::Webhook(format!("webhook_listen {:?}: {e}", config.webhook_listen)))?;
+            if let Some(secret) = &config.webhook_secret
+                && !webhook::valid_secret(secret)
+            {
+                return Err(BotError::Webhook(
+                    "webhook_secret: 1-256 characters of A-Z a-z 0-9 _ -".to_owned(),
+                ));
+            }
+            settings.webhook = Some(WebhookSettings {
+                url: url.clone(),
+                listen,
+                secret: config.webhook_secret.clone(),
+            });
+        }
         Ok(settings)
     }
 }
@@ -190,11 +290,30 @@ pub(crate) struct State {
     pub recent: Mutex<Recent>,
     /// The highest update id handled so far (-1 before the first).
     last_update: AtomicI64,
+    journal: Option<Arc<journal::Journal>>,
+    /// The example questions (/start, /help, `ex<n>` links).
+    pub examples: Vec<String>,
+    pub rules: access::Rules,
+    pub gate: Mutex<access::Gate>,
+    pub stats: Mutex<stats::Counters>,
+    pub index_built: Option<std::time::SystemTime>,
 }
 
 impl State {
     fn saw(&self, update: &Update) {
         self.last_update.fetch_max(i64::from(update.id.0), Ordering::SeqCst);
+    }
+
+    /// The first example question, if any.
+    pub fn example(&self) -> Option<&str> {
+        self.examples.first().map(String::as_str)
+    }
+
+    /// An update is handled (answered, or failed for good).
+    fn handled(&self, update: &Update) {
+        if let Some(j) = &self.journal {
+            j.done(i64::from(update.id.0));
+        }
     }
 
     /// Remembers that `message` in `chat` answered `question`.
@@ -221,13 +340,133 @@ impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
     }
 }
 
-/// The dispatch tree: messages, button presses, inline queries.
+/// The dispatch tree: messages, button presses, inline queries; every
+/// update, these and the rest, is marked handled in the journal when its
+/// handler returns, whatever the outcome.
 fn schema() -> UpdateHandler<BotError> {
     dptree::entry()
         .inspect(|upd: Update, state: Arc<State>| state.saw(&upd))
-        .branch(Update::filter_message().endpoint(handlers::on_message))
-        .branch(Update::filter_callback_query().endpoint(handlers::on_callback))
-        .branch(Update::filter_inline_query().endpoint(handlers::on_inline))
+        .branch(
+            Update::filter_message().endpoint(|bot: Tg, msg: Message, upd: Update, state: Arc<State>| async move {
+                let result = handlers::on_message(bot, msg, Arc::clone(&state)).await;
+                state.handled(&upd);
+                result
+            }),
+        )
+        .branch(Update::filter_callback_query().endpoint(
+            |bot: Tg, q: CallbackQuery, upd: Update, state: Arc<State>| async move {
+                let result = handlers::on_callback(bot, q, Arc::clone(&state)).await;
+                state.handled(&upd);
+                result
+            },
+        ))
+        .branch(Update::filter_inline_query().endpoint(
+            |bot: Tg, q: InlineQuery, upd: Update, state: Arc<State>| async move {
+                let result = handlers::on_inline(bot, q, Arc::clone(&state)).await;
+                state.handled(&upd);
+                result
+            },
+        ))
+        .branch(dptree::endpoint(|upd: Update, state: Arc<State>| async move {
+            state.handled(&upd);
+            Ok(())
+        }))
+}
+
+/// Polling with the journal in front: updates a previous run left
+/// unhandled come first, then Telegram's, each written to the journal
+/// before the dispatcher sees it (so before polling confirms its offset)
+/// and skipped when the journal already holds it.
+struct Journaled<L> {
+    inner: L,
+    journal: Arc<journal::Journal>,
+    replay: Vec<Update>,
+}
+
+impl<'a, L> AsUpdateStream<'a> for Journaled<L>
+where
+    L: AsUpdateStream<'a> + Send,
+    L::StreamErr: Send + 'a,
+{
+    type StreamErr = L::StreamErr;
+    type Stream = Pin<Box<dyn Stream<Item = Result<Update, L::StreamErr>> + Send + 'a>>;
+
+    fn as_stream(&'a mut self) -> Self::Stream {
+        let replay = futures::stream::iter(std::mem::take(&mut self.replay).into_iter().map(Ok));
+        let journal = Arc::clone(&self.journal);
+        let live = self.inner.as_stream().filter(move |item| {
+            let keep = match item {
+                Ok(update) => match serde_json::to_value(update) {
+                    Ok(value) => journal.received(i64::from(update.id.0), &value),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot journal an update");
+                        true
+                    }
+                },
+                Err(_) => true,
+            };
+            if !keep {
+                tracing::info!("skipping an update the journal already holds");
+            }
+            std::future::ready(keep)
+        });
+        Box::pin(replay.chain(live))
+    }
+}
+
+impl<L> UpdateListener for Journaled<L>
+where
+    L: UpdateListener + Send,
+    for<'a> L: AsUpdateStream<'a, StreamErr = <L as UpdateListener>::Err>,
+    for<'a> <L as UpdateListener>::Err: Send + 'a,
+{
+    type Err = L::Err;
+
+    fn stop_token(&mut self) -> StopToken {
+        self.inner.stop_token()
+    }
+
+    fn hint_allowed_updates(&mut self, hint: &mut dyn Iterator<Item = AllowedUpdate>) {
+        self.inner.hint_allowed_updates(hint);
+    }
+}
+
+/// Opens the journal in `dir`: the journal and the updates to replay. A
+/// journal that cannot be opened is a warning, not a stop.
+fn open_journal(dir: &std::path::Path) -> Option<(Arc<journal::Journal>, Vec<Update>)> {
+    match journal::Journal::open(dir) {
+        Ok((j, pending)) => {
+            let replay: Vec<Update> = pending
+                .into_iter()
+                // Parsed from text: teloxide's update parser needs borrowed
+                // keys and turns an update read from a `Value` into an error.
+                .filter_map(|(id, value)| match serde_json::from_str::<Update>(&value.to_string()) {
+                    Ok(update) if !matches!(update.kind, teloxide::types::UpdateKind::Error(_)) => Some(update),
+                    Ok(_) => {
+                        tracing::warn!(update = id, "dropping an unreadable journalled update");
+                        j.done(id);
+                        None
+                    }
+                    Err(e) => {
+                        tracing::warn!(update = id, error = %e, "dropping an unreadable journalled update");
+                        j.done(id);
+                        None
+                    }
+                })
+                .collect();
+            if !replay.is_empty() {
+                tracing::info!(
+                    updates = replay.len(),
+                    "replaying updates received before a crash and not answered"
+                );
+            }
+            Some((Arc::new(j), replay))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, dir = %dir.display(), "cannot open the update journal; a crash would lose updates in flight");
+            None
+        }
+    }
 }
 
 /// Updates of one chat are handled in order; chats (and inline queries of
@@ -261,10 +500,15 @@ fn is_loopback(url: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The commands shown in Telegram's menu.
-fn commands() -> Vec<BotCommand> {
+/// The commands shown in Telegram's menu; `/ask` shows the first example.
+fn commands(example: Option<&str>) -> Vec<BotCommand> {
+    // Telegram allows 256 characters of description.
+    let ask = match example {
+        Some(q) if q.chars().count() <= 240 => format!("提问：/ask {q}"),
+        _ => "提问：/ask 问题".to_owned(),
+    };
     vec![
-        BotCommand::new("ask", "提问：/ask 陈达锋担任了哪个隔离点的组长?"),
+        BotCommand::new("ask", ask),
         BotCommand::new("help", "怎么提问、怎么读回答"),
         BotCommand::new("about", "档案概况：文章、段落、日期、来源"),
     ]
@@ -284,28 +528,152 @@ pub async fn run(
     let api_url =
         reqwest::Url::parse(settings.api_url.trim_end_matches('/')).map_err(|e| BotError::ApiUrl(e.to_string()))?;
     let bot = Bot::with_client(settings.token.clone(), http_client(&settings)?).set_api_url(api_url);
-    let bot: Tg = Throttle::new_spawn(bot, settings.limits.into());
+    // Throttle only paces; retrying (429s included) is [`retry`]'s alone,
+    // so a flood wait is not retried twice over.
+    let throttle = teloxide::adaptors::throttle::Settings::default()
+        .limits(settings.limits.into())
+        .no_retry();
+    let bot: Tg = Throttle::spawn_with_settings(bot, throttle);
 
     let me = retry::call(bot.get_me()).await?;
     let username = me.user.username.clone().ok_or(BotError::NoUsername)?;
     tracing::info!(bot = %username, "connected to the Bot API");
-    if let Err(e) = retry::call(bot.set_my_commands(commands())).await {
+    let chosen = {
+        let engine = Arc::clone(&engine);
+        let configured = settings.examples.clone();
+        tokio::task::spawn_blocking(move || examples::choose(&configured, &engine))
+            .await
+            .unwrap_or_default()
+    };
+    tracing::info!(examples = ?chosen, "example questions");
+    if let Err(e) = retry::call(bot.set_my_commands(commands(chosen.first().map(String::as_str)))).await {
         tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
     }
 
+    let (journal, replay) = match settings.data_dir.as_deref().and_then(open_journal) {
+        Some((j, replay)) => (Some(j), replay),
+        None => (None, Vec::new()),
+    };
     let state = Arc::new(State {
         engine,
         username,
         bot_id: me.user.id,
         recent: Mutex::new(Recent::new(settings.follow_up_memory)),
         last_update: AtomicI64::new(-1),
+        journal: journal.clone(),
+        examples: chosen,
+        rules: settings.access.clone(),
+        gate: Mutex::new(access::Gate::default()),
+        stats: Mutex::new(stats::Counters::default()),
+        index_built: settings.index_built,
     });
 
-    let mut listener = Polling::builder(bot.clone())
+    let metrics = match settings.metrics_listen {
+        Some(addr) => Some(
+            serve_metrics(addr, Arc::clone(&state))
+                .await
+                .map_err(|e| BotError::Webhook(format!("metrics: listening on {addr}: {e}")))?,
+        ),
+        None => None,
+    };
+    let result = serve_updates(bot, state, settings, journal, replay, shutdown).await;
+    if let Some((task, _)) = metrics {
+        task.abort();
+    }
+    result
+}
+
+/// Serves `/healthz` (200 while the bot runs) and `/metrics` (Prometheus
+/// text) on `addr`; returns the server task and the bound address.
+async fn serve_metrics(
+    addr: std::net::SocketAddr,
+    state: Arc<State>,
+) -> std::io::Result<(tokio::task::JoinHandle<()>, std::net::SocketAddr)> {
+    let socket = tokio::net::TcpListener::bind(addr).await?;
+    let bound = socket.local_addr()?;
+    let app = axum::Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok\n" }))
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                let state = Arc::clone(&state);
+                async move {
+                    let stats = state.engine.stats();
+                    let age = state
+                        .index_built
+                        .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
+                    let text = state
+                        .stats
+                        .lock()
+                        .map(|c| c.prometheus(stats.articles, stats.passages, age, std::time::Instant::now()))
+                        .unwrap_or_default();
+                    ([("content-type", "text/plain; version=0.0.4")], text)
+                }
+            }),
+        );
+    tracing::info!(address = %bound, "metrics and health endpoint listening");
+    let task = tokio::spawn(async move {
+        if let Err(e) = axum::serve(socket, app).await {
+            tracing::error!(error = %e, "metrics server failed");
+        }
+    });
+    Ok((task, bound))
+}
+
+/// Receives updates (webhook or polling) and dispatches them until
+/// `shutdown`.
+async fn serve_updates(
+    bot: Tg,
+    state: Arc<State>,
+    settings: Settings,
+    journal: Option<Arc<journal::Journal>>,
+    replay: Vec<Update>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), BotError> {
+    if let Some(hook) = settings.webhook.clone() {
+        let secret = match hook.secret {
+            Some(s) => s,
+            None => webhook::random_secret().map_err(|e| BotError::Webhook(format!("making a secret token: {e}")))?,
+        };
+        let url = reqwest::Url::parse(&hook.url).map_err(|e| BotError::Webhook(e.to_string()))?;
+        let (listener, bound) = webhook::serve(hook.listen, secret.clone(), journal, replay)
+            .await
+            .map_err(|e| BotError::Webhook(format!("listening on {}: {e}", hook.listen)))?;
+        retry::call(bot.set_webhook(url).secret_token(secret)).await?;
+        tracing::info!(address = %bound, "webhook set; serving");
+        return dispatch(bot, state, listener, shutdown, settings.data_dir, false).await;
+    }
+    let polling = Polling::builder(bot.clone())
         .timeout(settings.poll_timeout)
         .delete_webhook()
         .await
         .build();
+    match journal {
+        Some(journal) => {
+            let listener = Journaled {
+                inner: polling,
+                journal,
+                replay,
+            };
+            dispatch(bot, state, listener, shutdown, settings.data_dir, true).await
+        }
+        None => dispatch(bot, state, polling, shutdown, settings.data_dir, true).await,
+    }
+}
+
+/// Dispatches the listener's updates until `shutdown`, then finishes the
+/// replies in flight and, when `polling`, confirms the offset.
+async fn dispatch<L>(
+    bot: Tg,
+    state: Arc<State>,
+    mut listener: L,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    data_dir: Option<PathBuf>,
+    polling: bool,
+) -> Result<(), BotError>
+where
+    L: UpdateListener<Err = teloxide::RequestError> + Send,
+{
     // Stopping the listener (not the dispatcher) is race-free: the flag is
     // polled by the update stream itself. The stream then yields what it
     // already fetched and confirms the offset; the dispatcher finishes
@@ -324,12 +692,37 @@ pub async fn run(
         .error_handler(Arc::new(LogErrors))
         .build();
     tracing::info!(articles = state.engine.stats().articles, "serving");
+    // Beats on this runtime, so a runtime that stops making progress
+    // stops beating too.
+    let beating = data_dir.clone().map(|dir| {
+        tokio::spawn(async move {
+            let mut warned = false;
+            loop {
+                let dir = dir.clone();
+                let done = tokio::task::spawn_blocking(move || heartbeat::beat(&dir)).await;
+                if let Ok(Err(e)) = done
+                    && !warned
+                {
+                    tracing::warn!(error = %e, "cannot write the heartbeat; `archive-bot health` will fail");
+                    warned = true;
+                }
+                tokio::time::sleep(heartbeat::EVERY).await;
+            }
+        })
+    });
     let result = dispatcher
         .try_dispatch_with_listener(listener, Arc::new(LogErrors))
         .await;
     stopper.abort();
+    if let (Some(task), Some(dir)) = (beating, &data_dir) {
+        task.abort();
+        heartbeat::stop(dir);
+    }
     result?;
-    confirm_offset(&bot, state.last_update.load(Ordering::SeqCst)).await;
+    // (With a webhook set, getUpdates is refused: nothing to confirm.)
+    if polling {
+        confirm_offset(&bot, state.last_update.load(Ordering::SeqCst)).await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -22,14 +22,6 @@ const EXPANDABLE_CHARS: usize = 180;
 /// Most sources listed by /about.
 const ABOUT_SOURCES: usize = 12;
 
-/// Example questions the seed archive answers (shown by /start and /help,
-/// and asked by the `ex<n>` deep links).
-pub const EXAMPLES: [&str; 3] = [
-    "陈达锋担任了哪个隔离点的组长?",
-    "锦湖街道集结了多少名机关干部?",
-    "市医保局哪几名党员报名参加了突击队?",
-];
-
 /// A button under a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Button {
@@ -318,8 +310,8 @@ pub fn inline_items(answer: &Answer, bot: &str, max: usize) -> Vec<InlineItem> {
     items
 }
 
-fn example_lines(bot: &str, script: Script) -> String {
-    EXAMPLES
+fn example_lines(bot: &str, examples: &[String], script: Script) -> String {
+    examples
         .iter()
         .enumerate()
         .map(|(i, q)| {
@@ -333,18 +325,25 @@ fn example_lines(bot: &str, script: Script) -> String {
         .join("\n")
 }
 
-/// The /start greeting: what the bot does and three example questions
-/// (each a link that asks it).
-pub fn welcome(bot: &str, script: Script) -> String {
+/// The /start greeting: what the bot does and the example questions
+/// (each a link that asks it; see [`super::examples`]).
+pub fn welcome(bot: &str, examples: &[String], script: Script) -> String {
     let bot = escape(bot);
+    let intro = ui(
+        "你好！我根据新闻档案回答问题：答案逐字引自档案，并用 [1] [2] 标明出处，点按钮即可阅读原文。",
+        script,
+    );
+    let ask = if examples.is_empty() {
+        ui("直接发来一个问题。", script)
+    } else {
+        format!(
+            "{}\n{}",
+            ui("直接发来一个问题，或点一个例子：", script),
+            example_lines(&bot, examples, script)
+        )
+    };
     format!(
-        "{}\n\n{}\n{}\n\n{}",
-        ui(
-            "你好！我根据新闻档案回答问题：答案逐字引自档案，并用 [1] [2] 标明出处，点按钮即可阅读原文。",
-            script
-        ),
-        ui("直接发来一个问题，或点一个例子：", script),
-        example_lines(&bot, script),
+        "{intro}\n\n{ask}\n\n{}",
         ui(
             &format!("在群组里用 /ask 问题 或 @{bot} 问题 提问。/help 查看用法，/about 查看档案概况。"),
             script
@@ -352,14 +351,15 @@ pub fn welcome(bot: &str, script: Script) -> String {
     )
 }
 
-/// The /help text.
-pub fn help(bot: &str, script: Script) -> String {
+/// The /help text, with the first example question when there is one.
+pub fn help(bot: &str, example: Option<&str>, script: Script) -> String {
     let bot = escape(bot);
+    let example = example.map(|q| format!("\n• 例如：{}", escape(q))).unwrap_or_default();
     let text = format!(
         "<b>怎么提问</b>\n\
          • 私聊：直接发送问题。\n\
-         • 群组：发送 /ask 问题，或 @{bot} 问题；回复我的回答可以追问（例如先问“陈达锋担任了哪个隔离点的组长?”，再回复“他什么时候加入的?”）。\n\
-         • 任意聊天：输入 @{bot} 问题，选一条结果发送。\n\n\
+         • 群组：发送 /ask 问题，或 @{bot} 问题；回复我的回答可以接着追问（问题里的“他”“这件事”指回答说的内容）。\n\
+         • 任意聊天：输入 @{bot} 问题，选一条结果发送。{example}\n\n\
          <b>怎么读回答</b>\n\
          回答逐字引自档案，[1] [2] 对应下方的出处（标题 · 来源 · 日期）和引文；点按钮阅读全文，长文章可以翻页。档案里没有的内容，我会直接说没有。\n\
          用简体提问就用简体回答，用繁体提问就用繁体回答。\n\n\
@@ -393,16 +393,51 @@ pub fn about(stats: &Stats, script: Script) -> String {
 }
 
 /// The reply to `/ask` with no question, or a bare mention.
-pub fn usage(bot: &str, script: Script) -> String {
+pub fn usage(bot: &str, example: Option<&str>, script: Script) -> String {
+    let q = example.map(escape).unwrap_or_else(|| "问题".to_owned());
     ui(
-        &format!(
-            "请在命令后面写上问题，例如：/ask {}\n或者：@{} {}",
-            escape(EXAMPLES[0]),
-            escape(bot),
-            escape(EXAMPLES[0])
-        ),
+        &format!("请在命令后面写上问题，例如：/ask {q}\n或者：@{} {q}", escape(bot)),
         script,
     )
+}
+
+/// The one reply to someone the bot is not open to.
+pub fn not_allowed(script: Script) -> String {
+    ui("抱歉，这个机器人只对指定的用户和群组开放。", script)
+}
+
+/// The reply to a user over the per-minute question limit.
+pub fn rate_limited(per_minute: u32, wait_secs: u64, script: Script) -> String {
+    ui(
+        &format!("提问太频繁了（每分钟最多 {per_minute} 个问题），请 {wait_secs} 秒后再问。"),
+        script,
+    )
+}
+
+/// `/stats` for admins.
+pub fn stats(s: &super::stats::Snapshot, index_age: Option<std::time::Duration>, script: Script) -> String {
+    let ms = |v: Option<f64>| v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "—".to_owned());
+    let rate = if s.questions == 0 {
+        "—".to_owned()
+    } else {
+        format!("{:.1}%", s.no_answers as f64 * 100.0 / s.questions as f64)
+    };
+    let age = |d: std::time::Duration| {
+        let m = d.as_secs() / 60;
+        format!("{} 天 {} 小时 {} 分", m / 1440, m / 60 % 24, m % 60)
+    };
+    let text = format!(
+        "<b>运行状况</b>\n问题：{}\n无答案：{} ({rate})\n回复用时：p50 {}，p99 {}\n运行时间：{}\n索引建立于：{}",
+        s.questions,
+        s.no_answers,
+        ms(s.p50_ms),
+        ms(s.p99_ms),
+        age(s.uptime),
+        index_age
+            .map(|d| format!("{}前", age(d)))
+            .unwrap_or_else(|| "未知".to_owned()),
+    );
+    ui(&text, script)
 }
 
 /// The reply to a command we do not have.
@@ -625,9 +660,18 @@ mod tests {
 
     #[test]
     fn fixed_texts() {
-        let w = welcome("ArchiveBot", Script::Simplified);
-        assert_eq!(w.matches("https://t.me/ArchiveBot?start=ex").count(), 3);
-        assert!(help("ArchiveBot", Script::Traditional).contains("繁體"));
+        let examples = ["甲乙丙是什么?".to_owned(), "<丁>".to_owned()];
+        let w = welcome("ArchiveBot", &examples, Script::Simplified);
+        assert_eq!(w.matches("https://t.me/ArchiveBot?start=ex").count(), 2);
+        assert!(w.contains("?start=ex1\">&lt;丁&gt;</a>"), "{w}");
+        let bare = welcome("ArchiveBot", &[], Script::Simplified);
+        assert!(
+            !bare.contains("start=ex") && bare.contains("直接发来一个问题。"),
+            "{bare}"
+        );
+        assert!(help("ArchiveBot", None, Script::Traditional).contains("繁體"));
+        assert!(help("ArchiveBot", Some("甲乙丙是什么?"), Script::Simplified).contains("例如：甲乙丙是什么?"));
+        assert!(usage("ArchiveBot", None, Script::Simplified).contains("/ask 问题"));
         let stats = Stats {
             articles: 7,
             passages: 135,

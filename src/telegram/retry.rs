@@ -1,8 +1,11 @@
 //! Retrying Bot API calls that failed for reasons that pass: flood control
 //! (429, wait `retry_after`), Telegram's 5xx answers and network errors
 //! (exponential backoff). Anything else (a bad request, a blocked bot)
-//! fails at once. Attempts are bounded so shutdown is never held hostage
-//! by an unreachable server.
+//! fails at once. Attempts are bounded, and so is the total time waited
+//! for one call ([`MAX_TOTAL_WAIT`]), so shutdown is never held hostage by
+//! an unreachable server. Waits get up to 20% random jitter, so replies
+//! held by one outage do not all retry in the same instant. This is the
+//! only retry layer: teloxide's `Throttle` is built with `no_retry`.
 
 use std::time::Duration;
 
@@ -16,6 +19,27 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// Backoff before the second attempt; doubled each time.
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
+/// The most one call waits in all, retries included.
+pub const MAX_TOTAL_WAIT: Duration = Duration::from_secs(180);
+
+/// `delay` stretched by up to 20%, by `seed`'s low bits.
+pub fn with_jitter(delay: Duration, seed: u64) -> Duration {
+    let fraction = (seed % 1000) as f64 / 1000.0 * 0.2;
+    delay.mul_f64(1.0 + fraction)
+}
+
+/// A seed that differs from call to call (no random crate needed for this).
+fn jitter_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.finish()
+}
 
 /// What to do after attempt number `attempt` (0-based) failed with `err`:
 /// wait this long and try again, or give up (`None`).
@@ -57,14 +81,20 @@ where
     R: Request<Err = RequestError>,
 {
     let mut attempt = 0;
+    let mut waited = Duration::ZERO;
     loop {
         match req.send_ref().await {
             Ok(out) => return Ok(out),
-            Err(err) => match retry_delay(&err, attempt) {
-                Some(delay) => {
+            Err(err) => match retry_delay(&err, attempt).map(|d| with_jitter(d, jitter_seed())) {
+                Some(delay) if waited + delay <= MAX_TOTAL_WAIT => {
                     tracing::warn!(error = %err, attempt = attempt + 1, "Bot API call failed; retrying in {delay:?}");
                     tokio::time::sleep(delay).await;
+                    waited += delay;
                     attempt += 1;
+                }
+                Some(_) => {
+                    tracing::warn!(error = %err, "Bot API call failed; giving up after waiting {waited:?} in all");
+                    return Err(err);
                 }
                 None => return Err(err),
             },
@@ -81,6 +111,21 @@ mod tests {
         let err = RequestError::RetryAfter(teloxide::types::Seconds::from_seconds(3));
         assert_eq!(retry_delay(&err, 0), Some(Duration::from_secs(3)));
         assert_eq!(retry_delay(&err, MAX_ATTEMPTS - 1), None);
+    }
+
+    #[test]
+    fn jitter_stretches_by_at_most_a_fifth() {
+        let d = Duration::from_secs(10);
+        assert_eq!(with_jitter(d, 0), d);
+        assert_eq!(with_jitter(d, 500), Duration::from_secs(11));
+        assert!((0..5000).all(|s| with_jitter(d, s) < Duration::from_secs(12)));
+        // The worst case of one call: 5 flood waits of 120 s would be 600 s.
+        let flood = RequestError::RetryAfter(teloxide::types::Seconds::from_seconds(1000));
+        let first = retry_delay(&flood, 0).unwrap();
+        assert!(
+            first <= MAX_TOTAL_WAIT && first * 2 > MAX_TOTAL_WAIT,
+            "the cap allows one wait, not two"
+        );
     }
 
     #[test]

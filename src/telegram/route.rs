@@ -36,6 +36,8 @@ pub enum Action {
     Start(Option<String>),
     Help,
     About,
+    /// `/stats` (answered for admins only).
+    Stats,
     /// Answer this question.
     Ask(String),
     /// Addressed to us but holding no question (`/ask` alone, a bare mention).
@@ -138,6 +140,7 @@ pub fn route(msg: Incoming<'_>, username: &str) -> Action {
             "start" => Action::Start(cmd.rest.split_whitespace().next().map(str::to_owned)),
             "help" => Action::Help,
             "about" => Action::About,
+            "stats" => Action::Stats,
             "ask" => {
                 let q = strip_mentions(cmd.rest, username);
                 if q.is_empty() { Action::Usage } else { Action::Ask(q) }

@@ -1,0 +1,192 @@
+//! Who may ask, and how often: optional allowlists of user and chat ids,
+//! admin ids (always allowed; they alone get `/stats`), and a per-user
+//! limit on questions per minute. Pure values and clocks passed in, so
+//! every rule is unit-tested.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Remembered users (refused once, rate windows) before the memory is
+/// pruned: bounded whatever the traffic.
+const MAX_TRACKED_USERS: usize = 10_000;
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// The configured rules.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rules {
+    /// Users who may ask anywhere (empty with `chats` empty: everyone).
+    pub users: HashSet<i64>,
+    /// Chats (groups, or a user's private chat) where anyone may ask.
+    pub chats: HashSet<i64>,
+    /// May ask anywhere, and use `/stats`.
+    pub admins: HashSet<i64>,
+    /// Questions per user per minute; 0 = no limit.
+    pub per_minute: u32,
+}
+
+/// What to do with a message addressed to the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Allow,
+    /// Say politely that the bot is not open here (first time only).
+    Refuse,
+    /// Refused before: stay silent.
+    Silent,
+}
+
+impl Rules {
+    /// Whether anyone at all is kept out.
+    pub fn is_open(&self) -> bool {
+        self.users.is_empty() && self.chats.is_empty()
+    }
+
+    pub fn is_admin(&self, user: i64) -> bool {
+        self.admins.contains(&user)
+    }
+
+    /// Whether `user` may ask in `chat`.
+    pub fn allows(&self, user: i64, chat: i64) -> bool {
+        self.is_open() || self.is_admin(user) || self.users.contains(&user) || self.chats.contains(&chat)
+    }
+
+    /// Whether the bot should leave the group `chat` it was refused in:
+    /// groups are listed and this one is not.
+    pub fn leaves_group(&self, chat: i64) -> bool {
+        !self.chats.is_empty() && !self.chats.contains(&chat)
+    }
+}
+
+/// The mutable side: who was refused already, recent questions per user.
+#[derive(Debug, Default)]
+pub struct Gate {
+    refused: HashSet<(i64, i64)>,
+    recent: HashMap<i64, VecDeque<Instant>>,
+    /// Users told about the rate limit in their current window.
+    told: HashMap<i64, Instant>,
+}
+
+/// The rate limit's answer for one question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rate {
+    Ok,
+    /// Over the limit: say so (first time in this window), wait this long.
+    Limited {
+        notify: bool,
+        wait: Duration,
+    },
+}
+
+impl Gate {
+    /// The access verdict for `user` in `chat` (one refusal per user and chat).
+    pub fn admit(&mut self, rules: &Rules, user: i64, chat: i64) -> Verdict {
+        if rules.allows(user, chat) {
+            return Verdict::Allow;
+        }
+        if self.refused.len() >= MAX_TRACKED_USERS {
+            self.refused.clear();
+        }
+        if self.refused.insert((user, chat)) {
+            Verdict::Refuse
+        } else {
+            Verdict::Silent
+        }
+    }
+
+    /// Counts a question of `user` at `now` against the per-minute limit.
+    /// Admins are not limited.
+    pub fn rate(&mut self, rules: &Rules, user: i64, now: Instant) -> Rate {
+        if rules.per_minute == 0 || rules.is_admin(user) {
+            return Rate::Ok;
+        }
+        if self.recent.len() >= MAX_TRACKED_USERS {
+            self.recent
+                .retain(|_, times| times.back().is_some_and(|t| now.duration_since(*t) < WINDOW));
+            self.told.retain(|_, t| now.duration_since(*t) < WINDOW);
+        }
+        let times = self.recent.entry(user).or_default();
+        while times.front().is_some_and(|t| now.duration_since(*t) >= WINDOW) {
+            times.pop_front();
+        }
+        if times.len() < rules.per_minute as usize {
+            times.push_back(now);
+            return Rate::Ok;
+        }
+        let wait = times
+            .front()
+            .map(|t| WINDOW.saturating_sub(now.duration_since(*t)))
+            .unwrap_or(WINDOW);
+        let notify = match self.told.get(&user) {
+            Some(t) if now.duration_since(*t) < WINDOW => false,
+            _ => {
+                self.told.insert(user, now);
+                true
+            }
+        };
+        Rate::Limited { notify, wait }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(users: &[i64], chats: &[i64], admins: &[i64], per_minute: u32) -> Rules {
+        Rules {
+            users: users.iter().copied().collect(),
+            chats: chats.iter().copied().collect(),
+            admins: admins.iter().copied().collect(),
+            per_minute,
+        }
+    }
+
+    #[test]
+    fn open_by_default_and_lists_restrict() {
+        let open = Rules::default();
+        assert!(open.allows(1, 1) && open.allows(2, -100));
+        let r = rules(&[7], &[-100], &[9], 0);
+        assert!(r.allows(7, 7) && r.allows(7, -200), "a listed user, anywhere");
+        assert!(r.allows(8, -100), "anyone in a listed group");
+        assert!(r.allows(9, 9), "admins");
+        assert!(!r.allows(8, 8) && !r.allows(8, -200));
+        assert!(r.leaves_group(-200) && !r.leaves_group(-100));
+        assert!(!rules(&[7], &[], &[], 0).leaves_group(-200), "no group list: stay");
+    }
+
+    #[test]
+    fn one_refusal_then_silence() {
+        let r = rules(&[7], &[], &[], 0);
+        let mut g = Gate::default();
+        assert_eq!(g.admit(&r, 8, 8), Verdict::Refuse);
+        assert_eq!(g.admit(&r, 8, 8), Verdict::Silent);
+        assert_eq!(g.admit(&r, 8, -300), Verdict::Refuse, "another chat: told there too");
+        assert_eq!(g.admit(&r, 7, 7), Verdict::Allow);
+    }
+
+    #[test]
+    fn the_rate_limit_slides_and_tells_once_per_window() {
+        let r = rules(&[], &[], &[9], 3);
+        let mut g = Gate::default();
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert_eq!(g.rate(&r, 1, t0 + Duration::from_secs(i)), Rate::Ok);
+        }
+        let over = g.rate(&r, 1, t0 + Duration::from_secs(10));
+        assert_eq!(
+            over,
+            Rate::Limited {
+                notify: true,
+                wait: Duration::from_secs(50)
+            }
+        );
+        assert!(matches!(
+            g.rate(&r, 1, t0 + Duration::from_secs(20)),
+            Rate::Limited { notify: false, .. }
+        ));
+        assert_eq!(g.rate(&r, 2, t0 + Duration::from_secs(20)), Rate::Ok, "per user");
+        assert_eq!(g.rate(&r, 1, t0 + Duration::from_secs(61)), Rate::Ok, "the window slid");
+        for _ in 0..10 {
+            assert_eq!(g.rate(&r, 9, t0), Rate::Ok, "admins are not limited");
+        }
+        assert_eq!(g.rate(&rules(&[], &[], &[], 0), 1, t0), Rate::Ok, "0 = no limit");
+    }
+}

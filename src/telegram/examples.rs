@@ -1,0 +1,180 @@
+//! The example questions of /start, /help, the `/ask` menu entry and the
+//! `ex<n>` deep links: the operator's (configuration key `examples`), or
+//! else made from the archive itself, so that no archive's text is written
+//! into the program.
+//!
+//! A generated example is a question about one article's headline
+//! (`《headline》讲了什么?`), one per source (the sources with the most
+//! articles first), kept only when the engine really answers it from that
+//! article with more than the headline itself.
+
+use std::collections::HashMap;
+
+use crate::answer::AskOptions;
+use crate::engine::Engine;
+use crate::script::fold;
+
+/// How many examples /start shows.
+pub const COUNT: usize = 3;
+/// Articles tried at most (each costs one question to the engine).
+const MAX_TRIED: usize = 40;
+/// Headlines longer than this make unwieldy examples.
+const MAX_HEADLINE_CHARS: usize = 30;
+
+/// The examples: `configured` when it has any, else generated from the
+/// archive (possibly fewer than [`COUNT`], or none for an archive that
+/// answers nothing).
+pub fn choose(configured: &[String], engine: &Engine) -> Vec<String> {
+    let given: Vec<String> = configured
+        .iter()
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty())
+        .collect();
+    if given.is_empty() {
+        generate(engine, COUNT)
+    } else {
+        given
+    }
+}
+
+/// Up to `n` headline questions the engine answers from their own article.
+pub fn generate(engine: &Engine, n: usize) -> Vec<String> {
+    let articles = engine.articles();
+    let mut per_source: HashMap<&str, usize> = HashMap::new();
+    for a in articles {
+        *per_source.entry(a.source.as_deref().unwrap_or("")).or_default() += 1;
+    }
+    // One article per source first (sources with more articles before
+    // others, the archive's order between equals), then the rest.
+    let mut order: Vec<usize> = (0..articles.len()).collect();
+    let mut seen_source: HashMap<&str, usize> = HashMap::new();
+    let rank: Vec<usize> = articles
+        .iter()
+        .map(|a| {
+            let s = a.source.as_deref().unwrap_or("");
+            let k = seen_source.entry(s).or_default();
+            *k += 1;
+            *k
+        })
+        .collect();
+    order.sort_by_key(|&i| {
+        let s = articles[i].source.as_deref().unwrap_or("");
+        (rank[i], std::cmp::Reverse(per_source[s]), i)
+    });
+    let opts = AskOptions::default();
+    let mut out: Vec<String> = Vec::new();
+    for i in order.into_iter().take(MAX_TRIED) {
+        if out.len() >= n {
+            break;
+        }
+        let title = articles[i].title.trim();
+        if title.is_empty() || title.chars().count() > MAX_HEADLINE_CHARS {
+            continue;
+        }
+        let question = format!("《{title}》讲了什么?");
+        if out.contains(&question) {
+            continue;
+        }
+        let answer = engine.ask(&question, &opts);
+        let from_it = answer.citations.first().is_some_and(|c| c.article == engine.key(i));
+        if answer.no_answer || !from_it {
+            continue;
+        }
+        // An answer that only repeats the headline shows nothing.
+        let said = fold(&strip_markers(&answer.answer));
+        let said = said.trim_end_matches(['。', '.', '!', '！']);
+        if said.chars().count() < 8 || fold(title).contains(said) {
+            continue;
+        }
+        out.push(question);
+    }
+    out
+}
+
+/// The answer text without its `[n]` markers.
+fn strip_markers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('[') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        match after.find(']') {
+            Some(end) if end > 0 && after[..end].chars().all(|c| c.is_ascii_digit()) => rest = &after[end + 1..],
+            _ => {
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::Article;
+
+    fn article(file: &str, title: &str, source: &str, paragraphs: &[&str]) -> Article {
+        Article {
+            file: file.into(),
+            title: title.into(),
+            source: Some(source.into()),
+            author: None,
+            date: None,
+            url: None,
+            paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+        }
+    }
+
+    fn engine() -> Engine {
+        Engine::in_ram(vec![
+            article(
+                "a.txt",
+                "锦湖街道筑牢防线",
+                "瑞安日报",
+                &[
+                    "锦湖街道筑牢防线",
+                    "锦湖街道迅速集结66名机关干部,连夜筑牢疫情防控防线,守护群众平安。",
+                ],
+            ),
+            article(
+                "b.txt",
+                "房产局下沉支援",
+                "市房产局",
+                &[
+                    "房产局下沉支援",
+                    "自3月17日开展下沉支援以来,市房产局先后派出3批11人次党员志愿者参加突击队。",
+                ],
+            ),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn generated_examples_are_answered_from_their_own_article() {
+        let engine = engine();
+        let examples = generate(&engine, 3);
+        assert!(!examples.is_empty(), "an archive with answers has examples");
+        for q in &examples {
+            let answer = engine.ask(q, &AskOptions::default());
+            assert!(!answer.no_answer, "{q}");
+            assert!(q.starts_with('《') && q.ends_with("讲了什么?"), "{q}");
+        }
+        let titles: Vec<&str> = engine.articles().iter().map(|a| a.title.as_str()).collect();
+        assert!(examples.iter().all(|q| titles.iter().any(|t| q.contains(t))));
+    }
+
+    #[test]
+    fn configured_examples_win_and_blank_ones_do_not_count() {
+        let engine = engine();
+        let given = vec!["  ".to_owned(), "房产局派出了几批志愿者?".to_owned()];
+        assert_eq!(choose(&given, &engine), ["房产局派出了几批志愿者?"]);
+        assert_eq!(choose(&["".to_owned()], &engine), generate(&engine, COUNT));
+    }
+
+    #[test]
+    fn markers_are_stripped() {
+        assert_eq!(strip_markers("甲乙[1][2]。[x]"), "甲乙。[x]");
+    }
+}
