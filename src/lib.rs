@@ -4,17 +4,24 @@
 //! Data flows one way, one module per stage; only the edges touch disk or
 //! network, so everything in between is tested on plain values:
 //!
-//! - [`corpus`]: the disk edge. Walks the corpus directory and decodes each
-//!   file's bytes (UTF-8, UTF-16, GBK) into text, skipping what is not text.
+//! - [`corpus`]: the disk edge. Walks the corpus directory and reads each
+//!   file: text (UTF-8, UTF-16, legacy encodings detected: GBK, Big5 …),
+//!   CMS exports (`.jsonl`/`.json`) and saved HTML pages, skipping what is
+//!   not text with a warning naming the file.
 //! - [`clean`]: text → [`article::Article`]s. Repairs mojibake, strips
 //!   pinyin annotations and doubled punctuation, drops page furniture,
 //!   splits files holding several articles, reads title/source/date.
 //! - [`passage`]: articles → passages, byte spans of the cleaned text.
-//! - [`index`]: the tantivy index (schema, tokenizers, on-disk store with
-//!   a manifest that triggers rebuilds).
-//! - [`query`]: questions → our own search terms and the kind of answer.
-//! - [`engine`]: articles + passages + index; retrieval.
-//! - [`answer`]: grounded answers with citations, or an honest no-answer.
+//! - [`index`]: the tantivy indexes, one of passages and one of whole
+//!   articles (schemas, tokenizers, on-disk store with a manifest that
+//!   triggers rebuilds).
+//! - [`query`]: questions → our own search terms, the kind of answer, a
+//!   period filter, and whether the article itself is asked about.
+//! - [`engine`]: articles + passages + indexes; article-aware retrieval
+//!   under a filter.
+//! - [`answer`]: grounded answers with citations (a clause run or sentence,
+//!   or an article's metadata), a confidence for the gate, or an honest
+//!   no-answer.
 //! - [`eval`]: quality figures on question sets.
 //! - [`render`]: answers as terminal text.
 //! - [`script`]: Traditional ↔ Simplified and full-width folding, used by
