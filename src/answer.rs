@@ -173,6 +173,26 @@ struct Composed {
     confidence: f32,
 }
 
+/// An answer's text without its `[n]` citation markers (other brackets
+/// stay).
+pub fn without_markers(answer: &str) -> String {
+    let mut out = String::with_capacity(answer.len());
+    let mut rest = answer;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with(']') {
+            out.push_str(&rest[..open]);
+            rest = &after[digits + 1..];
+        } else {
+            out.push_str(&rest[..=open]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Says which filter was searched under, for a refusal.
 fn filter_note(f: &Filter) -> String {
     let mut parts = Vec::new();

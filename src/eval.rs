@@ -74,25 +74,6 @@ struct Outcome {
     a3: bool,
 }
 
-/// The answer's text without its `[n]` markers.
-pub fn answer_text(answer: &str) -> String {
-    let mut out = String::with_capacity(answer.len());
-    let mut rest = answer;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
-        let digits = after.chars().take_while(char::is_ascii_digit).count();
-        if digits > 0 && after[digits..].starts_with(']') {
-            out.push_str(&rest[..open]);
-            rest = &after[digits + 1..];
-        } else {
-            out.push_str(&rest[..=open]);
-            rest = after;
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
 /// A question that was not answered as hoped.
 #[derive(Debug, Clone, Serialize)]
 pub struct Miss {
@@ -185,7 +166,7 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
                 .first()
                 .is_some_and(|h| found_in(&[engine.passage_text(h.passage)])),
         );
-        let text = answer_text(&answer.answer);
+        let text = answer::without_markers(&answer.answer);
         let chars = text.chars().count();
         let passages: Vec<&str> = answer.citations.iter().map(|c| c.passage.as_str()).collect();
         let answered = !answer.no_answer;
@@ -349,8 +330,11 @@ mod tests {
 
     #[test]
     fn markers_are_stripped_from_answer_text() {
-        assert_eq!(answer_text("66名机关干部。[1] 又见[2]"), "66名机关干部。 又见");
-        assert_eq!(answer_text("[注] 数组[i] [12"), "[注] 数组[i] [12");
+        assert_eq!(
+            answer::without_markers("66名机关干部。[1] 又见[2]"),
+            "66名机关干部。 又见"
+        );
+        assert_eq!(answer::without_markers("[注] 数组[i] [12"), "[注] 数组[i] [12");
     }
 
     #[test]

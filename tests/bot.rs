@@ -1441,17 +1441,7 @@ async fn serve_binary_stops_cleanly_on_sigterm() {
         .status()
         .unwrap();
     assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("serve did not exit within 30 s of SIGTERM");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let status = exit_of(&mut child).await;
     let out = (status, std::fs::read(&log_path).unwrap());
     let logs = String::from_utf8_lossy(&out.1);
     assert_eq!(out.0.code(), Some(0), "{logs}");

@@ -81,32 +81,13 @@ pub fn generate(engine: &Engine, n: usize) -> Vec<String> {
             continue;
         }
         // An answer that only repeats the headline shows nothing.
-        let said = fold(&strip_markers(&answer.answer));
+        let said = fold(&crate::answer::without_markers(&answer.answer));
         let said = said.trim_end_matches(['。', '.', '!', '！']);
         if said.chars().count() < 8 || fold(title).contains(said) {
             continue;
         }
         out.push(question);
     }
-    out
-}
-
-/// The answer text without its `[n]` markers.
-fn strip_markers(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(start) = rest.find('[') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        match after.find(']') {
-            Some(end) if end > 0 && after[..end].chars().all(|c| c.is_ascii_digit()) => rest = &after[end + 1..],
-            _ => {
-                out.push('[');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
     out
 }
 
@@ -175,6 +156,6 @@ mod tests {
 
     #[test]
     fn markers_are_stripped() {
-        assert_eq!(strip_markers("甲乙[1][2]。[x]"), "甲乙。[x]");
+        assert_eq!(crate::answer::without_markers("甲乙[1][2]。[x]"), "甲乙。[x]");
     }
 }
