@@ -320,15 +320,16 @@ impl Engine {
     }
 
     /// Coverage of the question by a whole article: headline, source and text.
-    fn article_coverage(&self, parsed: &Parsed, article: usize) -> f32 {
+    /// A whole article as the gate reads it: headline, source and text,
+    /// folded.
+    fn folded_article(&self, article: usize) -> String {
         let a = &self.articles()[article];
-        let whole = format!(
+        fold(&format!(
             "{}\n{}\n{}",
             a.title,
             a.source.as_deref().unwrap_or(""),
             self.text(article)
-        );
-        self.coverage(parsed, &fold(&whole))
+        ))
     }
 
     /// A source of the archive named in the question ("瑞安日报的报道"): the
@@ -336,10 +337,8 @@ impl Engine {
     fn find_source(&self, question: &str) -> (String, Option<String>) {
         let folded = fold(question);
         let named = self
-            .stats()
-            .sources
+            .folded_sources()
             .iter()
-            .map(|s| (s, fold(s)))
             .filter(|(_, f)| f.chars().count() >= 2 && folded.contains(f.as_str()))
             .max_by_key(|(_, f)| f.len());
         match named {
@@ -378,18 +377,11 @@ impl Engine {
 
     /// [`W_MISSING_NAME`] for each name of the question (place, person,
     /// organisation) that the article does not contain at all.
-    fn missing_name_factor(&self, parsed: &Parsed, article: usize) -> f32 {
-        let a = &self.articles()[article];
-        let whole = fold(&format!(
-            "{}\n{}\n{}",
-            a.title,
-            a.source.as_deref().unwrap_or(""),
-            self.text(article)
-        ));
+    fn missing_name_factor(parsed: &Parsed, folded_article: &str) -> f32 {
         parsed
             .key_words
             .iter()
-            .filter(|w| w.name && !w.bigrams.iter().any(|b| whole.contains(b.as_str())))
+            .filter(|w| w.name && !w.bigrams.iter().any(|b| folded_article.contains(b.as_str())))
             .fold(1.0, |f, _| f * W_MISSING_NAME)
     }
 
@@ -404,18 +396,17 @@ impl Engine {
                 self.coverage(parsed, &fold(&format!("{title}\n{}", self.passage_text(h.passage))))
             })
             .collect();
-        let article_covers: Vec<f32> = hits
+        // Each hit's whole article, folded once for both uses below.
+        let articles: Vec<String> = hits
             .iter()
-            .map(|h| self.article_coverage(parsed, self.passages()[h.passage].article))
+            .map(|h| self.folded_article(self.passages()[h.passage].article))
             .collect();
+        let article_covers: Vec<f32> = articles.iter().map(|a| self.coverage(parsed, a)).collect();
         // The gate's number: the best of the strong top passages, by how
         // well it and its article cover the question.
         let confidence = (0..hits.len().min(3))
             .filter(|&i| hits[i].score >= 0.5 * top_score)
-            .map(|i| {
-                let article = self.passages()[hits[i].passage].article;
-                (0.5 * covers[i] + 0.5 * article_covers[i]) * self.missing_name_factor(parsed, article)
-            })
+            .map(|i| (0.5 * covers[i] + 0.5 * article_covers[i]) * Self::missing_name_factor(parsed, &articles[i]))
             .fold(0.0, f32::max);
         if let Some(field) = parsed.meta {
             return Some(self.compose_meta(field, hits[0], confidence, script));

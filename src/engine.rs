@@ -92,6 +92,9 @@ pub struct Engine {
     article_fields: ArticleFields,
     article_reader: IndexReader,
     stats: Stats,
+    /// Each source with its folded form, made once: questions are matched
+    /// against them ("瑞安日报的报道…").
+    folded_sources: Vec<(String, String)>,
     num_docs: u64,
 }
 
@@ -161,6 +164,11 @@ impl Engine {
         let keys = article_keys(&articles);
         let key_index = keys.iter().enumerate().map(|(i, k)| (k.clone(), i)).collect();
         let stats = stats_of(&articles, passages.len());
+        let folded_sources = stats
+            .sources
+            .iter()
+            .map(|s| (s.clone(), crate::script::fold(s)))
+            .collect();
         Ok(Engine {
             articles,
             texts,
@@ -172,6 +180,7 @@ impl Engine {
             article_fields,
             article_reader,
             stats,
+            folded_sources,
             num_docs,
         })
     }
@@ -186,6 +195,11 @@ impl Engine {
 
     pub fn stats(&self) -> &Stats {
         &self.stats
+    }
+
+    /// The archive's sources, each with its folded form.
+    pub fn folded_sources(&self) -> &[(String, String)] {
+        &self.folded_sources
     }
 
     /// An article's cleaned text (what passage spans index into).
