@@ -13,11 +13,12 @@
 //! (the mean of the two coverages). Below [`MIN_CONFIDENCE`] the engine
 //! refuses; `archive-bot eval` prints the trade-off at other thresholds.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::engine::{Engine, Hit};
+use crate::engine::{Doc, Engine, Hit};
 use crate::passage::{clauses, sentences};
 use crate::query::{self, AnswerKind, Filter, MetaField, Parsed};
 use crate::script::{self, Script, fold};
@@ -322,13 +323,13 @@ impl Engine {
     /// Coverage of the question by a whole article: headline, source and text.
     /// A whole article as the gate reads it: headline, source and text,
     /// folded.
-    fn folded_article(&self, article: usize) -> String {
-        let a = &self.articles()[article];
+    fn folded_article(doc: &Doc) -> String {
+        let a = &doc.article;
         fold(&format!(
             "{}\n{}\n{}",
             a.title,
             a.source.as_deref().unwrap_or(""),
-            self.text(article)
+            doc.text
         ))
     }
 
@@ -350,8 +351,8 @@ impl Engine {
     /// The answer to a question about an article itself (its date, author,
     /// source or headline), stated from the article's metadata and citing
     /// the passage that identified it.
-    fn compose_meta(&self, field: MetaField, hit: Hit, confidence: f32, script: Script) -> Composed {
-        let article = &self.articles()[self.passages()[hit.passage].article];
+    fn compose_meta(&self, field: MetaField, hit: Hit, doc: &Doc, confidence: f32, script: Script) -> Composed {
+        let article = &doc.article;
         let title = &article.title;
         let text = match field {
             MetaField::Date => match &article.date {
@@ -370,7 +371,7 @@ impl Engine {
         };
         Composed {
             text: format!("{}[1]", script::render(&text, script)),
-            citations: vec![self.citation(1, hit)],
+            citations: vec![citation(1, hit, doc)],
             confidence,
         }
     }
@@ -386,21 +387,22 @@ impl Engine {
     }
 
     fn compose(&self, parsed: &Parsed, hits: &[Hit], opts: &AskOptions, script: Script) -> Option<Composed> {
+        // Each hit with its stored article (read once; a hit whose article
+        // cannot be read is left out).
+        let (hits, docs): (Vec<Hit>, Vec<Arc<Doc>>) =
+            hits.iter().filter_map(|h| Some((*h, self.doc(h.article)?))).unzip();
+        let passage = |i: usize| docs[i].span(hits[i].start, hits[i].end);
         let top_score = hits.first()?.score.max(f32::EPSILON);
         // A passage is read under its headline: news names the place or
         // agency there and not again.
-        let covers: Vec<f32> = hits
-            .iter()
-            .map(|h| {
-                let title = &self.articles()[self.passages()[h.passage].article].title;
-                self.coverage(parsed, &fold(&format!("{title}\n{}", self.passage_text(h.passage))))
+        let covers: Vec<f32> = (0..hits.len())
+            .map(|i| {
+                let title = &docs[i].article.title;
+                self.coverage(parsed, &fold(&format!("{title}\n{}", passage(i))))
             })
             .collect();
         // Each hit's whole article, folded once for both uses below.
-        let articles: Vec<String> = hits
-            .iter()
-            .map(|h| self.folded_article(self.passages()[h.passage].article))
-            .collect();
+        let articles: Vec<String> = docs.iter().map(|d| Self::folded_article(d)).collect();
         let article_covers: Vec<f32> = articles.iter().map(|a| self.coverage(parsed, a)).collect();
         // The gate's number: the best of the strong top passages, by how
         // well it and its article cover the question.
@@ -409,7 +411,7 @@ impl Engine {
             .map(|i| (0.5 * covers[i] + 0.5 * article_covers[i]) * Self::missing_name_factor(parsed, &articles[i]))
             .fold(0.0, f32::max);
         if let Some(field) = parsed.meta {
-            return Some(self.compose_meta(field, hits[0], confidence, script));
+            return Some(self.compose_meta(field, hits[0], &docs[0], confidence, script));
         }
         // Every sentence of the best passages competes to be the answer.
         let best_cover = covers.iter().take(ANSWER_POOL).copied().fold(0.0, f32::max);
@@ -418,10 +420,9 @@ impl Engine {
             if covers[i] < 0.5 * best_cover {
                 continue;
             }
-            let article = &self.articles()[self.passages()[h.passage].article];
-            let folded_title = fold(&article.title);
+            let folded_title = fold(&docs[i].article.title);
             let focused = focus(parsed, &folded_title);
-            let text = self.passage_text(h.passage);
+            let text = passage(i);
             let mut previous_cover = 0.0;
             for (s, e) in sentences(text) {
                 let folded = fold(&text[s..e]);
@@ -445,7 +446,7 @@ impl Engine {
             }
         }
         let (_, best_hit, (s, e)) = best?;
-        let text = self.passage_text(hits[best_hit].passage);
+        let text = passage(best_hit);
         // A price is either stated or not: no amount of money, no answer.
         if parsed.kind == AnswerKind::Price && kind_match(AnswerKind::Price, &fold(&text[s..e])) == 0.0 {
             return None;
@@ -491,7 +492,7 @@ impl Engine {
         let citations: Vec<Citation> = order
             .iter()
             .enumerate()
-            .map(|(n, &i)| self.citation(n + 1, hits[i]))
+            .map(|(n, &i)| citation(n + 1, hits[i], &docs[i]))
             .collect();
         Some(Composed {
             text: format!("{}[1]", script::render(quote, script)),
@@ -528,20 +529,19 @@ impl Engine {
         }
         best.map_or(whole, |(_, span)| span)
     }
+}
 
-    fn citation(&self, n: usize, hit: Hit) -> Citation {
-        let article_idx = self.passages()[hit.passage].article;
-        let a = &self.articles()[article_idx];
-        Citation {
-            n,
-            article: self.key(article_idx).to_owned(),
-            file: a.file.clone(),
-            title: a.title.clone(),
-            source: a.source.clone(),
-            date: a.date.clone(),
-            passage: self.passage_text(hit.passage).to_owned(),
-            score: hit.score,
-        }
+fn citation(n: usize, hit: Hit, doc: &Doc) -> Citation {
+    let a = &doc.article;
+    Citation {
+        n,
+        article: doc.key.clone(),
+        file: a.file.clone(),
+        title: a.title.clone(),
+        source: a.source.clone(),
+        date: a.date.clone(),
+        passage: doc.span(hit.start, hit.end).to_owned(),
+        score: hit.score,
     }
 }
 
@@ -764,9 +764,9 @@ mod tests {
             },
         );
         for c in &a.citations {
-            let (i, article) = ENGINE.article_by_key(&c.article).expect("citation key resolves");
-            assert_eq!(article.file, c.file);
-            assert!(ENGINE.text(i).contains(&c.passage), "{q}: citation not verbatim");
+            let doc = ENGINE.doc_by_key(&c.article).expect("citation key resolves");
+            assert_eq!(doc.article.file, c.file);
+            assert!(doc.text.contains(&c.passage), "{q}: citation not verbatim");
         }
         if !a.no_answer && query::parse(q).meta.is_none() {
             let quote = a.answer.strip_suffix("[1]").expect("answer ends with its marker");
@@ -886,7 +886,7 @@ mod tests {
         .unwrap();
         let q = "江苏省参保人员感染新冠肺炎如何支付医疗费用?";
         let ranked = engine.rank_articles(q, 2);
-        assert_eq!(engine.articles()[ranked[0].0].file, "b.txt", "{ranked:?}");
+        assert_eq!(engine.doc(ranked[0].0).unwrap().article.file, "b.txt", "{ranked:?}");
         let a = engine.ask(q, &AskOptions::default());
         assert_eq!(
             a.citations.first().map(|c| c.file.as_str()),

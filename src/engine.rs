@@ -17,6 +17,8 @@
 //!    too and lost on every bench, so there is none.)
 
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use std::ops::Bound;
@@ -28,8 +30,7 @@ use tantivy::{Index, IndexReader, Searcher, Term};
 
 use crate::article::Article;
 use crate::error::Result;
-use crate::index::{self, ArticleFields, Fields, tokenize};
-use crate::passage::{self, Passage};
+use crate::index::{self, ArticleFields, Fields, Prepared, Writers, tokenize};
 use crate::query::{Filter, Parsed};
 
 /// Boosts of the passage index's fields: bigrams for recall, words for
@@ -49,12 +50,25 @@ const ARTICLE_FOCUS: usize = 10;
 pub const MAX_TOP: usize = 1000;
 /// Passages ranked over the whole archive before fusing.
 const PASSAGE_POOL: usize = 100;
+/// Articles kept decoded in memory: a question reads a few dozen, a
+/// follow-up or a button press often the same ones again.
+const DOC_CACHE: usize = 512;
 
-/// A retrieved passage and its score.
+/// A retrieved passage: the byte span `start..end` of article `article`'s
+/// text, and its score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit {
-    pub passage: usize,
+    pub article: usize,
+    pub start: usize,
+    pub end: usize,
     pub score: f32,
+}
+
+impl Hit {
+    /// What identifies the passage, whatever its score.
+    fn place(&self) -> (usize, usize) {
+        (self.article, self.start)
+    }
 }
 
 /// One row of `search` output.
@@ -80,13 +94,30 @@ pub struct Stats {
     pub sources: Vec<String>,
 }
 
-/// Articles, passages and their index.
+/// One stored article, as read back from the index for a hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    /// The article's number in this index.
+    pub id: usize,
+    /// Its short stable key (citations, buttons).
+    pub key: String,
+    pub article: Article,
+    /// [`Article::text`], which passage spans index into.
+    pub text: String,
+}
+
+impl Doc {
+    /// The text of a byte span (empty if the span does not fit: an index
+    /// is never trusted to panic the process).
+    pub fn span(&self, start: usize, end: usize) -> &str {
+        self.text.get(start..end).unwrap_or("")
+    }
+}
+
+/// The two indexes and what is derived from them when they are opened
+/// (nothing proportional to the archive's size is loaded: articles are read
+/// for the hits of each question).
 pub struct Engine {
-    articles: Vec<Article>,
-    texts: Vec<String>,
-    keys: Vec<String>,
-    key_index: HashMap<String, usize>,
-    passages: Vec<Passage>,
     fields: Fields,
     reader: IndexReader,
     article_fields: ArticleFields,
@@ -96,45 +127,44 @@ pub struct Engine {
     /// against them ("瑞安日报的报道…").
     folded_sources: Vec<(String, String)>,
     num_docs: u64,
+    docs: Mutex<lru::LruCache<usize, Arc<Doc>>>,
 }
 
-/// Every article's passages, in article order.
-pub fn passages_of(texts: &[String]) -> Vec<Passage> {
-    texts
-        .iter()
-        .enumerate()
-        .flat_map(|(i, t)| passage::split(i, t))
-        .collect()
+/// For each article, its place among the articles of the same file that
+/// carry the same label: what its key is made of.
+pub fn ordinals(articles: &[Article]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(articles.len());
+    for (i, a) in articles.iter().enumerate() {
+        let same = articles[..i].iter().rev().take_while(|b| b.file == a.file).count();
+        out.push(same);
+    }
+    out
 }
 
 impl Engine {
     /// Builds an engine with an in-memory index (tests, `eval` on benches).
     pub fn in_ram(articles: Vec<Article>) -> Result<Engine> {
-        let (schema, fields) = index::schema();
+        let (schema, _) = index::schema();
         let index = Index::create_in_ram(schema);
         tokenize::register(&index);
-        let texts: Vec<String> = articles.iter().map(Article::text).collect();
-        let passages = passages_of(&texts);
-        index::write_passages(&index, &fields, &articles, &texts, &passages, &|_| {})?;
-        let (schema, article_fields) = index::article_schema();
+        let (schema, _) = index::article_schema();
         let article_index = Index::create_in_ram(schema);
         tokenize::register(&article_index);
-        index::write_articles(&article_index, &article_fields, &articles, &texts)?;
-        Engine::assemble(articles, texts, passages, &index, &article_index)
+        let writers = Writers::new(&index, &article_index)?;
+        for ((id, article), ordinal) in articles.iter().enumerate().zip(ordinals(&articles)) {
+            writers.add(id as u64, &Prepared::new(ordinal, &article.file, article)?)?;
+        }
+        writers.finish()?;
+        Engine::assemble(&index, &article_index)
     }
 
-    /// Ties loaded articles to an opened index (tokenizers registered).
-    pub(crate) fn assemble(
-        articles: Vec<Article>,
-        texts: Vec<String>,
-        passages: Vec<Passage>,
-        index: &Index,
-        article_index: &Index,
-    ) -> Result<Engine> {
+    /// Opens an engine over two indexes (tokenizers registered).
+    pub(crate) fn assemble(index: &Index, article_index: &Index) -> Result<Engine> {
         let fields = index::fields_of(&index.schema())?;
         let article_fields = index::article_fields_of(&article_index.schema())?;
-        // The index never changes under a running engine (rebuilds go to a
-        // new directory), so no reload watcher thread is needed.
+        // The index never changes under a running engine (updates go to a
+        // new generation, opened as a new engine), so no reload watcher
+        // thread is needed.
         let reader: IndexReader = index
             .reader_builder()
             .reload_policy(tantivy::ReloadPolicy::Manual)
@@ -144,37 +174,18 @@ impl Engine {
             .reload_policy(tantivy::ReloadPolicy::Manual)
             .try_into()?;
         let num_docs = reader.searcher().num_docs();
-        if num_docs != passages.len() as u64 {
-            return Err(crate::Error::Index(format!(
-                "index holds {num_docs} passages but the articles make {}",
-                passages.len()
-            )));
-        }
-        let num_articles = article_reader.searcher().num_docs();
-        if num_articles != articles.len() as u64 {
-            return Err(crate::Error::Index(format!(
-                "article index holds {num_articles} articles but there are {}",
-                articles.len()
-            )));
-        }
         // Load jieba's dictionary and the script tables now, not on the
         // first question (~150 ms).
         let _ = crate::query::parse("預熱");
         let _ = crate::script::is_traditional("預熱");
-        let keys = article_keys(&articles);
-        let key_index = keys.iter().enumerate().map(|(i, k)| (k.clone(), i)).collect();
-        let stats = stats_of(&articles, passages.len());
+        let stats = stats_of(&article_reader.searcher(), &article_fields, num_docs as usize)?;
         let folded_sources = stats
             .sources
             .iter()
             .map(|s| (s.clone(), crate::script::fold(s)))
             .collect();
+        let cache = lru::LruCache::new(NonZeroUsize::new(DOC_CACHE).unwrap_or(NonZeroUsize::MIN));
         Ok(Engine {
-            articles,
-            texts,
-            keys,
-            key_index,
-            passages,
             fields,
             reader,
             article_fields,
@@ -182,15 +193,8 @@ impl Engine {
             stats,
             folded_sources,
             num_docs,
+            docs: Mutex::new(cache),
         })
-    }
-
-    pub fn articles(&self) -> &[Article] {
-        &self.articles
-    }
-
-    pub fn passages(&self) -> &[Passage] {
-        &self.passages
     }
 
     pub fn stats(&self) -> &Stats {
@@ -202,26 +206,64 @@ impl Engine {
         &self.folded_sources
     }
 
-    /// An article's cleaned text (what passage spans index into).
-    pub fn text(&self, article: usize) -> &str {
-        &self.texts[article]
-    }
-
-    /// The verbatim text of a passage.
-    pub fn passage_text(&self, passage: usize) -> &str {
-        let p = &self.passages[passage];
-        &self.texts[p.article][p.start..p.end]
-    }
-
-    /// A short stable key for an article (fits Telegram callback data).
-    pub fn key(&self, article: usize) -> &str {
-        &self.keys[article]
+    /// The stored article `id`, if the index holds it.
+    pub fn doc(&self, id: usize) -> Option<Arc<Doc>> {
+        if let Some(doc) = self.docs.lock().ok()?.get(&id) {
+            return Some(doc.clone());
+        }
+        let term = Term::from_field_u64(self.article_fields.article_id, id as u64);
+        let doc = Arc::new(self.fetch(term)?);
+        if let Ok(mut cache) = self.docs.lock() {
+            cache.put(id, doc.clone());
+        }
+        Some(doc)
     }
 
     /// The article with that key, if any.
-    pub fn article_by_key(&self, key: &str) -> Option<(usize, &Article)> {
-        let &i = self.key_index.get(key)?;
-        Some((i, &self.articles[i]))
+    pub fn doc_by_key(&self, key: &str) -> Option<Arc<Doc>> {
+        let doc = self.fetch(Term::from_field_text(self.article_fields.key, key))?;
+        self.doc(doc.id)
+    }
+
+    /// Reads the one article document matching `term`.
+    fn fetch(&self, term: Term) -> Option<Doc> {
+        let searcher = self.article_reader.searcher();
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).ok()?;
+        let &(_, addr) = top.first()?;
+        let id = index::fast_u64(&searcher, addr, "article_id")? as usize;
+        match index::stored_article(&searcher, &self.article_fields, addr) {
+            Ok((key, article)) => {
+                let text = article.text();
+                Some(Doc { id, key, article, text })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, article = id, "a stored article cannot be read");
+                None
+            }
+        }
+    }
+
+    /// Up to `n` articles of `source` (or of no source, for ""), in the
+    /// order they were indexed.
+    pub fn docs_of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>> {
+        let searcher = self.article_reader.searcher();
+        let term = Term::from_field_text(self.article_fields.source, source);
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let Ok(top) = searcher.search(
+            &query,
+            &TopDocs::with_limit(n).order_by_u64_field("article_id", tantivy::Order::Asc),
+        ) else {
+            return Vec::new();
+        };
+        top.into_iter().filter_map(|(id, _)| self.doc(id? as usize)).collect()
+    }
+
+    /// The verbatim text of a hit's passage.
+    pub fn passage_text(&self, hit: &Hit) -> String {
+        self.doc(hit.article)
+            .map(|d| d.span(hit.start, hit.end).to_owned())
+            .unwrap_or_default()
     }
 
     /// Inverse document frequency of a bigram over passages (BM25's form);
@@ -249,13 +291,13 @@ impl Engine {
         let searcher = self.reader.searcher();
         let text = self.passage_query(parsed);
         let filter = filter_query(&parsed.filter, self.fields.date_num, self.fields.source_key);
-        let mut raw: HashMap<usize, f32> = HashMap::new();
+        let mut raw: HashMap<(usize, usize), Hit> = HashMap::new();
         let mut run = |extra: Option<Box<dyn Query>>| {
             let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text.box_clone())];
             clauses.extend(filter.iter().map(|f| (Occur::Must, f.box_clone())));
             clauses.extend(extra.map(|q| (Occur::Must, q)));
-            for (passage, score) in self.top_passages(&searcher, &BooleanQuery::new(clauses), PASSAGE_POOL.max(limit)) {
-                raw.insert(passage, score);
+            for hit in self.top_passages(&searcher, &BooleanQuery::new(clauses), PASSAGE_POOL.max(limit)) {
+                raw.insert(hit.place(), hit);
             }
         };
         run(None);
@@ -270,17 +312,15 @@ impl Engine {
                 0.0,
             ))));
         }
-        let top_passage = raw.values().copied().fold(f32::EPSILON, f32::max);
-        let relative = |p: usize| raw.get(&p).map_or(0.0, |s| s / top_passage);
+        let top_passage = raw.values().map(|h| h.score).fold(f32::EPSILON, f32::max);
         let mut hits: Vec<Hit> = raw
-            .keys()
-            .map(|&p| {
-                let article = self.passages[p].article;
-                let score = relative(p) + W_ARTICLE * article_score.get(&article).copied().unwrap_or(0.0);
-                Hit { passage: p, score }
+            .into_values()
+            .map(|h| Hit {
+                score: h.score / top_passage + W_ARTICLE * article_score.get(&h.article).copied().unwrap_or(0.0),
+                ..h
             })
             .collect();
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.passage.cmp(&b.passage)));
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.place().cmp(&b.place())));
         hits.truncate(limit);
         hits
     }
@@ -298,14 +338,19 @@ impl Engine {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    fn top_passages(&self, searcher: &Searcher, query: &dyn Query, limit: usize) -> Vec<(usize, f32)> {
+    fn top_passages(&self, searcher: &Searcher, query: &dyn Query, limit: usize) -> Vec<Hit> {
         let Ok(top) = searcher.search(query, &TopDocs::with_limit(limit).order_by_score()) else {
             return Vec::new();
         };
         top.into_iter()
             .filter_map(|(score, addr)| {
-                let passage = index::passage_id(searcher, addr)?;
-                (passage < self.passages.len()).then_some((passage, score))
+                let field = |name| index::fast_u64(searcher, addr, name).map(|v| v as usize);
+                Some(Hit {
+                    article: field("article_id")?,
+                    start: field("start")?,
+                    end: field("end")?,
+                    score,
+                })
             })
             .collect()
     }
@@ -335,10 +380,7 @@ impl Engine {
             return Vec::new();
         };
         top.into_iter()
-            .filter_map(|(score, addr)| {
-                let article = index::article_id(&searcher, addr)?;
-                (article < self.articles.len()).then_some((article, score))
-            })
+            .filter_map(|(score, addr)| Some((index::fast_u64(&searcher, addr, "article_id")? as usize, score)))
             .collect()
     }
 
@@ -356,18 +398,16 @@ impl Engine {
         }
         self.retrieve(&parsed, top.min(MAX_TOP))
             .into_iter()
+            .filter_map(|h| Some((h, self.doc(h.article)?)))
             .enumerate()
-            .map(|(i, h)| {
-                let a = &self.articles[self.passages[h.passage].article];
-                SearchRow {
-                    rank: i + 1,
-                    file: a.file.clone(),
-                    title: a.title.clone(),
-                    source: a.source.clone(),
-                    date: a.date.clone(),
-                    passage: self.passage_text(h.passage).to_owned(),
-                    score: h.score,
-                }
+            .map(|(i, (h, doc))| SearchRow {
+                rank: i + 1,
+                file: doc.article.file.clone(),
+                title: doc.article.title.clone(),
+                source: doc.article.source.clone(),
+                date: doc.article.date.clone(),
+                passage: doc.span(h.start, h.end).to_owned(),
+                score: h.score,
             })
             .collect()
     }
@@ -379,7 +419,7 @@ impl Engine {
         let parsed = crate::query::parse(query);
         let mut best: Vec<(usize, f32)> = Vec::new();
         for h in self.retrieve(&parsed, top * 10) {
-            let a = self.passages[h.passage].article;
+            let a = h.article;
             if !best.iter().any(|&(x, _)| x == a) {
                 best.push((a, h.score));
             }
@@ -450,47 +490,43 @@ fn filter_query(filter: &Filter, date_field: Field, source_field: Field) -> Opti
     )))
 }
 
-/// 12 hex digits of a hash of file and position: stable across rebuilds,
-/// short enough for Telegram's 64-byte callback data.
-fn article_keys(articles: &[Article]) -> Vec<String> {
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut keys = Vec::with_capacity(articles.len());
-    let mut ordinal_in_file = 0;
-    for (i, a) in articles.iter().enumerate() {
-        ordinal_in_file = if i > 0 && articles[i - 1].file == a.file {
-            ordinal_in_file + 1
-        } else {
-            0
-        };
-        let hash = crate::corpus::sha256_hex(format!("{}\0{ordinal_in_file}", a.file).as_bytes());
-        let mut key = hash[..12].to_owned();
-        let mut bump = 0;
-        while seen.contains_key(&key) {
-            bump += 1;
-            key = format!("{}{bump}", &hash[..11]);
-        }
-        seen.insert(key.clone(), i);
-        keys.push(key);
-    }
-    keys
+fn dictionary_error(e: std::io::Error) -> crate::Error {
+    crate::Error::Index(format!("a term dictionary cannot be read: {e}"))
 }
 
-fn stats_of(articles: &[Article], passages: usize) -> Stats {
-    let mut dates: Vec<&str> = articles.iter().filter_map(|a| a.date.as_deref()).collect();
-    dates.sort_unstable();
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for s in articles.iter().filter_map(|a| a.source.as_deref()) {
-        match counts.iter_mut().find(|(x, _)| x == s) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((s.to_owned(), 1)),
+/// The archive's summary, read from the article index's dictionaries
+/// (dates and sources are indexed terms), not from the articles. Terms of
+/// articles deleted by an update linger until their segment is merged, so
+/// a date or source may outlive its last article for a while.
+fn stats_of(searcher: &Searcher, fields: &ArticleFields, passages: usize) -> Result<Stats> {
+    let mut dates: Vec<u64> = Vec::new();
+    let mut sources: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(fields.date_num)?;
+        let mut terms = inverted.terms().stream().map_err(dictionary_error)?;
+        while terms.advance() {
+            if let Ok(bytes) = <[u8; 8]>::try_from(terms.key()) {
+                dates.push(u64::from_be_bytes(bytes));
+            }
+        }
+        let inverted = segment.inverted_index(fields.source)?;
+        let mut terms = inverted.terms().stream().map_err(dictionary_error)?;
+        while terms.advance() {
+            let name = String::from_utf8_lossy(terms.key()).into_owned();
+            if !name.is_empty() {
+                *sources.entry(name).or_default() += u64::from(terms.value().doc_freq);
+            }
         }
     }
+    let dated: Vec<u64> = dates.into_iter().filter(|&d| d > 0).collect();
+    let show = |d: u64| format!("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100);
+    let mut counts: Vec<(String, u64)> = sources.into_iter().collect();
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    Stats {
-        articles: articles.len(),
+    Ok(Stats {
+        articles: searcher.num_docs() as usize,
         passages,
-        first_date: dates.first().map(|d| d.to_string()),
-        last_date: dates.last().map(|d| d.to_string()),
+        first_date: dated.iter().min().map(|&d| show(d)),
+        last_date: dated.iter().max().map(|&d| show(d)),
         sources: counts.into_iter().map(|(s, _)| s).collect(),
-    }
+    })
 }

@@ -144,7 +144,7 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
         let gold = q.file.as_deref().unwrap_or("");
         let rank = ranking
             .iter()
-            .position(|&(a, _)| same_file(&engine.articles()[a].file, gold))
+            .position(|&(a, _)| engine.doc(a).is_some_and(|d| same_file(&d.article.file, gold)))
             .map(|p| p + 1);
         if let Some(rank) = rank {
             r.hit1_doc += usize::from(rank == 1);
@@ -164,7 +164,7 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
         r.passage1 += usize::from(
             top_passage
                 .first()
-                .is_some_and(|h| found_in(&[engine.passage_text(h.passage)])),
+                .is_some_and(|h| found_in(&[&engine.passage_text(h)])),
         );
         let text = answer::without_markers(&answer.answer);
         let chars = text.chars().count();

@@ -89,10 +89,14 @@ fn parse_date(s: &str) -> Result<String, String> {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Build the search index (into a temporary directory, then swapped in).
+    /// Bring the search index up to date: only added, changed and removed
+    /// files are processed (in a new generation, then swapped in).
     Index {
         #[command(flatten)]
         paths: Paths,
+        /// Rebuild everything from scratch instead.
+        #[arg(long)]
+        full: bool,
     },
     /// Print the best passages for a query.
     Search {
@@ -320,8 +324,16 @@ fn report_build(r: &store::BuildReport, index_dir: &Path) {
     for s in &r.skipped {
         tracing::warn!("skipped {}: {}", s.file, s.reason);
     }
+    let how = if r.incremental {
+        format!(
+            "updated: {} files indexed, {} removed",
+            r.files_indexed, r.files_removed
+        )
+    } else {
+        format!("built: {} files indexed", r.files_indexed)
+    };
     eprintln!(
-        "indexed {} articles, {} passages in {:.2} s into {}",
+        "{how}; {} articles, {} passages in {:.2} s into {}",
         r.articles,
         r.passages,
         r.seconds,
@@ -458,11 +470,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(paths, &config)
         }
         Command::Health { index } => health(index.as_deref().unwrap_or(&config.index_dir), &config.data_dir),
-        Command::Index { paths } => {
+        Command::Index { paths, full } => {
             let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
             let corpus = loc.corpus_dir.clone().context("no corpus to index: pass --corpus")?;
             let bar = Bar::on_terminal();
-            let report = store::build(&corpus, &loc.index_dir, &|done, total| bar.update(done, total))
+            let build = if full { store::build_full } else { store::build };
+            let report = build(&corpus, &loc.index_dir, &|done, total| bar.update(done, total))
                 .with_context(|| format!("indexing {} into {}", corpus.display(), loc.index_dir.display()))?;
             bar.finish();
             report_build(&report, &loc.index_dir);

@@ -35,6 +35,11 @@ static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| {
     Arc::new(Engine::in_ram(articles).unwrap())
 });
 
+/// Every article of the test engine (numbered from 0 in a fresh index).
+fn all_docs() -> Vec<Arc<archive_bot::engine::Doc>> {
+    (0..ENGINE.stats().articles).filter_map(|i| ENGINE.doc(i)).collect()
+}
+
 /// Everything logged by any test, at TRACE, to check the token never shows.
 static LOGS: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(|| {
     let buf = Arc::new(Mutex::new(Vec::new()));
@@ -757,7 +762,8 @@ async fn citation_button_opens_the_article_and_answers_the_callback() {
     fake.push(callback(104, answer.result.as_ref().unwrap(), &data));
     let article = fake.nth_sent(104, 2).await;
     let html = text_of(&article);
-    let (_, a) = ENGINE.article_by_key(data.split(':').nth(1).unwrap()).unwrap();
+    let doc = ENGINE.doc_by_key(data.split(':').nth(1).unwrap()).unwrap();
+    let a = &doc.article;
     assert!(html.starts_with("<b>发挥"), "{html}");
     assert!(
         html.contains(&archive_bot::script::to_simplified(a.paragraphs.last().unwrap())),
@@ -776,13 +782,8 @@ async fn long_articles_page_in_place_and_forged_buttons_get_a_notice() {
     let fake = Fake::start().await;
     let bot = start_bot(&fake);
     // The longest article of the archive needs more than one message.
-    let (idx, _) = ENGINE
-        .articles()
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, a)| a.text().chars().count())
-        .unwrap();
-    let key = ENGINE.key(idx).to_owned();
+    let longest = all_docs().into_iter().max_by_key(|d| d.text.chars().count()).unwrap();
+    let key = longest.key.clone();
     fake.push(dm(105, Q_CHEN));
     let answer = fake.nth_sent(105, 1).await;
     let bot_msg = answer.result.clone().unwrap();
@@ -803,7 +804,7 @@ async fn long_articles_page_in_place_and_forged_buttons_get_a_notice() {
     assert!(text_of(&edit).ends_with("（2/2）</i>"));
     assert_eq!(buttons(&edit)[0]["callback_data"], format!("p:{key}:0:s"));
     // Both pages together are the whole article.
-    let a = &ENGINE.articles()[idx];
+    let a = &longest.article;
     let both = visible_text(&(text_of(&page1) + &text_of(&edit)), true);
     let last = archive_bot::script::to_simplified(a.paragraphs.last().unwrap());
     assert!(both.contains(last.trim()));
@@ -1145,11 +1146,11 @@ async fn start_help_about() {
         .and_then(|rest| rest.split('》').next())
         .map(str::to_owned)
         .expect("an example about a headline");
-    let (idx, _) = ENGINE
-        .articles()
-        .iter()
-        .enumerate()
-        .find(|(_, a)| archive_bot::script::to_simplified(&a.title) == archive_bot::script::to_simplified(&first_title))
+    let named = all_docs()
+        .into_iter()
+        .find(|d| {
+            archive_bot::script::to_simplified(&d.article.title) == archive_bot::script::to_simplified(&first_title)
+        })
         .expect("the example names a real headline");
     fake.push(dm(111, "/start ex0"));
     let answer = fake.nth_sent(111, 2).await;
@@ -1157,7 +1158,7 @@ async fn start_help_about() {
     assert!(
         buttons(&answer)[0]["callback_data"]
             .as_str()
-            .is_some_and(|d| d.contains(ENGINE.key(idx))),
+            .is_some_and(|d| d.contains(&named.key)),
         "answered from that article"
     );
     let menu = fake.calls("setMyCommands");
@@ -1473,16 +1474,11 @@ async fn transcript() {
     let g = -100_140;
     fake.push(json!({"message": text_message(supergroup(g, false), 141, &format!("/ask@{BOT_NAME} 锦湖街道集结了多少名机关干部?"))}));
     let group_answer = fake.nth_sent(g, 1).await;
-    let (idx, _) = ENGINE
-        .articles()
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, a)| a.text().chars().count())
-        .unwrap();
+    let longest = all_docs().into_iter().max_by_key(|d| d.text.chars().count()).unwrap();
     fake.push(callback(
         140,
         dm_answer.result.as_ref().unwrap(),
-        &format!("o:{}:s", ENGINE.key(idx)),
+        &format!("o:{}:s", longest.key),
     ));
     let page = fake.nth_sent(140, 2).await;
     for (name, call) in [

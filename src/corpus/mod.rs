@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 pub use decode::{Decoded, Encoding, decode};
 pub use export::FieldNames;
-pub use walk::{CorpusFile, MAX_FILE_BYTES, list_files, sha256_hex};
+pub use walk::{CorpusFile, FileStat, MAX_FILE_BYTES, list_files, read, scan, sha256_hex};
 
 use crate::article::Article;
 
@@ -60,7 +60,7 @@ pub fn set_process_options(options: Options) {
 /// Fails only when `dir` itself cannot be listed; per-file problems land in
 /// [`Loaded::skipped`].
 pub fn load(dir: &Path) -> crate::Result<Loaded> {
-    load_with(dir, PROCESS_OPTIONS.get().unwrap_or(&Options::default()))
+    load_with(dir, process_options())
 }
 
 /// [`load`] with explicit options.
@@ -68,38 +68,57 @@ pub fn load_with(dir: &Path, options: &Options) -> crate::Result<Loaded> {
     let (files, mut skipped) = list_files(dir)?;
     let mut loaded = Loaded::default();
     for file in files {
-        let mut log = Vec::new();
-        if is_page(&file.rel) {
-            let (articles, warnings) = read_page_file_logged(&file.rel, &file.bytes, &mut log);
-            skipped.extend(warnings.into_iter().map(|reason| Skipped {
-                file: file.rel.clone(),
-                reason,
-            }));
-            loaded.articles.extend(articles);
-            loaded.removed.extend(removals(&file.rel, log));
-            loaded.files.push(file.without_bytes());
-            continue;
-        }
-        match decode(&file.bytes) {
-            Ok(decoded) => {
-                let (articles, warnings) = read_file_logged(&file.rel, &decoded.text, options, &mut log);
-                skipped.extend(warnings.into_iter().map(|reason| Skipped {
-                    file: file.rel.clone(),
-                    reason,
-                }));
-                loaded.articles.extend(articles);
-            }
-            Err(reason) => skipped.push(Skipped {
-                file: file.rel.clone(),
-                reason,
-            }),
-        }
-        loaded.removed.extend(removals(&file.rel, log));
+        let one = load_file(&file, options);
+        skipped.extend(one.skipped);
+        loaded.articles.extend(one.articles);
+        loaded.removed.extend(one.removed);
         loaded.files.push(file.without_bytes());
     }
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     loaded.skipped = skipped;
     Ok(loaded)
+}
+
+/// What one corpus file gave.
+#[derive(Debug, Default)]
+pub struct FileLoad {
+    pub articles: Vec<Article>,
+    /// Warnings about the file (undecodable, no text left, a bad record).
+    pub skipped: Vec<Skipped>,
+    pub removed: Vec<crate::clean::Removal>,
+}
+
+/// Decodes and cleans one read file, by its kind (extension). Pure: the
+/// index builds call it on many files at once.
+pub fn load_file(file: &CorpusFile, options: &Options) -> FileLoad {
+    let mut log = Vec::new();
+    let (articles, warnings) = if is_page(&file.rel) {
+        read_page_file_logged(&file.rel, &file.bytes, &mut log)
+    } else {
+        match decode(&file.bytes) {
+            Ok(decoded) => read_file_logged(&file.rel, &decoded.text, options, &mut log),
+            Err(reason) => (Vec::new(), vec![reason]),
+        }
+    };
+    FileLoad {
+        articles,
+        skipped: warnings
+            .into_iter()
+            .map(|reason| Skipped {
+                file: file.rel.clone(),
+                reason,
+            })
+            .collect(),
+        removed: removals(&file.rel, log).collect(),
+    }
+}
+
+/// The process's options (see [`set_process_options`]).
+pub fn process_options() -> &'static Options {
+    static DEFAULT: OnceLock<Options> = OnceLock::new();
+    PROCESS_OPTIONS
+        .get()
+        .unwrap_or_else(|| DEFAULT.get_or_init(Options::default))
 }
 
 fn removals(file: &str, log: crate::clean::Log) -> impl Iterator<Item = crate::clean::Removal> + '_ {

@@ -45,6 +45,57 @@ fn wanted(path: &Path) -> bool {
     })
 }
 
+/// A corpus file found on disk, not read yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileStat {
+    /// Path relative to the corpus directory, `/`-separated.
+    pub rel: String,
+    pub path: PathBuf,
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch (0 when unknown).
+    pub mtime_ns: u64,
+}
+
+/// Lists the corpus files below `dir`, sorted by relative path, without
+/// reading them: cheap enough to tell every few seconds whether an archive
+/// changed. Only an unlistable `dir` fails.
+pub fn scan(dir: &Path) -> Result<(Vec<FileStat>, Vec<Skipped>)> {
+    let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
+    if !root.is_dir() {
+        return Err(Error::io(dir, std::io::Error::other("not a directory")));
+    }
+    let mut seen_dirs = HashSet::new();
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    visit(&root, &root, &mut seen_dirs, &mut found, &mut skipped);
+    found.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok((found, skipped))
+}
+
+/// Reads a listed file (at most [`MAX_FILE_BYTES`]), or says why not.
+pub fn read(stat: &FileStat) -> std::result::Result<CorpusFile, Skipped> {
+    read_limited(stat, MAX_FILE_BYTES)
+}
+
+fn read_limited(stat: &FileStat, max_bytes: u64) -> std::result::Result<CorpusFile, Skipped> {
+    match read_up_to(&stat.path, max_bytes) {
+        Ok(None) => Err(Skipped {
+            file: stat.rel.clone(),
+            reason: format!("larger than {max_bytes} bytes"),
+        }),
+        Ok(Some(bytes)) => Ok(CorpusFile {
+            rel: stat.rel.clone(),
+            size: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+            bytes,
+        }),
+        Err(e) => Err(Skipped {
+            file: stat.rel.clone(),
+            reason: format!("cannot be read: {e}"),
+        }),
+    }
+}
+
 /// Lists and reads the corpus files below `dir`, sorted by relative path.
 /// Unreadable files, and files over [`MAX_FILE_BYTES`], come back as
 /// [`Skipped`]; only an unlistable `dir` fails.
@@ -53,32 +104,12 @@ pub fn list_files(dir: &Path) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
 }
 
 fn list_files_up_to(dir: &Path, max_bytes: u64) -> Result<(Vec<CorpusFile>, Vec<Skipped>)> {
-    let root = dir.canonicalize().map_err(|e| Error::io(dir, e))?;
-    if !root.is_dir() {
-        return Err(Error::io(dir, std::io::Error::other("not a directory")));
-    }
-    let mut seen_dirs = HashSet::new();
-    let mut paths = Vec::new();
-    let mut skipped = Vec::new();
-    visit(&root, &root, &mut seen_dirs, &mut paths, &mut skipped);
-    paths.sort();
+    let (stats, mut skipped) = scan(dir)?;
     let mut files = Vec::new();
-    for (rel, path) in paths {
-        match read_up_to(&path, max_bytes) {
-            Ok(None) => skipped.push(Skipped {
-                file: rel,
-                reason: format!("larger than {max_bytes} bytes"),
-            }),
-            Ok(Some(bytes)) => files.push(CorpusFile {
-                rel,
-                size: bytes.len() as u64,
-                sha256: sha256_hex(&bytes),
-                bytes,
-            }),
-            Err(e) => skipped.push(Skipped {
-                file: rel,
-                reason: format!("cannot be read: {e}"),
-            }),
+    for stat in &stats {
+        match read_limited(stat, max_bytes) {
+            Ok(file) => files.push(file),
+            Err(s) => skipped.push(s),
         }
     }
     Ok((files, skipped))
@@ -93,13 +124,7 @@ fn read_up_to(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
-fn visit(
-    root: &Path,
-    dir: &Path,
-    seen: &mut HashSet<PathBuf>,
-    out: &mut Vec<(String, PathBuf)>,
-    skipped: &mut Vec<Skipped>,
-) {
+fn visit(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<FileStat>, skipped: &mut Vec<Skipped>) {
     let Ok(real) = dir.canonicalize() else { return };
     if !seen.insert(real) {
         return; // a symlink back into a directory already walked
@@ -129,7 +154,17 @@ fn visit(
         if meta.is_dir() {
             visit(root, &path, seen, out, skipped);
         } else if meta.is_file() && wanted(&path) {
-            out.push((rel_path(root, &path), path));
+            let mtime_ns = meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as u64);
+            out.push(FileStat {
+                rel: rel_path(root, &path),
+                path,
+                size: meta.len(),
+                mtime_ns,
+            });
         }
     }
 }

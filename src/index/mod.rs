@@ -1,4 +1,7 @@
-//! The tantivy indexes: schemas, building, and reading hits back.
+//! The tantivy indexes: schemas, writing articles into them, and reading
+//! hits and stored articles back. The index is the store: an article's text
+//! and metadata live in the article index's stored fields and are read for
+//! the hits of a question only, so opening an index reads nothing up front.
 //!
 //! Two indexes, searched with the same terms:
 //!
@@ -6,50 +9,53 @@
 //!   quoted. Search fields hold the passage's *folded* text (Simplified,
 //!   half-width, lower case) cut by our own tokenizers ([`tokenize`]):
 //!   `bigrams` and `words`, plus the article title's bigrams in `title`.
-//!   Display fields are stored; `passage_id` maps a hit back to the engine's
-//!   passage list and `article_id` to its article.
+//!   Fast fields `article_id`, `start` and `end` say which byte span of
+//!   which article's text the passage is; nothing else is stored.
 //! - **articles** ([`article_schema`]): one document per article, headline
 //!   and body together, so that a question whose place or agency is only in
-//!   the headline still finds the article (whole-document relevance).
+//!   the headline still finds the article (whole-document relevance). It
+//!   stores the cleaned article (`doc`, JSON) and its short `key`.
 //!
 //! Both carry the filter fields `date_num` (`YYYYMMDD`, 0 when the article
-//! states no date) and `source_key` (the folded source, empty when none).
+//! states no date) and `source_key` (the folded source, empty when none),
+//! and `file` (the corpus file the article came from), by which an update
+//! deletes a changed file's articles and passages.
 
 pub mod store;
 pub mod tokenize;
 
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{DocAddress, Index, IndexWriter, TantivyDocument};
+use tantivy::{DocAddress, Index, IndexWriter, TantivyDocument, Term};
 
 use crate::article::Article;
 use crate::error::Result;
-use crate::passage::Passage;
+use crate::passage;
 use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
-/// Memory budget of the index writer.
-const WRITER_HEAP_BYTES: usize = 100_000_000;
+/// Memory budget of one indexing thread (tantivy needs at least 15 MB).
+const HEAP_PER_THREAD: usize = 64 * 1024 * 1024;
+/// Indexing threads per writer at most; two writers run side by side.
+const MAX_THREADS: usize = 8;
 
-/// Handles to the schema's fields.
+/// Handles to the passage index's fields.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
     pub bigrams: Field,
     pub words: Field,
     pub title: Field,
-    pub passage_id: Field,
-    pub file: Field,
-    pub title_display: Field,
-    pub source: Field,
-    pub date: Field,
-    pub passage: Field,
     pub article_id: Field,
+    /// Byte span of the passage in its article's text.
+    pub start: Field,
+    pub end: Field,
     pub date_num: Field,
     pub source_key: Field,
+    pub file: Field,
 }
 
 /// Handles to the article index's fields.
@@ -59,8 +65,15 @@ pub struct ArticleFields {
     pub bigrams: Field,
     pub words: Field,
     pub article_id: Field,
+    /// The short stable key citations and buttons use.
+    pub key: Field,
     pub date_num: Field,
     pub source_key: Field,
+    /// The source as written (for the archive's list of sources).
+    pub source: Field,
+    pub file: Field,
+    /// The cleaned [`Article`] as JSON.
+    pub doc: Field,
 }
 
 fn indexed(tokenizer: &str) -> TextOptions {
@@ -71,22 +84,19 @@ fn indexed(tokenizer: &str) -> TextOptions {
     )
 }
 
-/// The schema and its fields.
+/// The passage index's schema and its fields.
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
         bigrams: b.add_text_field("bigrams", indexed(tokenize::BIGRAM)),
         words: b.add_text_field("words", indexed(tokenize::WORDS)),
         title: b.add_text_field("title", indexed(tokenize::BIGRAM)),
-        passage_id: b.add_u64_field("passage_id", FAST | STORED | INDEXED),
-        file: b.add_text_field("file", STRING | STORED),
-        title_display: b.add_text_field("title_display", STORED),
-        source: b.add_text_field("source", STORED),
-        date: b.add_text_field("date", STORED),
-        passage: b.add_text_field("passage", STORED),
         article_id: b.add_u64_field("article_id", FAST | INDEXED),
+        start: b.add_u64_field("start", FAST),
+        end: b.add_u64_field("end", FAST),
         date_num: b.add_u64_field("date_num", FAST | INDEXED),
         source_key: b.add_text_field("source_key", STRING),
+        file: b.add_text_field("file", STRING),
     };
     (b.build(), fields)
 }
@@ -98,8 +108,12 @@ pub fn article_schema() -> (Schema, ArticleFields) {
         bigrams: b.add_text_field("bigrams", indexed(tokenize::BIGRAM)),
         words: b.add_text_field("words", indexed(tokenize::WORDS)),
         article_id: b.add_u64_field("article_id", FAST | INDEXED),
+        key: b.add_text_field("key", STRING | STORED),
         date_num: b.add_u64_field("date_num", FAST | INDEXED),
         source_key: b.add_text_field("source_key", STRING),
+        source: b.add_text_field("source", STRING),
+        file: b.add_text_field("file", STRING),
+        doc: b.add_text_field("doc", STORED),
     };
     (b.build(), fields)
 }
@@ -110,6 +124,22 @@ fn field(schema: &Schema, name: &str) -> Result<Field> {
         .map_err(|_| crate::Error::Index(format!("field {name} missing: the index is of another format")))
 }
 
+/// Looks up the fields of an opened passage index's schema.
+pub fn fields_of(schema: &Schema) -> Result<Fields> {
+    let f = |name: &str| field(schema, name);
+    Ok(Fields {
+        bigrams: f("bigrams")?,
+        words: f("words")?,
+        title: f("title")?,
+        article_id: f("article_id")?,
+        start: f("start")?,
+        end: f("end")?,
+        date_num: f("date_num")?,
+        source_key: f("source_key")?,
+        file: f("file")?,
+    })
+}
+
 /// Looks up the fields of an opened article index's schema.
 pub fn article_fields_of(schema: &Schema) -> Result<ArticleFields> {
     let f = |name: &str| field(schema, name);
@@ -117,113 +147,176 @@ pub fn article_fields_of(schema: &Schema) -> Result<ArticleFields> {
         bigrams: f("bigrams")?,
         words: f("words")?,
         article_id: f("article_id")?,
+        key: f("key")?,
         date_num: f("date_num")?,
         source_key: f("source_key")?,
+        source: f("source")?,
+        file: f("file")?,
+        doc: f("doc")?,
     })
 }
 
-/// `YYYY-MM-DD` as the number `YYYYMMDD`; 0 when absent or malformed.
+/// `YYYY-MM-DD` as the number `YYYYMMDD`; 0 for no (or no readable) date.
 pub fn date_num(date: Option<&str>) -> u64 {
     let Some(d) = date else { return 0 };
     let digits: String = d.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() == 8 {
-        digits.parse().unwrap_or(0)
-    } else {
-        0
+    if digits.len() != 8 {
+        return 0;
     }
+    digits.parse().unwrap_or(0)
 }
 
-/// The form a source is filtered by: folded, spaces removed.
+/// The filter key of a source: folded, so 瑞安日報 finds 瑞安日报.
 pub fn source_key(source: &str) -> String {
-    fold(source).split_whitespace().collect()
+    fold(source.trim())
 }
 
-/// Looks up the fields of an opened index's schema.
-pub fn fields_of(schema: &Schema) -> Result<Fields> {
-    let f = |name: &str| field(schema, name);
-    Ok(Fields {
-        bigrams: f("bigrams")?,
-        words: f("words")?,
-        title: f("title")?,
-        passage_id: f("passage_id")?,
-        file: f("file")?,
-        title_display: f("title_display")?,
-        source: f("source")?,
-        date: f("date")?,
-        passage: f("passage")?,
-        article_id: f("article_id")?,
-        date_num: f("date_num")?,
-        source_key: f("source_key")?,
-    })
+/// 16 hex digits of a hash of an article's file and its place in the file:
+/// stable across rebuilds and updates, short enough for Telegram's 64-byte
+/// callback data, and (64 bits) without collisions at any archive size we
+/// serve.
+pub fn article_key(file: &str, ordinal_in_file: usize) -> String {
+    crate::corpus::sha256_hex(format!("{file}\0{ordinal_in_file}").as_bytes())[..16].to_owned()
 }
 
-/// Writes every passage into `index` (empty, tokenizers registered) and
-/// commits. `progress` is called after each passage.
-pub fn write_passages(
-    index: &Index,
-    fields: &Fields,
-    articles: &[Article],
-    texts: &[String],
-    passages: &[Passage],
-    progress: &dyn Fn(usize),
-) -> Result<()> {
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP_BYTES)?;
-    let folded_titles: Vec<String> = articles.iter().map(|a| fold(&a.title)).collect();
-    for (id, p) in passages.iter().enumerate() {
-        let article = &articles[p.article];
-        let quote = &texts[p.article][p.start..p.end];
-        let folded = fold(quote);
-        let mut doc = TantivyDocument::default();
-        doc.add_text(fields.bigrams, &folded);
-        doc.add_text(fields.words, &folded);
-        doc.add_text(fields.title, &folded_titles[p.article]);
-        doc.add_u64(fields.passage_id, id as u64);
-        doc.add_text(fields.file, &article.file);
-        doc.add_text(fields.title_display, &article.title);
-        doc.add_text(fields.source, article.source.as_deref().unwrap_or(""));
-        doc.add_text(fields.date, article.date.as_deref().unwrap_or(""));
-        doc.add_text(fields.passage, quote);
-        doc.add_u64(fields.article_id, p.article as u64);
-        doc.add_u64(fields.date_num, date_num(article.date.as_deref()));
-        doc.add_text(fields.source_key, source_key(article.source.as_deref().unwrap_or("")));
-        writer.add_document(doc)?;
-        progress(id + 1);
+/// One article made ready for the index: everything folded, cut and
+/// serialised, so that this (the costly part but the tokenizing) can run
+/// on all cores before the writers take it.
+pub struct Prepared {
+    key: String,
+    file: String,
+    json: String,
+    date_num: u64,
+    source: String,
+    source_key: String,
+    folded_title: String,
+    folded_whole: String,
+    /// Each passage's byte span and folded text.
+    passages: Vec<(usize, usize, String)>,
+}
+
+impl Prepared {
+    /// Prepares `article`, the `ordinal`-th of its label (see
+    /// [`article_key`]) in corpus file `file`.
+    pub fn new(ordinal: usize, file: &str, article: &Article) -> Result<Prepared> {
+        let text = article.text();
+        let folded_title = fold(&article.title);
+        let folded_whole = format!("{folded_title}\n{}", fold(&text));
+        let passages = passage::split(0, &text)
+            .into_iter()
+            .map(|p| (p.start, p.end, fold(&text[p.start..p.end])))
+            .collect();
+        let source = article.source.clone().unwrap_or_default();
+        Ok(Prepared {
+            key: article_key(&article.file, ordinal),
+            file: file.to_owned(),
+            json: serde_json::to_string(article)?,
+            date_num: date_num(article.date.as_deref()),
+            source_key: source_key(&source),
+            source,
+            folded_title,
+            folded_whole,
+            passages,
+        })
     }
-    writer.commit()?;
-    Ok(())
-}
 
-/// Writes one document per article (headline and body) into `index`
-/// (empty, tokenizers registered) and commits.
-pub fn write_articles(index: &Index, fields: &ArticleFields, articles: &[Article], texts: &[String]) -> Result<()> {
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP_BYTES)?;
-    for (id, (article, text)) in articles.iter().zip(texts).enumerate() {
-        let title = fold(&article.title);
-        let whole = format!("{title}\n{}", fold(text));
-        let mut doc = TantivyDocument::default();
-        doc.add_text(fields.bigrams, &whole);
-        doc.add_text(fields.words, &whole);
-        doc.add_u64(fields.article_id, id as u64);
-        doc.add_u64(fields.date_num, date_num(article.date.as_deref()));
-        doc.add_text(fields.source_key, source_key(article.source.as_deref().unwrap_or("")));
-        writer.add_document(doc)?;
+    /// How many passages the article makes.
+    pub fn passages(&self) -> usize {
+        self.passages.len()
     }
-    writer.commit()?;
-    Ok(())
 }
 
-/// Reads the `passage_id` fast field of a hit.
-pub fn passage_id(searcher: &tantivy::Searcher, addr: DocAddress) -> Option<usize> {
-    fast_u64(searcher, addr, "passage_id")
+/// The two index writers of a build or an update.
+pub struct Writers {
+    passages: IndexWriter,
+    articles: IndexWriter,
+    fields: Fields,
+    article_fields: ArticleFields,
 }
 
-/// Reads the `article_id` fast field of a hit (either index).
-pub fn article_id(searcher: &tantivy::Searcher, addr: DocAddress) -> Option<usize> {
-    fast_u64(searcher, addr, "article_id")
+/// Indexing threads for each of the two writers.
+fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_THREADS)
 }
 
-fn fast_u64(searcher: &tantivy::Searcher, addr: DocAddress, name: &str) -> Option<usize> {
+impl Writers {
+    /// Writers on both indexes (tokenizers registered).
+    pub fn new(passages: &Index, articles: &Index) -> Result<Writers> {
+        let n = threads();
+        Ok(Writers {
+            passages: passages.writer_with_num_threads(n, n * HEAP_PER_THREAD)?,
+            articles: articles.writer_with_num_threads(n, n * HEAP_PER_THREAD)?,
+            fields: fields_of(&passages.schema())?,
+            article_fields: article_fields_of(&articles.schema())?,
+        })
+    }
+
+    /// Queues an article and its passages under number `id`.
+    pub fn add(&self, id: u64, p: &Prepared) -> Result<()> {
+        let f = &self.fields;
+        for (start, end, folded) in &p.passages {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f.bigrams, folded);
+            doc.add_text(f.words, folded);
+            doc.add_text(f.title, &p.folded_title);
+            doc.add_u64(f.article_id, id);
+            doc.add_u64(f.start, *start as u64);
+            doc.add_u64(f.end, *end as u64);
+            doc.add_u64(f.date_num, p.date_num);
+            doc.add_text(f.source_key, &p.source_key);
+            doc.add_text(f.file, &p.file);
+            self.passages.add_document(doc)?;
+        }
+        let f = &self.article_fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.bigrams, &p.folded_whole);
+        doc.add_text(f.words, &p.folded_whole);
+        doc.add_u64(f.article_id, id);
+        doc.add_text(f.key, &p.key);
+        doc.add_u64(f.date_num, p.date_num);
+        doc.add_text(f.source_key, &p.source_key);
+        doc.add_text(f.source, &p.source);
+        doc.add_text(f.file, &p.file);
+        doc.add_text(f.doc, &p.json);
+        self.articles.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Queues the removal of every article and passage of a corpus file.
+    pub fn delete_file(&self, file: &str) {
+        self.passages.delete_term(Term::from_field_text(self.fields.file, file));
+        self.articles
+            .delete_term(Term::from_field_text(self.article_fields.file, file));
+    }
+
+    /// Commits both indexes and waits for their merges, so that the
+    /// directory is complete when this returns.
+    pub fn finish(mut self) -> Result<()> {
+        self.passages.commit()?;
+        self.articles.commit()?;
+        self.passages.wait_merging_threads()?;
+        self.articles.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
+/// A hit's `u64` fast field.
+pub fn fast_u64(searcher: &tantivy::Searcher, addr: DocAddress, name: &str) -> Option<u64> {
     let segment = searcher.segment_reader(addr.segment_ord);
     let column = segment.fast_fields().u64(name).ok()?;
-    column.first(addr.doc_id).map(|v| v as usize)
+    column.first(addr.doc_id)
+}
+
+/// The stored article and key of an article index document.
+pub fn stored_article(
+    searcher: &tantivy::Searcher,
+    fields: &ArticleFields,
+    addr: DocAddress,
+) -> Result<(String, Article)> {
+    let doc: TantivyDocument = searcher.doc(addr)?;
+    let text = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+    let article: Article = serde_json::from_str(&text(fields.doc))?;
+    Ok((text(fields.key), article))
 }

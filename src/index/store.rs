@@ -1,11 +1,21 @@
-//! The index on disk, and when to rebuild it.
+//! The index on disk, and when to update it.
 //!
 //! An index directory holds `tantivy/` (the passage index),
-//! `tantivy-articles/` (the article index), `articles.json`
-//! (the cleaned articles: passages are recomputed from them, quotes come
-//! from them) and `manifest.json`, written last, recording the format
-//! version and every corpus file's size and SHA-256. An index is used only
-//! when its manifest matches the corpus; otherwise it is rebuilt.
+//! `tantivy-articles/` (the article index, which also stores the cleaned
+//! articles: the index is the store), `files.json` (every corpus file's
+//! size, modification time and SHA-256) and `manifest.json`, written last:
+//! the format version, the corpus it was built from and its counts. An
+//! index is used only when its files match the corpus; otherwise it is
+//! updated.
+//!
+//! Updates are incremental: a build starts from the current generation
+//! (its tantivy files hard-linked, never modified: tantivy writes new
+//! files and replaces `meta.json` by rename), deletes the articles of
+//! changed and removed files by their `file` term, adds those of changed
+//! and added files, and swaps the result in. Files whose size and
+//! modification time are unchanged are not even read; reading, decoding,
+//! cleaning and folding run on all cores ([`rayon`]), tokenizing on the
+//! index writers' threads.
 //!
 //! Generations: on unix the index path is a symlink to a sibling
 //! generation directory (`.<name>.g-<pid>-<nanos>-<n>`). A build writes a
@@ -18,60 +28,92 @@
 //! the older layout (a plain directory) is moved aside once, on its first
 //! rebuild.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
-use super::{FORMAT_VERSION, tokenize};
-use crate::article::Article;
-use crate::corpus::{self, Skipped};
-use crate::engine::{Engine, passages_of};
+use super::{FORMAT_VERSION, Prepared, Writers, tokenize};
+use crate::corpus::{self, FileStat, Skipped};
+use crate::engine::{Engine, ordinals};
 use crate::error::{Error, Result};
 
 const MANIFEST: &str = "manifest.json";
-const ARTICLES: &str = "articles.json";
+const FILES: &str = "files.json";
 const TANTIVY_DIR: &str = "tantivy";
 const ARTICLE_INDEX_DIR: &str = "tantivy-articles";
+/// Files read and cleaned together before their articles are handed to
+/// the writers: enough to keep every core busy, few enough to bound memory.
+const CHUNK_FILES: usize = 512;
 
-/// One corpus file as recorded in the manifest.
+/// One corpus file as recorded in the index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEntry {
     pub file: String,
     pub size: u64,
+    /// Modification time (ns since the epoch): a file whose size and time
+    /// are unchanged is not read again.
+    #[serde(default)]
+    pub mtime_ns: u64,
     pub sha256: String,
 }
 
-/// What an index was built from.
+/// What an index was built from (small: read on every open and health
+/// check; the per-file list is in `files.json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format_version: u32,
     /// The corpus directory, absolute.
     pub corpus_dir: PathBuf,
-    pub files: Vec<FileEntry>,
     pub articles: usize,
     pub passages: usize,
+    /// The number the next added article gets.
+    pub next_id: u64,
+    /// How exports were read (the configuration's `[fields]`): other
+    /// settings mean a full rebuild.
+    pub options: String,
 }
 
 /// The outcome of a build.
 #[derive(Debug, Clone)]
 pub struct BuildReport {
+    /// Articles and passages in the index afterwards.
     pub articles: usize,
     pub passages: usize,
     pub skipped: Vec<Skipped>,
     pub seconds: f64,
+    /// Files read and (re)indexed, and files whose articles were removed.
+    pub files_indexed: usize,
+    pub files_removed: usize,
+    /// Whether the build started from the previous index.
+    pub incremental: bool,
 }
 
-/// Progress callbacks: `(done, total)` passages.
+/// Progress callbacks: `(done, total)` files to read.
 pub type Progress<'a> = &'a dyn Fn(usize, usize);
 
 /// Reads a manifest, if there is a readable one.
 pub fn read_manifest(index_dir: &Path) -> Result<Manifest> {
-    let path = index_dir.join(MANIFEST);
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+    read_json(&index_dir.join(MANIFEST))
+}
+
+/// Reads the per-file list of an index.
+pub fn read_files(index_dir: &Path) -> Result<Vec<FileEntry>> {
+    read_json(&index_dir.join(FILES))
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     serde_json::from_slice(&bytes).map_err(|e| Error::Index(format!("{}: {e}", path.display())))
+}
+
+/// The export settings as recorded in a manifest.
+fn options_fingerprint() -> String {
+    format!("{:?}", corpus::process_options())
 }
 
 /// The directory holding `index_dir` and the index's file name.
@@ -123,42 +165,96 @@ fn unique_suffix() -> String {
     )
 }
 
-/// Cleans the corpus and builds a fresh index at `index_dir`, replacing any
+/// Brings the index at `index_dir` up to date with the corpus: an update
+/// of the current index when there is a usable one, else a fresh build
 /// (waiting for a concurrent build of the same index to finish first).
 pub fn build(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Result<BuildReport> {
     let _lock = lock_builds(index_dir)?;
-    build_locked(corpus_dir, index_dir, progress)
+    build_locked(corpus_dir, index_dir, progress, false)
+}
+
+/// Builds the index from scratch, ignoring the current one.
+pub fn build_full(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Result<BuildReport> {
+    let _lock = lock_builds(index_dir)?;
+    build_locked(corpus_dir, index_dir, progress, true)
+}
+
+/// The current generation, when an update can start from it: same format
+/// and export settings, files list readable, both indexes open.
+fn previous(index_dir: &Path) -> Option<(PathBuf, Manifest, Vec<FileEntry>)> {
+    let dir = index_dir.canonicalize().ok()?;
+    let manifest = read_manifest(&dir).ok()?;
+    if manifest.format_version != FORMAT_VERSION || manifest.options != options_fingerprint() {
+        return None;
+    }
+    let files = read_files(&dir).ok()?;
+    for sub in [TANTIVY_DIR, ARTICLE_INDEX_DIR] {
+        Index::open_in_dir(dir.join(sub)).ok()?.load_metas().ok()?;
+    }
+    Some((dir, manifest, files))
+}
+
+/// What reading one changed or new file gave.
+enum Read {
+    /// Unreadable now: a warning, and its old articles go.
+    Skipped(Skipped),
+    /// Same content as indexed (only its time changed).
+    Same(FileEntry),
+    /// New content: its articles, ready for the writers.
+    New {
+        entry: FileEntry,
+        prepared: Vec<Prepared>,
+        warnings: Vec<Skipped>,
+    },
+}
+
+fn read_one(stat: &FileStat, old: Option<&FileEntry>) -> Read {
+    let file = match corpus::read(stat) {
+        Ok(f) => f,
+        Err(s) => return Read::Skipped(s),
+    };
+    let entry = FileEntry {
+        file: file.rel.clone(),
+        size: file.size,
+        mtime_ns: stat.mtime_ns,
+        sha256: file.sha256.clone(),
+    };
+    if old.is_some_and(|o| o.sha256 == entry.sha256) {
+        return Read::Same(entry);
+    }
+    let loaded = corpus::load_file(&file, corpus::process_options());
+    let mut warnings = loaded.skipped;
+    let mut prepared = Vec::with_capacity(loaded.articles.len());
+    for (article, ordinal) in loaded.articles.iter().zip(ordinals(&loaded.articles)) {
+        match Prepared::new(ordinal, &file.rel, article) {
+            Ok(p) => prepared.push(p),
+            Err(e) => warnings.push(Skipped {
+                file: file.rel.clone(),
+                reason: format!("an article cannot be stored: {e}"),
+            }),
+        }
+    }
+    Read::New {
+        entry,
+        prepared,
+        warnings,
+    }
 }
 
 /// [`build`] with the build lock already held.
-fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Result<BuildReport> {
+fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: bool) -> Result<BuildReport> {
     let started = Instant::now();
     if !corpus_dir.is_dir() {
         return Err(Error::NoCorpus {
             path: corpus_dir.to_path_buf(),
         });
     }
-    let loaded = corpus::load(corpus_dir)?;
-    if loaded.articles.is_empty() {
-        return Err(Error::EmptyCorpus {
-            path: corpus_dir.to_path_buf(),
-            files: loaded.files.len(),
-            skipped: loaded.skipped.len(),
-        });
-    }
+    let (stats, mut skipped) = corpus::scan(corpus_dir)?;
     let corpus_abs = corpus_dir.canonicalize().map_err(|e| Error::io(corpus_dir, e))?;
-    let files = loaded
-        .files
-        .iter()
-        .map(|f| FileEntry {
-            file: f.rel.clone(),
-            size: f.size,
-            sha256: f.sha256.clone(),
-        })
-        .collect();
-    let articles = loaded.articles;
-    let texts: Vec<String> = articles.iter().map(Article::text).collect();
-    let passages = passages_of(&texts);
+    let previous = if full { None } else { previous(index_dir) };
+    let incremental = previous.is_some();
+    let old_files: Vec<FileEntry> = previous.as_ref().map(|p| p.2.clone()).unwrap_or_default();
+    let old: HashMap<&str, &FileEntry> = old_files.iter().map(|e| (e.file.as_str(), e)).collect();
 
     let (parent, name) = place(index_dir);
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
@@ -166,43 +262,143 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Resu
     let tmp = parent.join(format!(".{name}.g-{}", unique_suffix()));
     let tantivy_dir = tmp.join(TANTIVY_DIR);
     let article_dir = tmp.join(ARTICLE_INDEX_DIR);
-    for dir in [&tantivy_dir, &article_dir] {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
 
     let result = (|| {
-        let (schema, fields) = super::schema();
-        let index = Index::create_in_dir(&tantivy_dir, schema)?;
+        let (index, article_index) = match &previous {
+            Some((dir, _, _)) => {
+                link_copy(&dir.join(TANTIVY_DIR), &tantivy_dir)?;
+                link_copy(&dir.join(ARTICLE_INDEX_DIR), &article_dir)?;
+                (Index::open_in_dir(&tantivy_dir)?, Index::open_in_dir(&article_dir)?)
+            }
+            None => {
+                for dir in [&tantivy_dir, &article_dir] {
+                    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                }
+                (
+                    Index::create_in_dir(&tantivy_dir, super::schema().0)?,
+                    Index::create_in_dir(&article_dir, super::article_schema().0)?,
+                )
+            }
+        };
         tokenize::register(&index);
-        let total = passages.len();
-        super::write_passages(&index, &fields, &articles, &texts, &passages, &|done| {
-            progress(done, total)
-        })?;
-        let (schema, fields) = super::article_schema();
-        let article_index = Index::create_in_dir(&article_dir, schema)?;
         tokenize::register(&article_index);
-        super::write_articles(&article_index, &fields, &articles, &texts)?;
-        write_json(&tmp.join(ARTICLES), &articles)?;
+        let writers = Writers::new(&index, &article_index)?;
+        let mut next_id = previous.as_ref().map_or(0, |p| p.1.next_id);
+
+        // Files unchanged by size and time are kept as they are.
+        let mut entries: Vec<FileEntry> = Vec::with_capacity(stats.len());
+        let mut to_read: Vec<&FileStat> = Vec::new();
+        for stat in &stats {
+            match old.get(stat.rel.as_str()) {
+                Some(e) if e.size == stat.size && e.mtime_ns == stat.mtime_ns && e.mtime_ns != 0 => {
+                    entries.push((*e).clone())
+                }
+                _ => to_read.push(stat),
+            }
+        }
+        let present: HashSet<&str> = stats.iter().map(|s| s.rel.as_str()).collect();
+        let mut files_removed = 0;
+        for e in &old_files {
+            if !present.contains(e.file.as_str()) {
+                writers.delete_file(&e.file);
+                files_removed += 1;
+            }
+        }
+        let mut files_indexed = 0;
+        let mut done = 0;
+        for chunk in to_read.chunks(CHUNK_FILES) {
+            let reads: Vec<Read> = chunk
+                .par_iter()
+                .map(|stat| read_one(stat, old.get(stat.rel.as_str()).copied()))
+                .collect();
+            for (stat, read) in chunk.iter().zip(reads) {
+                match read {
+                    Read::Skipped(s) => {
+                        if old.contains_key(stat.rel.as_str()) {
+                            writers.delete_file(&stat.rel);
+                            files_removed += 1;
+                        }
+                        skipped.push(s);
+                    }
+                    Read::Same(entry) => entries.push(entry),
+                    Read::New {
+                        entry,
+                        prepared,
+                        warnings,
+                    } => {
+                        if old.contains_key(stat.rel.as_str()) {
+                            writers.delete_file(&stat.rel);
+                        }
+                        for p in &prepared {
+                            writers.add(next_id, p)?;
+                            next_id += 1;
+                        }
+                        skipped.extend(warnings);
+                        entries.push(entry);
+                        files_indexed += 1;
+                    }
+                }
+            }
+            done += chunk.len();
+            progress(done, to_read.len());
+        }
+        writers.finish()?;
+        entries.sort_by(|a, b| a.file.cmp(&b.file));
+        let count = |index: &Index| -> Result<usize> { Ok(index.reader()?.searcher().num_docs() as usize) };
+        let (articles, passages) = (count(&article_index)?, count(&index)?);
+        if articles == 0 {
+            return Err(Error::EmptyCorpus {
+                path: corpus_dir.to_path_buf(),
+                files: entries.len(),
+                skipped: skipped.len(),
+            });
+        }
+        write_json(&tmp.join(FILES), &entries)?;
         let manifest = Manifest {
             format_version: FORMAT_VERSION,
             corpus_dir: corpus_abs,
-            files,
-            articles: articles.len(),
-            passages: passages.len(),
+            articles,
+            passages,
+            next_id,
+            options: options_fingerprint(),
         };
         write_json(&tmp.join(MANIFEST), &manifest)?;
-        swap_in(&tmp, index_dir)
+        swap_in(&tmp, index_dir)?;
+        Ok(BuildReport {
+            articles,
+            passages,
+            skipped: std::mem::take(&mut skipped),
+            seconds: started.elapsed().as_secs_f64(),
+            files_indexed,
+            files_removed,
+            incremental,
+        })
     })();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    result?;
-    Ok(BuildReport {
-        articles: articles.len(),
-        passages: passages.len(),
-        skipped: loaded.skipped,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    let mut report = result?;
+    report.skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(report)
+}
+
+/// Copies a tantivy directory by hard links (tantivy never modifies a
+/// file it wrote; it replaces `meta.json` by rename), or by copying where
+/// links are not possible. Lock files are not copied.
+fn link_copy(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io(to, e))?;
+    for entry in std::fs::read_dir(from).map_err(|e| Error::io(from, e))? {
+        let entry = entry.map_err(|e| Error::io(from, e))?;
+        let name = entry.file_name();
+        if name.to_string_lossy().ends_with(".lock") {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if std::fs::hard_link(&src, &dst).is_err() {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io(&src, e))?;
+        }
+    }
+    Ok(())
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
@@ -309,17 +505,11 @@ fn open_resolved(index_dir: &Path) -> Result<Engine> {
             manifest.format_version
         )));
     }
-    let path = index_dir.join(ARTICLES);
-    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
-    let articles: Vec<Article> =
-        serde_json::from_slice(&bytes).map_err(|e| Error::Index(format!("{}: {e}", path.display())))?;
     let index = Index::open_in_dir(index_dir.join(TANTIVY_DIR))?;
     tokenize::register(&index);
     let article_index = Index::open_in_dir(index_dir.join(ARTICLE_INDEX_DIR))?;
     tokenize::register(&article_index);
-    let texts: Vec<String> = articles.iter().map(Article::text).collect();
-    let passages = passages_of(&texts);
-    Engine::assemble(articles, texts, passages, &index, &article_index)
+    Engine::assemble(&index, &article_index)
 }
 
 /// Checks that the index at `index_dir` opens, without loading it: the
@@ -341,7 +531,10 @@ pub fn check(index_dir: &Path) -> Result<Manifest> {
     Ok(manifest)
 }
 
-/// Why an index needs building, if it does.
+/// Why an index needs building, if it does. Cheap: files whose size and
+/// modification time match the index's record are not read; others are
+/// hashed, so a file touched without change (or a moved checkout) does not
+/// count.
 pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
     let manifest = match read_manifest(index_dir) {
         Ok(m) => m,
@@ -356,22 +549,35 @@ pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
             manifest.format_version
         ));
     }
-    let Ok((files, _)) = corpus::list_files(corpus_dir) else {
+    if manifest.options != options_fingerprint() {
+        return Some("the export field settings changed".into());
+    }
+    let Ok((stats, _)) = corpus::scan(corpus_dir) else {
         return None; // no corpus to compare with: use the index as it is
     };
-    let current: Vec<FileEntry> = files
-        .into_iter()
-        .map(|f| FileEntry {
-            file: f.rel,
-            size: f.size,
-            sha256: f.sha256,
-        })
-        .collect();
-    // Compared by content only, so a moved checkout (or a container that
-    // ships its prebuilt index) does not rebuild for nothing.
-    (current != manifest.files).then(|| {
+    let files = match read_files(index_dir) {
+        Ok(f) => f,
+        Err(e) => return Some(format!("unreadable file list ({e})")),
+    };
+    let old: HashMap<&str, &FileEntry> = files.iter().map(|e| (e.file.as_str(), e)).collect();
+    let (mut added, mut changed) = (0, 0);
+    for stat in &stats {
+        match old.get(stat.rel.as_str()) {
+            None => added += 1,
+            Some(e) if e.size == stat.size && e.mtime_ns == stat.mtime_ns && e.mtime_ns != 0 => {}
+            Some(e) => {
+                let same = e.size == stat.size && corpus::read(stat).is_ok_and(|f| f.sha256 == e.sha256);
+                if !same {
+                    changed += 1;
+                }
+            }
+        }
+    }
+    let present: HashSet<&str> = stats.iter().map(|s| s.rel.as_str()).collect();
+    let removed = files.iter().filter(|e| !present.contains(e.file.as_str())).count();
+    (added + changed + removed > 0).then(|| {
         format!(
-            "the corpus changed since it was built from {}",
+            "the corpus changed since it was built from {} ({added} files added, {changed} changed, {removed} removed)",
             manifest.corpus_dir.display()
         )
     })
@@ -447,7 +653,7 @@ pub fn open_or_build(loc: &Location, progress: Progress, warn: &dyn Fn(&str)) ->
                 loc.index_dir.display()
             ));
         }
-        let report = build_locked(corpus_dir, &loc.index_dir, progress)?;
+        let report = build_locked(corpus_dir, &loc.index_dir, progress, false)?;
         return open(&loc.index_dir).map(|e| (e, Some(report)));
     }
     match open(&loc.index_dir) {
@@ -457,7 +663,7 @@ pub fn open_or_build(loc: &Location, progress: Progress, warn: &dyn Fn(&str)) ->
                 "rebuilding the index at {}: it is corrupt ({e})",
                 loc.index_dir.display()
             ));
-            let report = build(corpus_dir, &loc.index_dir, progress)?;
+            let report = build_full(corpus_dir, &loc.index_dir, progress)?;
             open(&loc.index_dir).map(|e| (e, Some(report)))
         }
     }
@@ -507,7 +713,7 @@ mod tests {
         assert_eq!(engine.search("机关干部", 1)[0].file, "a.txt");
         let (_, report, _) = open_logged(&loc);
         assert!(report.is_none(), "an up-to-date index is reused");
-        assert_eq!(read_manifest(&loc.index_dir).unwrap().files.len(), 2);
+        assert_eq!(read_files(&loc.index_dir).unwrap().len(), 2);
     }
 
     #[test]
@@ -523,6 +729,66 @@ mod tests {
         assert_eq!(report.map(|r| r.articles), Some(3));
         assert!(warnings[0].contains("changed"), "{warnings:?}");
         assert_eq!(engine.search("隔离点组长", 1)[0].file, "c.txt");
+    }
+
+    /// An update reads only what changed: an edited file's old text is
+    /// gone and its new text found, a removed file's articles are gone,
+    /// an untouched file keeps its article (same key) without being read.
+    #[test]
+    fn updates_reprocess_only_changed_added_and_removed_files() {
+        let (corpus, _data, loc) = fresh();
+        let first = build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
+        assert!(!first.incremental);
+        let engine = open(&loc.index_dir).unwrap();
+        let key_a = engine
+            .doc_by_key(&super::super::article_key("a.txt", 0))
+            .unwrap()
+            .key
+            .clone();
+
+        std::fs::write(
+            corpus.path().join("b.txt"),
+            "同心抗疫 为民护航\n市房产局派出突击队员前往城区医学观察者集中隔离点。\n",
+        )
+        .unwrap();
+        std::fs::write(corpus.path().join("c.txt"), "新文章\n陈达锋担任隔离点组长。\n").unwrap();
+        assert!(staleness(&loc.index_dir, corpus.path()).is_some_and(|r| r.contains("1 files added, 1 changed")));
+        let update = build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
+        assert!(update.incremental);
+        assert_eq!((update.files_indexed, update.files_removed, update.articles), (2, 0, 3));
+        let engine = open(&loc.index_dir).unwrap();
+        assert_eq!(engine.search("集中隔离点", 1)[0].file, "b.txt");
+        assert!(
+            engine.search("志愿者", 5).iter().all(|r| r.file != "b.txt"),
+            "old text gone"
+        );
+        assert_eq!(engine.search("组长", 1)[0].file, "c.txt");
+        assert_eq!(engine.doc_by_key(&key_a).unwrap().article.file, "a.txt");
+
+        std::fs::remove_file(corpus.path().join("a.txt")).unwrap();
+        let update = build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
+        assert_eq!((update.files_indexed, update.files_removed, update.articles), (0, 1, 2));
+        let engine = open(&loc.index_dir).unwrap();
+        assert!(engine.search("机关干部", 5).iter().all(|r| r.file != "a.txt"));
+        assert!(engine.doc_by_key(&key_a).is_none());
+        assert_eq!(staleness(&loc.index_dir, corpus.path()), None);
+    }
+
+    #[test]
+    fn a_touched_but_unchanged_file_is_not_a_change() {
+        let (corpus, _data, loc) = fresh();
+        build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
+        // Same bytes written again: a new modification time, same content.
+        std::fs::write(corpus.path().join("a.txt"), ARTICLE_A).unwrap();
+        let file = std::fs::File::options()
+            .write(true)
+            .open(corpus.path().join("a.txt"))
+            .unwrap();
+        file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(staleness(&loc.index_dir, corpus.path()), None);
+        let update = build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
+        assert_eq!((update.files_indexed, update.articles), (0, 2));
     }
 
     #[test]

@@ -179,8 +179,8 @@ async fn start(
         return ask(bot, state, to, place, user, q.clone(), None).await;
     }
     if let Some((key, script)) = payload.and_then(route::decode_payload) {
-        return match state.engine.article_by_key(&key) {
-            Some((_, article)) => match render::article_page(article, &key, 0, script) {
+        return match state.engine.doc_by_key(&key) {
+            Some(doc) => match render::article_page(&doc.article, &key, 0, script) {
                 Some(page) => send_reply(bot, to, &page).await.map(|_| ()),
                 None => send_text(bot, to, render::stale_article(script)).await,
             },
@@ -388,8 +388,8 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
             };
             let page_reply = state
                 .engine
-                .article_by_key(&key)
-                .and_then(|(_, article)| render::article_page(article, &key, page, script));
+                .doc_by_key(&key)
+                .and_then(|doc| render::article_page(&doc.article, &key, page, script));
             match page_reply {
                 None => ack = ack.text(render::stale_article(script)),
                 Some(_) if open && !m.chat.is_private() => {

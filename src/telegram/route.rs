@@ -186,7 +186,7 @@ fn letter_script(c: &str) -> Option<Script> {
     }
 }
 
-/// Article keys are short ASCII words (the engine's are 12 hex digits).
+/// Article keys are short ASCII words (the engine's are 16 hex digits).
 fn valid_key(key: &str) -> bool {
     (1..=24).contains(&key.len()) && key.chars().all(|c| c.is_ascii_alphanumeric())
 }
