@@ -33,6 +33,7 @@
 //! - [`error`]: the library's error type.
 
 pub mod answer;
+pub mod bench;
 pub mod article;
 pub mod clean;
 pub mod config;

@@ -129,6 +129,21 @@ enum Command {
         /// input. A question starting with `-` goes after `--`.
         question: String,
     },
+    /// Measure speed and memory: build from scratch, restart, ask.
+    Bench {
+        /// Corpus directory (default: config `corpus_dir`, `corpus/`).
+        #[arg(long, value_name = "DIR")]
+        corpus: Option<PathBuf>,
+        /// Questions: JSONL with a "q" field per line (as for `eval`).
+        #[arg(long, value_name = "FILE")]
+        questions: PathBuf,
+        /// Where the temporary index is built (default: the system's temporary directory).
+        #[arg(long, value_name = "DIR")]
+        work_dir: Option<PathBuf>,
+        /// Print the figures as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Measure answer and retrieval quality on a JSONL question set.
     Eval {
         #[command(flatten)]
@@ -247,6 +262,7 @@ fn is_long_running(command: &Command) -> bool {
             | Command::Search { .. }
             | Command::Ask { .. }
             | Command::Eval { .. }
+            | Command::Bench { .. }
     )
 }
 
@@ -562,6 +578,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         writeln!(out, "MISS {} {}\n     {}\n     got: {}", m.id, m.q, m.what, m.got)?;
                     }
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            corpus,
+            questions,
+            work_dir,
+            json,
+        } => {
+            let text = read_limited(&questions, MAX_QUESTION_FILE_BYTES)?;
+            let questions = archive_bot::eval::read_questions(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", questions.display()))?;
+            let opts = archive_bot::bench::BenchOptions {
+                corpus_dir: corpus.unwrap_or(config.corpus_dir),
+                questions: questions.into_iter().map(|q| q.q).collect(),
+                exe: std::env::current_exe().context("finding this program to restart it")?,
+                work_dir: work_dir.unwrap_or_else(std::env::temp_dir),
+            };
+            let report = archive_bot::bench::run(&opts)
+                .with_context(|| format!("benchmarking on {}", opts.corpus_dir.display()))?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+            } else {
+                write!(out, "{}", report.summary())?;
             }
             Ok(ExitCode::SUCCESS)
         }

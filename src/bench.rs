@@ -1,0 +1,267 @@
+//! `archive-bot bench`: speed and memory of the whole pipeline on one
+//! corpus, measured the way a user meets them.
+//!
+//! 1. **Build** from scratch into a temporary index: seconds, MB and
+//!    articles per second, passages, size on disk, and this process's peak
+//!    memory (nothing else ran in it before).
+//! 2. **Cold start**: a fresh `archive-bot ask --index … -` process, from
+//!    spawning it to its first answer (the page cache is warm from the
+//!    build: this is a restart, not a reboot). The same process then
+//!    answers every question; its peak memory is the serving figure.
+//! 3. **Latency**: every question asked once to warm up, then once more,
+//!    timed, on one thread (p50, p95, p99).
+//! 4. **Throughput**: all questions on every core at once.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::answer::AskOptions;
+use crate::error::{Error, Result};
+use crate::index::store;
+
+/// What `bench` measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub files: usize,
+    pub articles: usize,
+    pub passages: usize,
+    pub corpus_mb: f64,
+    pub build_seconds: f64,
+    pub mb_per_second: f64,
+    pub articles_per_second: f64,
+    pub index_mb: f64,
+    pub peak_rss_indexing_mb: f64,
+    pub cold_start_ms: f64,
+    pub peak_rss_serving_mb: f64,
+    pub questions: usize,
+    pub ask_p50_ms: f64,
+    pub ask_p95_ms: f64,
+    pub ask_p99_ms: f64,
+    pub threads: usize,
+    pub throughput_qps: f64,
+}
+
+/// Where and what to measure.
+pub struct BenchOptions {
+    pub corpus_dir: PathBuf,
+    pub questions: Vec<String>,
+    /// The `archive-bot` binary that plays the restarted process.
+    pub exe: PathBuf,
+    /// Where the index is built (removed afterwards).
+    pub work_dir: PathBuf,
+}
+
+/// Runs the benchmark (see the module comment).
+pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
+    let index_dir = opts.work_dir.join(format!("bench-index-{}", std::process::id()));
+    let result = measure(opts, &index_dir);
+    remove_index(&index_dir);
+    result
+}
+
+fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
+    if opts.questions.is_empty() {
+        return Err(Error::Index("bench needs at least one question".into()));
+    }
+    let (stats, _) = crate::corpus::scan(&opts.corpus_dir)?;
+    let corpus_mb = stats.iter().map(|s| s.size).sum::<u64>() as f64 / 1e6;
+    let build = store::build_full(&opts.corpus_dir, index_dir, &|_, _| {})?;
+    let peak_rss_indexing_mb = own_peak_rss_mb();
+    let index_mb = dir_bytes(&index_dir.canonicalize().map_err(|e| Error::io(index_dir, e))?) as f64 / 1e6;
+
+    let (cold_start_ms, peak_rss_serving_mb) = restart(opts, index_dir)?;
+
+    let engine = Arc::new(store::open(index_dir)?);
+    let ask = AskOptions::default();
+    for q in &opts.questions {
+        engine.ask(q, &ask);
+    }
+    let mut times: Vec<f64> = opts
+        .questions
+        .iter()
+        .map(|q| {
+            let t = Instant::now();
+            engine.ask(q, &ask);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let engine = engine.clone();
+            let ask = &ask;
+            s.spawn(move || {
+                for q in opts.questions.iter().skip(t).step_by(threads) {
+                    engine.ask(q, ask);
+                }
+            });
+        }
+    });
+    let throughput_qps = opts.questions.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+
+    Ok(BenchReport {
+        files: stats.len(),
+        articles: build.articles,
+        passages: build.passages,
+        corpus_mb,
+        build_seconds: build.seconds,
+        mb_per_second: corpus_mb / build.seconds.max(1e-9),
+        articles_per_second: build.articles as f64 / build.seconds.max(1e-9),
+        index_mb,
+        peak_rss_indexing_mb,
+        cold_start_ms,
+        peak_rss_serving_mb,
+        questions: opts.questions.len(),
+        ask_p50_ms: percentile(&times, 0.50),
+        ask_p95_ms: percentile(&times, 0.95),
+        ask_p99_ms: percentile(&times, 0.99),
+        threads,
+        throughput_qps,
+    })
+}
+
+/// A fresh process asked every question: milliseconds from spawning it to
+/// its first answer, and its peak memory.
+fn restart(opts: &BenchOptions, index_dir: &Path) -> Result<(f64, f64)> {
+    let started = Instant::now();
+    let mut child = Command::new(&opts.exe)
+        .arg("ask")
+        .arg("--index")
+        .arg(index_dir)
+        .args(["--json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| Error::io(&opts.exe, e))?;
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err(Error::Index("the asking process has no pipes".into()));
+    };
+    let questions = opts.questions.clone();
+    let writer = std::thread::spawn(move || {
+        for q in questions {
+            if writeln!(stdin, "{q}").is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next();
+    let cold = started.elapsed().as_secs_f64() * 1000.0;
+    for _ in lines.by_ref() {}
+    let _ = writer.join();
+    let status = child.wait().map_err(|e| Error::io(&opts.exe, e))?;
+    if first.is_none() || !status.success() {
+        return Err(Error::Index(format!(
+            "{} ask answered nothing ({status})",
+            opts.exe.display()
+        )));
+    }
+    Ok((cold, children_peak_rss_mb()))
+}
+
+/// The value below which `share` of the sorted `values` lie.
+pub fn percentile(sorted: &[f64], share: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * share).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// Bytes of the files below `dir`.
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .map(|e| match e.metadata() {
+            Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+            Ok(m) => m.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// Removes the index link and the generation it points at.
+fn remove_index(index_dir: &Path) {
+    if let Ok(target) = index_dir.canonicalize() {
+        let _ = std::fs::remove_dir_all(target);
+    }
+    let _ = std::fs::remove_file(index_dir);
+    let _ = std::fs::remove_dir_all(index_dir);
+    if let (Some(parent), Some(name)) = (index_dir.parent(), index_dir.file_name()) {
+        let _ = std::fs::remove_file(parent.join(format!(".{}.lock", name.to_string_lossy())));
+    }
+}
+
+/// This process's peak resident memory in MB (Linux; 0 elsewhere).
+fn own_peak_rss_mb() -> f64 {
+    rusage_max_rss_mb(libc::RUSAGE_SELF)
+}
+
+/// The largest peak resident memory of the waited-for children, in MB.
+fn children_peak_rss_mb() -> f64 {
+    rusage_max_rss_mb(libc::RUSAGE_CHILDREN)
+}
+
+fn rusage_max_rss_mb(who: libc::c_int) -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::getrusage(who, &mut usage) } == 0;
+    // ru_maxrss is in kilobytes on Linux.
+    if ok { usage.ru_maxrss as f64 / 1024.0 } else { 0.0 }
+}
+
+impl BenchReport {
+    /// One line per figure, for the terminal.
+    pub fn summary(&self) -> String {
+        format!(
+            "indexed     {} files, {} articles, {} passages, {:.1} MB in {:.1} s: {:.2} MB/s, {:.0} articles/s\n\
+             index       {:.1} MB on disk ({:.2}x the text)\n\
+             memory      peak RSS {:.0} MB indexing, {:.0} MB serving\n\
+             cold start  {:.0} ms from process start to first answer\n\
+             ask         p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  ({} questions, one thread, warm)\n\
+             throughput  {:.0} questions/s on {} threads\n",
+            self.files,
+            self.articles,
+            self.passages,
+            self.corpus_mb,
+            self.build_seconds,
+            self.mb_per_second,
+            self.articles_per_second,
+            self.index_mb,
+            self.index_mb / self.corpus_mb.max(1e-9),
+            self.peak_rss_indexing_mb,
+            self.peak_rss_serving_mb,
+            self.cold_start_ms,
+            self.ask_p50_ms,
+            self.ask_p95_ms,
+            self.ask_p99_ms,
+            self.questions,
+            self.throughput_qps,
+            self.threads,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_the_nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), 51.0);
+        assert_eq!(percentile(&v, 0.99), 99.0);
+        assert_eq!(percentile(&[], 0.5), 0.0);
+        assert_eq!(percentile(&[3.0], 0.99), 3.0);
+    }
+}
