@@ -87,7 +87,19 @@ pub struct Citation {
     pub date: Option<String>,
     /// Verbatim span of the article's cleaned text, in its own script.
     pub passage: String,
+    /// The source file's line on which the passage's paragraph begins
+    /// (`None` when the source has no lines: an HTML page).
+    pub line: Option<u32>,
+    /// The article's address, when it has one.
+    pub url: Option<String>,
     pub score: f32,
+}
+
+impl Citation {
+    /// Where the passage is in the source: `file:line`, or the file alone.
+    pub fn location(&self) -> String {
+        crate::article::location(&self.file, self.line)
+    }
 }
 
 /// The reply to one question.
@@ -540,6 +552,8 @@ impl Engine {
             source: a.source.clone(),
             date: a.date.clone(),
             passage: self.passage_text(hit.passage).to_owned(),
+            line: a.line_at(self.passages()[hit.passage].start),
+            url: a.url.clone(),
             score: hit.score,
         }
     }
@@ -865,6 +879,7 @@ mod tests {
             date: None,
             url: None,
             paragraphs: vec![body.into()],
+            lines: Vec::new(),
         };
         let engine = Engine::in_ram(vec![
             article(

@@ -30,7 +30,7 @@ use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// Memory budget of the index writer.
 const WRITER_HEAP_BYTES: usize = 100_000_000;

@@ -105,6 +105,7 @@ mod tests {
             date: None,
             url: None,
             paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+            lines: Vec::new(),
         }
     }
 
