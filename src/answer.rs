@@ -88,7 +88,19 @@ pub struct Citation {
     pub date: Option<String>,
     /// Verbatim span of the article's cleaned text, in its own script.
     pub passage: String,
+    /// The source file's line on which the passage's paragraph begins
+    /// (`None` when the source has no lines: an HTML page).
+    pub line: Option<u32>,
+    /// The article's address, when it has one.
+    pub url: Option<String>,
     pub score: f32,
+}
+
+impl Citation {
+    /// Where the passage is in the source: `file:line`, or the file alone.
+    pub fn location(&self) -> String {
+        crate::article::location(&self.file, self.line)
+    }
 }
 
 /// The reply to one question.
@@ -541,6 +553,8 @@ fn citation(n: usize, hit: Hit, doc: &Doc) -> Citation {
         source: a.source.clone(),
         date: a.date.clone(),
         passage: doc.span(hit.start, hit.end).to_owned(),
+        line: a.line_at(hit.start),
+        url: a.url.clone(),
         score: hit.score,
     }
 }
@@ -865,6 +879,7 @@ mod tests {
             date: None,
             url: None,
             paragraphs: vec![body.into()],
+            lines: Vec::new(),
         };
         let engine = Engine::in_ram(vec![
             article(

@@ -633,7 +633,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     writeln!(
                         out,
                         "{}\t{}\t{}\t{}\t{} paragraphs",
-                        a.file,
+                        a.location(),
                         a.title,
                         a.source.as_deref().unwrap_or("-"),
                         a.date.as_deref().unwrap_or("-"),

@@ -770,6 +770,10 @@ async fn citation_button_opens_the_article_and_answers_the_callback() {
         "whole text"
     );
     assert!(html.contains(a.source.as_deref().unwrap()));
+    assert!(
+        html.contains(&format!("原文：<code>{}</code>，第 {}", a.file, a.lines[0])),
+        "where the article is in the archive: {html}"
+    );
     let acks = fake.calls("answerCallbackQuery");
     assert_eq!(acks.len(), 1, "answered once");
     assert_eq!(acks[0].params["callback_query_id"], format!("cb-104-{data}"));
@@ -1000,7 +1004,7 @@ async fn inline_query_offers_cited_results() {
 /// An archive whose text is full of markup: everything must arrive escaped.
 fn hostile_engine() -> Arc<Engine> {
     let article = Article {
-        file: "evil.txt".into(),
+        file: "evil<&>.txt".into(),
         title: "<script>alert(1)</script> & <b>粗体</b>".into(),
         source: Some("<i>来源</i> & Co".into()),
         author: None,
@@ -1010,6 +1014,7 @@ fn hostile_engine() -> Arc<Engine> {
             "陈达锋是 <b>隔离点</b> 组长 & 党支部书记 </blockquote> &amp; 负责 <a href=\"x\">防控</a>。".into(),
             "隔离点位于城区 & 郊区之间 < 5 公里 > 1 公里。".into(),
         ],
+        lines: vec![3, 5],
     };
     Arc::new(Engine::in_ram(vec![article]).unwrap())
 }
@@ -1034,6 +1039,11 @@ async fn html_injection_is_escaped() {
     let article = fake.nth_sent(109, 2).await;
     assert!(article.refused.is_none());
     assert!(text_of(&article).contains("<a href=\"https://example.com/?a=1&amp;b=&lt;2&gt;\">"));
+    assert!(
+        text_of(&article).contains("原文：<code>evil&lt;&amp;&gt;.txt</code>，第 3–5 行"),
+        "the source position, escaped: {}",
+        text_of(&article)
+    );
     fake.push(json!({"inline_query": {"id": "iq-evil", "from": user(109), "query": "<b>陈达锋</b> 隔离点 组长", "offset": ""}}));
     let inline = fake
         .wait(20, "inline answer", |f| f.calls("answerInlineQuery").first().cloned())

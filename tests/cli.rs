@@ -407,3 +407,119 @@ fn missing_and_empty_corpora_are_named() {
     let out = run(&["ask", "--index", index, "机关干部"]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A corpus whose positions are easy to get wrong: two articles in one file
+/// behind blank and furniture lines, a run-on line, an export record on
+/// line 3 and a saved page with its address.
+fn positions_corpus(dir: &Path) {
+    let run_on = format!(
+        "{} 设立临时党支部 {} {}",
+        "城西街道把疫情防控作为当前最重要的工作,组织机关干部下沉社区,分片包干,挨家挨户排查登记返乡人员,确保不漏一户、不漏一人,同时做好生活物资保障。",
+        "城西街道在高速路口设立临时党支部,由街道党工委副书记林海涛担任支部书记,带领十二名党员轮班值守,查验过往车辆和人员的健康码和行程卡,累计查验车辆一万余辆。",
+        "每天清晨六点,林海涛都会第一个来到卡口,和队员们一起搭帐篷、测体温、做登记,夜里十一点交班后再巡查一遍才回家休息,一个多月没有休过一天假。",
+    );
+    let text = [
+        "",
+        "城西街道筑牢疫情防控防线",
+        "",
+        "责任编辑:李瑞",
+        &run_on,
+        "(城西街道党工委供稿)",
+        "",
+        "东湖社区志愿者服务队成立",
+        "东湖社区志愿者服务队昨日正式成立,首批队员三十二人,由退休教师王秀兰担任队长。",
+        "",
+        "队员将协助社区开展防疫宣传、物资配送和独居老人走访等工作,每周六集中开展一次服务活动。",
+        "分享到微信",
+    ]
+    .join("\n");
+    std::fs::write(dir.join("multi.txt"), text).unwrap();
+    let jsonl = [
+        r#"{"id": "r1", "title": "南山公园完成改造", "text": "南山公园改造工程近日完工,新增步道三公里和健身广场两处。"}"#,
+        "",
+        r#"{"id": "r2", "title": "北站新开两条公交线路", "text": "北站公交枢纽新开通两条公交线路,分别通往高新区和滨江新城,首班车六点发车。"}"#,
+    ]
+    .join("\n");
+    std::fs::write(dir.join("cms.jsonl"), jsonl).unwrap();
+    let page = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>江北区开通夜间公交专线</title>
+<meta property="og:url" content="https://news.example.com/2023/0318/night-bus.html"></head>
+<body><nav><a href="/">首页</a> <a href="/city">城市</a></nav><article><h1>江北区开通夜间公交专线</h1>
+<p>3月18日起,江北区开通三条夜间公交专线,覆盖火车站、中心医院和大学城等客流集中的区域,末班车延长至次日凌晨一点。</p>
+<p>区交通运输局相关负责人介绍,夜间专线按照乘客出行数据设计线路,沿途设置站点四十二个,发车间隔为二十分钟。</p>
+<p>“以前下夜班只能打车,现在坐公交回家方便多了。”在中心医院工作的护士刘敏说,夜间专线开通后她每月能省下几百元车费。</p>
+</article><footer>版权所有 江北融媒</footer></body></html>"#;
+    std::fs::write(dir.join("night-bus.html"), page).unwrap();
+}
+
+#[test]
+fn citations_say_where_their_text_is_in_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    positions_corpus(&corpus);
+    let index = dir.path().join("index");
+    let base = ["--corpus", corpus.to_str().unwrap(), "--index", index.to_str().unwrap()];
+    let ask = |json: bool, q: &str| -> String {
+        let mut args = vec!["ask"];
+        if json {
+            args.push("--json");
+        }
+        args.extend(base);
+        args.push(q);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    // The cited line of the original file holds the passage's first paragraph.
+    for (q, file, line) in [
+        ("临时党支部由谁担任支部书记?", "multi.txt", Some(5u32)),
+        ("东湖社区志愿者服务队的队长是谁?", "multi.txt", Some(9)),
+        ("北站新开通的公交线路通往哪里?", "cms.jsonl#r2", Some(3)),
+        ("夜间公交专线的发车间隔是多少?", "night-bus.html", None),
+    ] {
+        let a: serde_json::Value = serde_json::from_str(&ask(true, q)).unwrap();
+        let c = &a["citations"][0];
+        assert_eq!(c["file"], file, "{q}: {a}");
+        assert_eq!(c["line"].as_u64(), line.map(u64::from), "{q}: {a}");
+        let passage = c["passage"].as_str().unwrap();
+        let original = std::fs::read_to_string(corpus.join(file.split('#').next().unwrap())).unwrap();
+        match line {
+            Some(n) => {
+                let source_line = original.lines().nth(n as usize - 1).unwrap();
+                let first = passage.lines().next().unwrap();
+                assert!(
+                    source_line.contains(first),
+                    "{q}: line {n} of {file} is {source_line:?}, the passage starts {first:?}"
+                );
+                assert_eq!(c["url"], serde_json::Value::Null);
+            }
+            None => assert_eq!(c["url"], "https://news.example.com/2023/0318/night-bus.html", "{a}"),
+        }
+    }
+    // The terminal shows the same position, as `file:line` or the address.
+    let text = ask(false, "临时党支部由谁担任支部书记?");
+    assert!(text.contains("(multi.txt:5)"), "{text}");
+    let text = ask(false, "夜间公交专线的发车间隔是多少?");
+    assert!(
+        text.contains("(night-bus.html · https://news.example.com/2023/0318/night-bus.html)"),
+        "{text}"
+    );
+    // `articles` lists each article's first line; the article view in the bot uses the same.
+    let mut args = vec!["articles", "--corpus", corpus.to_str().unwrap()];
+    let listed = stdout(&run(&args));
+    assert!(listed.contains("multi.txt:5\t"), "{listed}");
+    assert!(
+        listed.contains("multi.txt:9\t"),
+        "the heading on line 8 is the title: {listed}"
+    );
+    args.push("--json");
+    let articles: serde_json::Value = serde_json::from_str(&stdout(&run(&args))).unwrap();
+    for a in articles.as_array().unwrap() {
+        let paragraphs = a["paragraphs"].as_array().unwrap().len();
+        let lines = a["lines"].as_array().unwrap().len();
+        assert!(
+            lines == paragraphs || (lines == 0 && a["file"] == "night-bus.html"),
+            "{a}"
+        );
+    }
+}

@@ -18,6 +18,7 @@ fn html_dev_figures() {
         serde_json::from_str(&std::fs::read_to_string(root.join("truth.json")).unwrap()).unwrap();
     let (mut title, mut date, mut body, mut furniture, mut answer, mut pages) = (0, 0, 0, 0, 0, 0);
     let (mut body_n, mut furn_n) = (0, 0);
+    let mut articles_read = Vec::new();
     for t in truth.as_array().unwrap() {
         pages += 1;
         let file = t["file"].as_str().unwrap();
@@ -61,8 +62,44 @@ fn html_dev_figures() {
             answer += 1;
         }
         println!("{line}");
+        articles_read.extend(articles);
     }
     println!(
         "html_dev: title {title}/{pages}, date {date}/{pages}, body {body}/{body_n}, furniture removed {furniture}/{furn_n}, answer span in text {answer}/{pages}"
+    );
+    questions_answered(&truth, articles_read);
+}
+
+/// The pages indexed together, each page's question asked: is the top
+/// citation that page, does the answer quote the expected span, does the
+/// cited passage hold it.
+fn questions_answered(truth: &serde_json::Value, articles: Vec<archive_bot::article::Article>) {
+    let engine = archive_bot::engine::Engine::in_ram(articles).unwrap();
+    let same = |s: &str| norm(&archive_bot::script::fold(s));
+    let (mut asked, mut top_page, mut in_answer, mut in_passage) = (0, 0, 0, 0);
+    for t in truth.as_array().unwrap() {
+        let (Some(q), Some(want)) = (t["question"].as_str(), t["answer"].as_str()) else {
+            continue;
+        };
+        asked += 1;
+        let file = t["file"].as_str().unwrap();
+        let a = engine.ask(q, &archive_bot::answer::AskOptions::default());
+        let top = a.citations.first();
+        let ok_page = top.is_some_and(|c| c.file == file);
+        let ok_answer = !a.no_answer && same(&archive_bot::answer::without_markers(&a.answer)).contains(&same(want));
+        let ok_passage = ok_page && top.is_some_and(|c| same(&c.passage).contains(&same(want)));
+        top_page += ok_page as usize;
+        in_answer += ok_answer as usize;
+        in_passage += ok_passage as usize;
+        if !(ok_page && ok_answer) {
+            println!(
+                "{file}: {q} want {want:?}: top page {ok_page} ({:?}), answer {:?}",
+                top.map(|c| &c.file),
+                a.answer
+            );
+        }
+    }
+    println!(
+        "html_dev questions: top citation is the page {top_page}/{asked}, expected answer in the answer {in_answer}/{asked}, in the top cited passage {in_passage}/{asked}"
     );
 }

@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::Line;
 use super::split::{CREDIT, ends_sentence};
 use super::static_regex as re;
 use crate::script::{fold, to_simplified};
@@ -82,9 +83,9 @@ pub struct FileMeta {
 }
 
 /// Reads file-level metadata from all lines, furniture included.
-pub fn scan_file(lines: &[String]) -> FileMeta {
+pub fn scan_file(lines: &[impl AsRef<str>]) -> FileMeta {
     let mut meta = FileMeta::default();
-    for (i, line) in lines.iter().enumerate().rev() {
+    for (i, line) in lines.iter().map(AsRef::as_ref).enumerate().rev() {
         if line.chars().count() > MAX_META_CHARS {
             continue; // metadata lines are short; long ones are body text
         }
@@ -171,18 +172,19 @@ pub struct ArticleMeta {
     pub title: String,
     pub source: Option<String>,
     pub author: Option<String>,
-    pub body: Vec<String>,
+    /// The body's lines, each still knowing its source line.
+    pub body: Vec<Line>,
     /// Lines taken out of the body (rule, line): bylines and credits
     /// (now metadata), the headline repeated.
     pub removed: super::Log,
 }
 
 /// Reads one article's metadata from its lines.
-pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
+pub fn read_article(lines: Vec<Line>, file: &FileMeta) -> ArticleMeta {
     let mut meta = ArticleMeta::default();
     let mut credit_source = None;
     let mut body = Vec::with_capacity(lines.len());
-    for line in lines {
+    for Line { at, text: line } in lines {
         let short = line.chars().count() <= 60;
         let folded = if short { fold(&line) } else { String::new() };
         if short && let Some(c) = BYLINE.captures(folded.trim()) {
@@ -227,7 +229,10 @@ pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
             let (body_part, credit) = trimmed.split_at(cut);
             meta.author.get_or_insert(author);
             meta.removed.push(("byline (metadata)", credit.trim().to_owned()));
-            body.push(body_part.to_owned());
+            body.push(Line {
+                at,
+                text: body_part.to_owned(),
+            });
             continue;
         }
         if short && let Some(c) = CREDIT.captures(folded.trim()) {
@@ -246,11 +251,11 @@ pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
             meta.removed.push(("repeated headline", line));
             continue;
         }
-        body.push(line);
+        body.push(Line { at, text: line });
     }
     let dateline = body
         .first()
-        .map(|l| fold(l))
+        .map(|l| fold(&l.text))
         .and_then(|l| DATELINE.captures(&l).map(|c| c["source"].to_owned()));
     meta.source = file
         .trailer_source
@@ -262,13 +267,13 @@ pub fn read_article(lines: Vec<String>, file: &FileMeta) -> ArticleMeta {
     // first heading in the body, else the opening words.
     meta.title = if let Some(t) = &file.trailer_title {
         t.clone()
-    } else if body.len() > 1 && is_heading(&body[0]) {
-        body.remove(0)
-    } else if let Some(h) = body.iter().find(|l| is_heading(l)) {
-        clip(h, TITLE_CHARS)
+    } else if body.len() > 1 && is_heading(&body[0].text) {
+        body.remove(0).text
+    } else if let Some(h) = body.iter().find(|l| is_heading(&l.text)) {
+        clip(&h.text, TITLE_CHARS)
     } else {
         body.first()
-            .map(|l| clip(first_sentence(l), TITLE_CHARS))
+            .map(|l| clip(first_sentence(&l.text), TITLE_CHARS))
             .unwrap_or_default()
     };
     meta.body = body;
@@ -325,6 +330,21 @@ mod tests {
         v.iter().map(|s| s.to_string()).collect()
     }
 
+    /// Body lines numbered 1, 2, 3 … as if each was its own source line.
+    fn numbered(v: &[&str]) -> Vec<Line> {
+        v.iter()
+            .zip(1..)
+            .map(|(s, at)| Line {
+                at: Some(at),
+                text: s.to_string(),
+            })
+            .collect()
+    }
+
+    fn texts(body: &[Line]) -> Vec<String> {
+        body.iter().map(|l| l.text.clone()).collect()
+    }
+
     #[test]
     fn newspaper_trailer() {
         let l = lines(&[
@@ -370,21 +390,21 @@ mod tests {
     fn dateline_byline_and_credit() {
         let file = FileMeta::default();
         let m = read_article(
-            lines(&["長樂新聞網訊 大戰見本色,大考顯擔當。", "正文。", "(特约记者 余少林)"]),
+            numbered(&["長樂新聞網訊 大戰見本色,大考顯擔當。", "正文。", "(特约记者 余少林)"]),
             &file,
         );
         assert_eq!(m.source.as_deref(), Some("长乐新闻网"));
         assert_eq!(m.author.as_deref(), Some("余少林"));
         assert_eq!(m.body.len(), 2);
 
-        let m = read_article(lines(&["正文。", "城區委組織部 供稿 鐘佳韋 整理 |"]), &file);
+        let m = read_article(numbered(&["正文。", "城區委組織部 供稿 鐘佳韋 整理 |"]), &file);
         assert_eq!(
             (m.source.as_deref(), m.author.as_deref()),
             (Some("城区委组织部"), Some("钟佳韦"))
         );
 
         let m = read_article(
-            lines(&["基层防疫志愿服务手记", "正文。", "(市委机要保密局机关党总支王昌建供稿)"]),
+            numbered(&["基层防疫志愿服务手记", "正文。", "(市委机要保密局机关党总支王昌建供稿)"]),
             &file,
         );
         assert_eq!(m.title, "基层防疫志愿服务手记");
@@ -392,17 +412,25 @@ mod tests {
         assert_eq!(m.author.as_deref(), Some("王昌建"));
 
         let m = read_article(
-            lines(&["凝心聚力 抢抓时间", "■记者 陈成成 通讯员 林双双", "正文。"]),
+            numbered(&["凝心聚力 抢抓时间", "■记者 陈成成 通讯员 林双双", "正文。"]),
             &file,
         );
         assert_eq!(m.author.as_deref(), Some("陈成成、林双双"));
+        assert_eq!(
+            m.body,
+            vec![Line {
+                at: Some(3),
+                text: "正文。".into()
+            }],
+            "the body keeps its own line once heading and byline are out"
+        );
     }
 
     #[test]
     fn credits_become_metadata_without_residue() {
         let file = FileMeta::default();
         let m = read_article(
-            lines(&[
+            numbered(&[
                 "正文第一段。",
                 "为克服疫情影响,如期全面完成任务。(记者 潘文静)",
                 "（记者陈聪、马卓言）",
@@ -410,16 +438,21 @@ mod tests {
             &file,
         );
         assert_eq!(m.author.as_deref(), Some("潘文静"));
-        assert_eq!(m.body, lines(&["正文第一段。", "为克服疫情影响,如期全面完成任务。"]));
+        assert_eq!(
+            texts(&m.body),
+            lines(&["正文第一段。", "为克服疫情影响,如期全面完成任务。"])
+        );
         assert_eq!(m.removed.len(), 2, "{:?}", m.removed);
-        let m = read_article(lines(&["正文。", "（记者 陈松 刘文藻）"]), &file);
+        let at: Vec<Option<u32>> = m.body.iter().map(|l| l.at).collect();
+        assert_eq!(at, vec![Some(1), Some(2)], "a cut credit leaves its paragraph's line");
+        let m = read_article(numbered(&["正文。", "（记者 陈松 刘文藻）"]), &file);
         assert_eq!(m.author.as_deref(), Some("陈松、刘文藻"));
-        assert_eq!(m.body, lines(&["正文。"]));
-        let m = read_article(lines(&["正文。(记者刘昕 通讯员曹敏报道)"]), &file);
+        assert_eq!(texts(&m.body), lines(&["正文。"]));
+        let m = read_article(numbered(&["正文。(记者刘昕 通讯员曹敏报道)"]), &file);
         assert_eq!(m.author.as_deref(), Some("刘昕、曹敏"));
-        assert_eq!(m.body, lines(&["正文。"]));
+        assert_eq!(texts(&m.body), lines(&["正文。"]));
         // A parenthesis that is not a credit stays text.
-        let kept = lines(&[
+        let kept = numbered(&[
             "正文。",
             "他说:“我们会坚持到底。”(完)",
             "记者从省扶贫办获悉:任务如期完成。",
@@ -431,13 +464,13 @@ mod tests {
     fn title_falls_back_to_a_heading_or_the_opening_words() {
         let file = FileMeta::default();
         let m = read_article(
-            lines(&["很长的第一段正文。", "中樞指揮讓隔離管控“不盲目”", "正文。"]),
+            numbered(&["很长的第一段正文。", "中樞指揮讓隔離管控“不盲目”", "正文。"]),
             &file,
         );
         assert_eq!(m.title, "中樞指揮讓隔離管控“不盲目”");
         assert_eq!(m.body.len(), 3, "a heading inside the body stays in the body");
         let m = read_article(
-            lines(&["只有一段正文,没有任何标题,而且这一句话相当长,超过了四十个字的限制,所以会被截断。"]),
+            numbered(&["只有一段正文,没有任何标题,而且这一句话相当长,超过了四十个字的限制,所以会被截断。"]),
             &file,
         );
         assert!(

@@ -45,6 +45,41 @@ pub struct Removal {
 /// Removals of one file, before the file name is attached.
 pub type Log = Vec<(&'static str, String)>;
 
+/// A line on its way through cleaning, with the 1-based line of the source
+/// file it begins on, so that every paragraph of an [`Article`] can say
+/// where it is (`None` when the source has no lines: an HTML page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub at: Option<u32>,
+    pub text: String,
+}
+
+impl AsRef<str> for Line {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+/// One source line, cleaned, as the paragraphs it holds (none when nothing
+/// is left; several when it ran paragraphs together), each knowing `at`.
+fn paragraphs_of(at: Option<u32>, line: &str, log: &mut Log) -> Vec<Line> {
+    let cleaned = clean_line_logged(line, log);
+    if cleaned.is_empty() {
+        return Vec::new();
+    }
+    split::break_run_on(cleaned)
+        .into_iter()
+        .map(|text| Line { at, text })
+        .collect()
+}
+
+/// The body's paragraphs and, when every one knows its source line, those
+/// lines ([`Article::lines`]).
+fn paragraphs_and_lines(body: Vec<Line>) -> (Vec<String>, Vec<u32>) {
+    let lines = body.iter().map(|l| l.at).collect::<Option<Vec<u32>>>();
+    (body.into_iter().map(|l| l.text).collect(), lines.unwrap_or_default())
+}
+
 /// Cleans one line of text. Idempotent; clean text comes back unchanged.
 ///
 /// One rule's output can feed another (collapsing `?,` leaves a `?` right
@@ -172,9 +207,9 @@ fn normalise_chars(line: &str) -> String {
 }
 
 /// A line without its furniture (see [`boilerplate::strip`]), noting what went.
-fn strip_furniture(line: String, log: &mut Log) -> Option<String> {
+fn strip_furniture(Line { at, text: line }: Line, log: &mut Log) -> Option<Line> {
     if line.chars().count() > MAX_FURNITURE_CHARS {
-        return Some(line);
+        return Some(Line { at, text: line });
     }
     let stripped = boilerplate::strip(&line, fold);
     match &stripped {
@@ -182,7 +217,7 @@ fn strip_furniture(line: String, log: &mut Log) -> Option<String> {
         Some(kept) if *kept != line => note_deletions(log, "furniture", &line, kept),
         Some(_) => {}
     }
-    stripped
+    stripped.map(|text| Line { at, text })
 }
 
 /// Cleans one decoded file into its articles. `file` is the path shown
@@ -193,17 +228,17 @@ pub fn clean_document(file: &str, text: &str) -> Vec<Article> {
 
 /// [`clean_document`], noting in `log` what each rule removed.
 pub fn clean_document_logged(file: &str, text: &str, log: &mut Log) -> Vec<Article> {
-    let lines: Vec<String> = text
+    // `str::lines` splits at `\n` (and `\r\n`) as editors count lines.
+    let lines: Vec<Line> = text
         .lines()
-        .map(|l| clean_line_logged(l, log))
-        .filter(|l| !l.is_empty())
+        .zip(1..)
+        .flat_map(|(l, at)| paragraphs_of(Some(at), l, log))
         .collect();
-    let lines = split::break_run_ons(lines);
     let file_meta = meta::scan_file(&lines);
     let mut kept = Vec::with_capacity(lines.len());
     for (i, line) in lines.into_iter().enumerate() {
         if Some(i) == file_meta.trailer_line {
-            log.push(("newspaper trailer (metadata)", line));
+            log.push(("newspaper trailer (metadata)", line.text));
         } else if let Some(line) = strip_furniture(line, log) {
             kept.push(line);
         }
@@ -213,14 +248,16 @@ pub fn clean_document_logged(file: &str, text: &str, log: &mut Log) -> Vec<Artic
         .filter_map(|part| {
             let m = meta::read_article(part, &file_meta);
             log.extend(m.removed.iter().cloned());
-            (!m.body.is_empty()).then(|| Article {
+            let (paragraphs, lines) = paragraphs_and_lines(m.body);
+            (!paragraphs.is_empty()).then(|| Article {
                 file: file.to_owned(),
                 title: m.title,
                 source: m.source,
                 author: m.author,
                 date: file_meta.date.clone(),
                 url: file_meta.url.clone(),
-                paragraphs: m.body,
+                paragraphs,
+                lines,
             })
         })
         .collect()
@@ -238,6 +275,9 @@ pub struct Record {
     pub source: Option<String>,
     pub author: Option<String>,
     pub url: Option<String>,
+    /// The 1-based line of the source file the record begins on (an
+    /// export's record); `None` for a page, whose `url` says where it is.
+    pub line: Option<u32>,
     /// What the record's reader already dropped (rule, text), for the audit.
     pub removed: Log,
 }
@@ -257,13 +297,12 @@ pub fn clean_record_logged(file: &str, record: &Record, log: &mut Log) -> Option
     log.extend(record.removed.iter().cloned());
     let field = |v: &Option<String>| v.as_deref().map(clean_line).filter(|s| !s.is_empty());
     let title = field(&record.title);
-    let lines: Vec<String> = record
+    // The body's own lines are not the file's: every paragraph points at the record.
+    let lines: Vec<Line> = record
         .body
         .lines()
-        .map(|l| clean_line_logged(l, log))
-        .filter(|l| !l.is_empty())
+        .flat_map(|l| paragraphs_of(record.line, l, log))
         .collect();
-    let lines = split::break_run_ons(lines);
     let scanned = meta::scan_file(&lines);
     let file_meta = meta::FileMeta {
         trailer_title: title.clone(),
@@ -273,13 +312,14 @@ pub fn clean_record_logged(file: &str, record: &Record, log: &mut Log) -> Option
         site: scanned.site,
         trailer_line: None,
     };
-    let kept: Vec<String> = lines
+    let kept: Vec<Line> = lines
         .into_iter()
         .filter_map(|line| strip_furniture(line, log))
         .collect();
     let m = meta::read_article(kept, &file_meta);
     log.extend(m.removed.iter().cloned());
-    if m.body.is_empty() {
+    let (paragraphs, lines) = paragraphs_and_lines(m.body);
+    if paragraphs.is_empty() {
         return None;
     }
     Some(Article {
@@ -291,7 +331,8 @@ pub fn clean_record_logged(file: &str, record: &Record, log: &mut Log) -> Option
             .or(m.author),
         date: file_meta.date,
         url: file_meta.url,
-        paragraphs: m.body,
+        paragraphs,
+        lines,
     })
 }
 
@@ -308,6 +349,7 @@ mod tests {
             source: Some("瑞安日報".into()),
             author: None,
             url: Some("https://example.com/a/1.html".into()),
+            line: Some(4),
             removed: Vec::new(),
         };
         let a = clean_record("x.jsonl", &record).unwrap();
@@ -317,6 +359,7 @@ mod tests {
         assert_eq!(a.source.as_deref(), Some("瑞安日报"));
         assert_eq!(a.author.as_deref(), Some("潘文静"), "the credit line is metadata");
         assert_eq!(a.url.as_deref(), Some("https://example.com/a/1.html"));
+        assert_eq!(a.lines, vec![4], "every paragraph points at the record's line");
         let empty = Record {
             body: "责任编辑:李瑞".into(),
             ..record

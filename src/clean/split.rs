@@ -28,30 +28,27 @@ pub fn ends_sentence(line: &str) -> bool {
         .ends_with(['。', '！', '？', '!', '?', '…', '；', ';'])
 }
 
-/// Breaks run-on lines into paragraphs; other lines pass through.
-pub fn break_run_ons(lines: Vec<String>) -> Vec<String> {
-    let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
-        if line.chars().count() <= RUN_ON_CHARS || !line.contains(' ') {
-            out.push(line);
+/// One line as paragraphs: a run-on line broken up, any other line as it is.
+pub fn break_run_on(line: String) -> Vec<String> {
+    if line.chars().count() <= RUN_ON_CHARS || !line.contains(' ') {
+        return vec![line];
+    }
+    let mut out = Vec::new();
+    let mut heading: Vec<&str> = Vec::new();
+    for piece in split_at_cjk_spaces(&line) {
+        let short = piece.chars().count() <= HEADING_CHARS && !ends_sentence(piece);
+        if short {
+            heading.push(piece);
             continue;
-        }
-        let mut heading: Vec<&str> = Vec::new();
-        for piece in split_at_cjk_spaces(&line) {
-            let short = piece.chars().count() <= HEADING_CHARS && !ends_sentence(piece);
-            if short {
-                heading.push(piece);
-                continue;
-            }
-            if !heading.is_empty() {
-                out.push(heading.join(" "));
-                heading.clear();
-            }
-            out.push(piece.to_owned());
         }
         if !heading.is_empty() {
             out.push(heading.join(" "));
+            heading.clear();
         }
+        out.push(piece.to_owned());
+    }
+    if !heading.is_empty() {
+        out.push(heading.join(" "));
     }
     out
 }
@@ -86,12 +83,13 @@ fn split_at_cjk_spaces(line: &str) -> Vec<&str> {
 
 /// Splits a file's lines into articles: a credit line closes an article when
 /// at least two more lines follow it.
-pub fn split_articles(lines: Vec<String>) -> Vec<Vec<String>> {
+pub fn split_articles<L: AsRef<str>>(lines: Vec<L>) -> Vec<Vec<L>> {
     let mut articles = Vec::new();
     let mut current = Vec::new();
     let n = lines.len();
     for (i, line) in lines.into_iter().enumerate() {
-        let closes = line.chars().count() <= 60 && CREDIT.is_match(&crate::script::fold(&line));
+        let text = line.as_ref();
+        let closes = text.chars().count() <= 60 && CREDIT.is_match(&crate::script::fold(text));
         current.push(line);
         if closes && n - i > 2 {
             articles.push(std::mem::take(&mut current));
@@ -112,7 +110,7 @@ mod tests {
 
     #[test]
     fn breaks_a_run_on_line_into_paragraphs_and_headings() {
-        let out = break_run_ons(vec![RUN_ON.to_string()]);
+        let out = break_run_on(RUN_ON.to_string());
         assert_eq!(out.len(), 4, "{out:#?}");
         assert!(out[0].ends_with("陳達鋒。"));
         assert_eq!(out[1], "發揮“領頭羊”作用 勇挑重擔指揮得當");
@@ -122,11 +120,12 @@ mod tests {
 
     #[test]
     fn short_lines_and_latin_spaces_stay() {
-        let lines = vec![
+        for line in [
             "長樂新聞網訊 大戰見本色".to_string(),
             "use the LED screen ".repeat(20).trim_end().to_string(),
-        ];
-        assert_eq!(break_run_ons(lines.clone()), lines);
+        ] {
+            assert_eq!(break_run_on(line.clone()), vec![line]);
+        }
     }
 
     #[test]

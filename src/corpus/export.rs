@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::clean::Record;
 
@@ -64,7 +65,7 @@ pub fn read_jsonl(text: &str, names: &FieldNames) -> Export {
         }
         let position = i + 1;
         match serde_json::from_str::<Value>(line) {
-            Ok(value) => push(&mut out, position, "line", &value, names),
+            Ok(value) => push(&mut out, position, "line", &value, names, u32::try_from(position).ok()),
             Err(e) => out.warnings.push(format!("line {position}: not JSON ({e})")),
         }
     }
@@ -74,24 +75,39 @@ pub fn read_jsonl(text: &str, names: &FieldNames) -> Export {
 /// Reads a `.json` export: an array of objects, or a single object.
 /// Fails (the whole file is skipped) only when it is not JSON at all.
 pub fn read_json(text: &str, names: &FieldNames) -> Result<Export, String> {
-    let value: Value =
-        serde_json::from_str(text.trim_start_matches('\u{FEFF}')).map_err(|e| format!("not JSON ({e})"))?;
+    let text = text.trim_start_matches('\u{FEFF}');
     let mut out = Export::default();
-    match &value {
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                push(&mut out, i + 1, "element", item, names);
-            }
+    // An array's elements are first taken raw (slices of `text`), so each
+    // one's line in the file is known.
+    if let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(text) {
+        for (i, item) in items.iter().enumerate() {
+            // Already parsed once as part of the array: this cannot fail.
+            let value: Value = serde_json::from_str(item.get()).unwrap_or(Value::Null);
+            push(&mut out, i + 1, "element", &value, names, line_of(text, item.get()));
         }
-        Value::Object(_) => push(&mut out, 1, "element", &value, names),
-        _ => return Err("neither an array of articles nor one article".into()),
+        return Ok(out);
     }
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+    if !value.is_object() {
+        return Err("neither an array of articles nor one article".into());
+    }
+    push(&mut out, 1, "element", &value, names, line_of(text, text.trim_start()));
     Ok(out)
 }
 
-fn push(out: &mut Export, position: usize, what: &str, value: &Value, names: &FieldNames) {
+/// The 1-based line of `text` on which `part`, a slice of it, begins.
+fn line_of(text: &str, part: &str) -> Option<u32> {
+    let offset = (part.as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let before = text.get(..offset)?;
+    u32::try_from(before.bytes().filter(|&b| b == b'\n').count() + 1).ok()
+}
+
+fn push(out: &mut Export, position: usize, what: &str, value: &Value, names: &FieldNames, line: Option<u32>) {
     match record(value, names) {
-        Ok((id, record)) => out.records.push(ExportRecord { position, id, record }),
+        Ok((id, mut record)) => {
+            record.line = line;
+            out.records.push(ExportRecord { position, id, record })
+        }
         Err(reason) => out.warnings.push(format!("{what} {position}: {reason}")),
     }
 }
@@ -119,6 +135,7 @@ fn record(value: &Value, names: &FieldNames) -> Result<(Option<String>, Record),
             source: get(&names.source, SOURCE),
             author: get(&names.author, AUTHOR),
             url: get(&names.url, URL),
+            line: None,
             removed: Vec::new(),
         },
     ))
@@ -177,6 +194,7 @@ mod tests {
         assert_eq!(first.record.author.as_deref(), Some("陈成成"));
         let second = &e.records[1];
         assert_eq!(second.position, 6);
+        assert_eq!((first.record.line, second.record.line), (Some(1), Some(6)));
         assert_eq!(second.record.title.as_deref(), Some("第二篇"));
         assert_eq!(second.record.body, "第一段。\n第二段。");
         assert_eq!(second.record.date.as_deref(), Some("1640217600"));
@@ -201,6 +219,16 @@ mod tests {
         assert_eq!(e.warnings, vec!["element 2: not a JSON object".to_string()]);
         assert!(read_json("{oops", &names).is_err());
         assert!(read_json("\"a string\"", &names).is_err());
+    }
+
+    #[test]
+    fn each_json_element_knows_its_line() {
+        let text = "\u{FEFF}[\n  {\n    \"title\": \"一\",\n    \"text\": \"第一篇。\\n第二段。\"\n  },\n  {\"title\": \"二\", \"text\": \"第二篇。\"}, {\"text\": \"第三篇。\"}\n]";
+        let e = read_json(text, &FieldNames::default()).unwrap();
+        let lines: Vec<Option<u32>> = e.records.iter().map(|r| r.record.line).collect();
+        assert_eq!(lines, vec![Some(2), Some(6), Some(6)]);
+        let one = read_json("\n\n  {\"text\": \"正文。\"}", &FieldNames::default()).unwrap();
+        assert_eq!(one.records[0].record.line, Some(3));
     }
 
     #[test]

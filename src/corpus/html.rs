@@ -43,6 +43,8 @@ pub fn read_page(bytes: &[u8]) -> Result<Record, String> {
         source: meta.source.or(article.site_name),
         author: meta.author.or(article.byline),
         url: meta.url.or(article.url),
+        // The DOM has no lines to point at; the url says where the page is.
+        line: None,
         removed,
     })
 }

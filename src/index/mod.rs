@@ -36,7 +36,7 @@ use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 /// Memory budget of one indexing thread (tantivy needs at least 15 MB).
 const HEAP_PER_THREAD: usize = 64 * 1024 * 1024;

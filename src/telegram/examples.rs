@@ -98,6 +98,7 @@ mod tests {
             date: None,
             url: None,
             paragraphs: paragraphs.iter().map(|p| (*p).to_owned()).collect(),
+            lines: Vec::new(),
         }
     }
 

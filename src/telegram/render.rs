@@ -209,6 +209,8 @@ pub fn article_pages(article: &Article, script: Script) -> Vec<String> {
     {
         html.push_str(&format!("\n<a href=\"{0}\">{0}</a>", escape(url)));
     }
+    html.push('\n');
+    html.push_str(&source_position(article, script));
     for p in &article.paragraphs {
         html.push_str("\n\n");
         html.push_str(&shown(p.trim(), script));
@@ -223,6 +225,20 @@ pub fn article_pages(article: &Article, script: Script) -> Vec<String> {
         page.push_str(&format!("\n\n<i>（{}/{n}）</i>", i + 1));
     }
     pages
+}
+
+/// Where the article is in the archive, so a reader can check a quote:
+/// `原文：<code>004.txt</code>，第 3–17 行` (the file alone when its
+/// source has no lines; the page's link is shown above).
+fn source_position(article: &Article, script: Script) -> String {
+    let file = format!("{}<code>{}</code>", ui("原文：", script), escape(&article.file));
+    match (article.lines.iter().min(), article.lines.iter().max()) {
+        (Some(first), Some(last)) if first != last => {
+            format!("{file}{}{first}–{last}{}", ui("，第 ", script), ui(" 行", script))
+        }
+        (Some(line), _) => format!("{file}{}{line}{}", ui("，第 ", script), ui(" 行", script)),
+        _ => file,
+    }
 }
 
 /// Page `page` of an article with its ◀ ▶ buttons, or `None` when there is
@@ -485,6 +501,8 @@ mod tests {
             source: Some("城区委组织部".into()),
             date: Some("2021-12-23".into()),
             passage: passage.into(),
+            line: Some(12),
+            url: None,
             score: 1.0,
         }
     }
@@ -605,7 +623,27 @@ mod tests {
             paragraphs: (0..paragraphs)
                 .map(|i| format!("第{i}段。{}", "内容很长。".repeat(40)))
                 .collect(),
+            lines: (0..paragraphs).map(|i| 3 + 2 * i as u32).collect(),
         }
+    }
+
+    #[test]
+    fn the_article_view_says_where_the_text_is() {
+        let page = &article_pages(&article(3), Script::Original)[0];
+        assert!(page.contains("\n原文：<code>004.txt</code>，第 3–7 行\n"), "{page}");
+        let page = &article_pages(&article(1), Script::Traditional)[0];
+        assert!(page.contains("\n原文：<code>004.txt</code>，第 3 行\n"), "{page}");
+        let page_of = |file: &str| Article {
+            file: file.into(),
+            lines: Vec::new(),
+            ..article(2)
+        };
+        let page = &article_pages(&page_of("pages/<a&b>.html"), Script::Original)[0];
+        assert!(
+            page.contains("<a href=\"https://example.com/a?b=1&amp;c=2\">")
+                && page.contains("\n原文：<code>pages/&lt;a&amp;b&gt;.html</code>\n"),
+            "a page without lines names its link and its file, escaped: {page}"
+        );
     }
 
     #[test]
