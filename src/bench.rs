@@ -44,12 +44,14 @@ pub struct BenchReport {
     pub ask_p99_ms: f64,
     pub threads: usize,
     pub throughput_qps: f64,
+    /// Document-level nDCG@10 when the questions name their gold file.
+    pub ndcg10: Option<f64>,
 }
 
 /// Where and what to measure.
 pub struct BenchOptions {
     pub corpus_dir: PathBuf,
-    pub questions: Vec<String>,
+    pub questions: Vec<crate::eval::Question>,
     /// The `archive-bot` binary that plays the restarted process.
     pub exe: PathBuf,
     /// Where the index is built (removed afterwards).
@@ -65,7 +67,8 @@ pub fn run(opts: &BenchOptions) -> Result<BenchReport> {
 }
 
 fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
-    if opts.questions.is_empty() {
+    let questions: Vec<String> = opts.questions.iter().map(|q| q.q.clone()).collect();
+    if questions.is_empty() {
         return Err(Error::Index("bench needs at least one question".into()));
     }
     let (stats, _) = crate::corpus::scan(&opts.corpus_dir)?;
@@ -74,15 +77,14 @@ fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
     let peak_rss_indexing_mb = own_peak_rss_mb();
     let index_mb = dir_bytes(&index_dir.canonicalize().map_err(|e| Error::io(index_dir, e))?) as f64 / 1e6;
 
-    let (cold_start_ms, peak_rss_serving_mb) = restart(opts, index_dir)?;
+    let (cold_start_ms, peak_rss_serving_mb) = restart(opts, &questions, index_dir)?;
 
     let engine = Arc::new(store::open(index_dir)?);
     let ask = AskOptions::default();
-    for q in &opts.questions {
+    for q in &questions {
         engine.ask(q, &ask);
     }
-    let mut times: Vec<f64> = opts
-        .questions
+    let mut times: Vec<f64> = questions
         .iter()
         .map(|q| {
             let t = Instant::now();
@@ -97,15 +99,17 @@ fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
     std::thread::scope(|s| {
         for t in 0..threads {
             let engine = engine.clone();
-            let ask = &ask;
+            let (ask, questions) = (&ask, &questions);
             s.spawn(move || {
-                for q in opts.questions.iter().skip(t).step_by(threads) {
+                for q in questions.iter().skip(t).step_by(threads) {
                     engine.ask(q, ask);
                 }
             });
         }
     });
-    let throughput_qps = opts.questions.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    let throughput_qps = questions.len() as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    let with_gold: Vec<crate::eval::Question> = opts.questions.iter().filter(|q| q.file.is_some()).cloned().collect();
+    let ndcg10 = (!with_gold.is_empty()).then(|| crate::eval::run(&engine, &with_gold, &[]).ndcg10);
 
     Ok(BenchReport {
         files: stats.len(),
@@ -119,18 +123,19 @@ fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
         peak_rss_indexing_mb,
         cold_start_ms,
         peak_rss_serving_mb,
-        questions: opts.questions.len(),
+        questions: questions.len(),
         ask_p50_ms: percentile(&times, 0.50),
         ask_p95_ms: percentile(&times, 0.95),
         ask_p99_ms: percentile(&times, 0.99),
         threads,
         throughput_qps,
+        ndcg10,
     })
 }
 
 /// A fresh process asked every question: milliseconds from spawning it to
 /// its first answer, and its peak memory.
-fn restart(opts: &BenchOptions, index_dir: &Path) -> Result<(f64, f64)> {
+fn restart(opts: &BenchOptions, questions: &[String], index_dir: &Path) -> Result<(f64, f64)> {
     let started = Instant::now();
     let mut child = Command::new(&opts.exe)
         .arg("ask")
@@ -145,27 +150,34 @@ fn restart(opts: &BenchOptions, index_dir: &Path) -> Result<(f64, f64)> {
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         return Err(Error::Index("the asking process has no pipes".into()));
     };
-    let questions = opts.questions.clone();
+    let n = questions.len();
+    let questions = questions.to_vec();
+    // Questions are written from a thread (the pipe may fill), and the
+    // pipe stays open until every answer is read: the process is still
+    // alive then, so its peak memory can be read.
     let writer = std::thread::spawn(move || {
         for q in questions {
             if writeln!(stdin, "{q}").is_err() {
                 break;
             }
         }
+        stdin
     });
     let mut lines = BufReader::new(stdout).lines();
     let first = lines.next();
     let cold = started.elapsed().as_secs_f64() * 1000.0;
-    for _ in lines.by_ref() {}
-    let _ = writer.join();
+    let answered = first.is_some() as usize + lines.by_ref().take(n.saturating_sub(1)).count();
+    let peak = peak_rss_mb(child.id());
+    drop(writer.join());
+    for _ in lines {}
     let status = child.wait().map_err(|e| Error::io(&opts.exe, e))?;
-    if first.is_none() || !status.success() {
+    if answered < n || !status.success() {
         return Err(Error::Index(format!(
-            "{} ask answered nothing ({status})",
+            "{} ask answered {answered} of {n} questions ({status})",
             opts.exe.display()
         )));
     }
-    Ok((cold, children_peak_rss_mb()))
+    Ok((cold, peak))
 }
 
 /// The value below which `share` of the sorted `values` lie.
@@ -202,22 +214,20 @@ fn remove_index(index_dir: &Path) {
     }
 }
 
-/// This process's peak resident memory in MB (Linux; 0 elsewhere).
+/// This process's peak resident memory in MB.
 fn own_peak_rss_mb() -> f64 {
-    rusage_max_rss_mb(libc::RUSAGE_SELF)
+    peak_rss_mb(std::process::id())
 }
 
-/// The largest peak resident memory of the waited-for children, in MB.
-fn children_peak_rss_mb() -> f64 {
-    rusage_max_rss_mb(libc::RUSAGE_CHILDREN)
-}
-
-fn rusage_max_rss_mb(who: libc::c_int) -> f64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::getrusage(who, &mut usage) } == 0;
-    // ru_maxrss is in kilobytes on Linux.
-    if ok { usage.ru_maxrss as f64 / 1024.0 } else { 0.0 }
+/// A running process's peak resident memory in MB (`VmHWM`, Linux; 0
+/// where /proc does not tell).
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 impl BenchReport {
@@ -229,7 +239,8 @@ impl BenchReport {
              memory      peak RSS {:.0} MB indexing, {:.0} MB serving\n\
              cold start  {:.0} ms from process start to first answer\n\
              ask         p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  ({} questions, one thread, warm)\n\
-             throughput  {:.0} questions/s on {} threads\n",
+             throughput  {:.0} questions/s on {} threads\n\
+             quality     nDCG@10 {}\n",
             self.files,
             self.articles,
             self.passages,
@@ -248,6 +259,7 @@ impl BenchReport {
             self.questions,
             self.throughput_qps,
             self.threads,
+            self.ndcg10.map_or("- (no gold files)".to_owned(), |v| format!("{v:.3}")),
         )
     }
 }

@@ -592,7 +592,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("{}: {e}", questions.display()))?;
             let opts = archive_bot::bench::BenchOptions {
                 corpus_dir: corpus.unwrap_or(config.corpus_dir),
-                questions: questions.into_iter().map(|q| q.q).collect(),
+                questions,
                 exe: std::env::current_exe().context("finding this program to restart it")?,
                 work_dir: work_dir.unwrap_or_else(std::env::temp_dir),
             };
