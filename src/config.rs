@@ -60,6 +60,9 @@ pub struct Config {
     pub webhook_secret: Option<String>,
     /// Where `serve` answers `/healthz` and `/metrics` (`None`: nowhere).
     pub metrics_listen: Option<String>,
+    /// How often `serve` checks the corpus for changes and reindexes
+    /// (seconds; 0: only on an admin's `/reindex`).
+    pub reload_seconds: u64,
 }
 
 impl Default for Config {
@@ -79,6 +82,7 @@ impl Default for Config {
             webhook_listen: "0.0.0.0:8080".to_owned(),
             webhook_secret: None,
             metrics_listen: None,
+            reload_seconds: 30,
         }
     }
 }
@@ -101,6 +105,7 @@ struct FileConfig {
     webhook_listen: Option<String>,
     webhook_secret: Option<String>,
     metrics_listen: Option<String>,
+    reload_seconds: Option<u64>,
 }
 
 impl Config {
@@ -125,7 +130,7 @@ impl Config {
                 other => other,
             })?;
         }
-        config.apply_env(env);
+        config.apply_env(env)?;
         Ok(config)
     }
 
@@ -174,11 +179,15 @@ impl Config {
         if let Some(v) = file.metrics_listen {
             self.metrics_listen = Some(v);
         }
+        if let Some(v) = file.reload_seconds {
+            self.reload_seconds = v;
+        }
         Ok(())
     }
 
-    /// Applies `ARCHIVE_BOT_<KEY>` variables; empty values are ignored.
-    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+    /// Applies `ARCHIVE_BOT_<KEY>` variables; empty values are ignored, a
+    /// malformed one is an [`Error::Env`] naming the variable.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
         let get = |key: &str| env(key).filter(|v| !v.is_empty()).map(PathBuf::from);
         if let Some(v) = get("ARCHIVE_BOT_CORPUS_DIR") {
             self.corpus_dir = v;
@@ -205,7 +214,20 @@ impl Config {
         if let Some(v) = text("ARCHIVE_BOT_METRICS_LISTEN") {
             self.metrics_listen = Some(v);
         }
+        if let Some(v) = text("ARCHIVE_BOT_RELOAD_SECONDS") {
+            self.reload_seconds = parse_env("ARCHIVE_BOT_RELOAD_SECONDS", &v, "a whole number of seconds")?;
+        }
+        Ok(())
     }
+}
+
+/// Parses one variable's value, or says which variable holds what.
+fn parse_env<T: std::str::FromStr>(var: &str, value: &str, expected: &str) -> Result<T> {
+    value.trim().parse().map_err(|_| Error::Env {
+        var: var.to_owned(),
+        value: value.to_owned(),
+        expected: format!("expected {expected}"),
+    })
 }
 
 #[cfg(test)]
@@ -221,7 +243,7 @@ mod tests {
         let c = Config::load(Some(Path::new("/nonexistent/x.toml")), no_env);
         assert!(c.is_err(), "a named file that does not exist is an error");
         let mut c = Config::default();
-        c.apply_env(no_env);
+        c.apply_env(no_env).unwrap();
         assert_eq!(c.corpus_dir, PathBuf::from("corpus"));
         assert_eq!(c.index_dir, PathBuf::from("data/index"));
     }
@@ -231,7 +253,8 @@ mod tests {
         let mut c = Config::default();
         c.apply_toml("corpus_dir = \"a\"\nindex_dir = \"b\"\n").unwrap();
         assert_eq!(c.corpus_dir, PathBuf::from("a"));
-        c.apply_env(|k| (k == "ARCHIVE_BOT_INDEX_DIR").then(|| "c".to_string()));
+        c.apply_env(|k| (k == "ARCHIVE_BOT_INDEX_DIR").then(|| "c".to_string()))
+            .unwrap();
         assert_eq!(c.index_dir, PathBuf::from("c"));
         assert_eq!(c.corpus_dir, PathBuf::from("a"));
     }

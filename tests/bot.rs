@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use archive_bot::article::Article;
 use archive_bot::engine::Engine;
-use archive_bot::telegram::{self, BotError, RateLimits, Settings, WebhookSettings};
+use archive_bot::telegram::{self, BotError, RateLimits, ReloadSettings, Settings, WebhookSettings};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
@@ -1710,6 +1710,9 @@ async fn admin_stats_and_the_per_user_rate_limit() {
     assert_eq!(fake.sent_to(402).len(), 5, "the fifth question was dropped silently");
     fake.push(dm(401, "/stats"));
     let stats = text_of(&fake.nth_sent(401, 1).await);
+    fake.push(dm(401, "/reindex"));
+    let no_corpus = text_of(&fake.nth_sent(401, 2).await);
+    assert!(no_corpus.contains("无法重建索引"), "no corpus known here: {no_corpus}");
     assert!(stats.contains("问题：4"), "3 + 1 answered: {stats}");
     assert!(
         stats.contains("无答案：0") && stats.contains("p50") && stats.contains("p99"),
@@ -1896,4 +1899,193 @@ async fn soak_2000_questions_100_chats_5_percent_faults() {
         times[times.len() * 99 / 100].as_secs_f64() * 1000.0,
     );
     assert_eq!(lost, 0);
+}
+
+// ------------------------------------------------------- live index updates
+
+/// An article the shipped archive does not hold, and a question only it answers.
+const LIVE_ARTICLE: &str = "蓝湾社区防疫志愿队成立\n\n2020年2月10日，蓝湾社区防疫志愿队正式成立，\
+队长由退休教师欧阳青松担任。志愿队共有48名队员，负责社区出入口测温和物资配送。\
+欧阳青松表示，志愿队将坚持到疫情结束。\n";
+const Q_LIVE: &str = "蓝湾社区防疫志愿队有多少名队员?";
+const LIVE_ANSWER: &str = "48名队员";
+
+/// A copy of the shipped corpus in a temporary directory, indexed there;
+/// the engine opened from that index and the settings to reload it.
+async fn live_archive(every: Duration) -> (tempfile::TempDir, ReloadSettings, Arc<Engine>) {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+    for entry in std::fs::read_dir(shipped).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), corpus.join(entry.file_name())).unwrap();
+    }
+    let index = dir.path().join("index");
+    let (c, i) = (corpus.clone(), index.clone());
+    let engine = tokio::task::spawn_blocking(move || {
+        archive_bot::index::store::build(&c, &i, &|_, _| {}).unwrap();
+        archive_bot::index::store::open(&i).unwrap()
+    })
+    .await
+    .unwrap();
+    let settings = ReloadSettings {
+        corpus_dir: corpus,
+        index_dir: index,
+        every,
+    };
+    (dir, settings, Arc::new(engine))
+}
+
+/// Asks `question` in the private chat `chat` again and again (each time
+/// after the previous reply) until a reply contains `want`; returns how
+/// many replies the chat had by then.
+async fn ask_until(fake: &Fake, chat: i64, question: &str, want: &str, secs: u64) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let n = fake.sent_to(chat).len() + 1;
+        fake.push(dm(chat, question));
+        let reply = text_of(&fake.nth_sent(chat, n).await);
+        if reply.contains(want) {
+            return n;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no reply with {want:?} within {secs} s; last: {reply}"
+        );
+        // Pacing between questions, not a wait for the result.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Metrics text from the endpoint at `port`.
+async fn metrics_text(port: u16) -> String {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let r = client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    r.text().await.unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `serve` notices a changed corpus: a file added while it runs is
+/// answered from without a restart (the time from writing it to the first
+/// reply citing it is printed); the metrics count the reload and show the
+/// new index's size. A broken file added later is skipped and the bot
+/// keeps answering; a rebuild that fails (the corpus emptied) keeps the
+/// old index and is counted as failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_corpus_is_answered_without_a_restart() {
+    let fake = Fake::start().await;
+    let (_dir, reload, engine) = live_archive(Duration::from_secs(1)).await;
+    let articles = engine.stats().articles;
+    let port = free_port();
+    let corpus = reload.corpus_dir.clone();
+    let bot = start_bot_custom(&fake, engine, |s| {
+        s.reload = Some(reload);
+        s.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    });
+    fake.push(dm(1101, Q_LIVE));
+    let before = text_of(&fake.nth_sent(1101, 1).await);
+    assert!(!before.contains(LIVE_ANSWER), "not in the archive yet: {before}");
+
+    let written = Instant::now();
+    std::fs::write(corpus.join("900_live.txt"), LIVE_ARTICLE).unwrap();
+    let n = ask_until(&fake, 1101, Q_LIVE, LIVE_ANSWER, 120).await;
+    let took = written.elapsed();
+    let reply = text_of(&fake.sent_to(1101)[n - 1]);
+    assert!(
+        reply.contains("蓝湾社区防疫志愿队成立"),
+        "cites the new article: {reply}"
+    );
+    println!(
+        "live update: a new file answered {:.2} s after it was written (check every 1 s, debug build)",
+        took.as_secs_f64()
+    );
+    let text = metrics_text(port).await;
+    assert!(
+        text.contains("archive_bot_index_reloads_total{result=\"ok\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("archive_bot_index_articles {}\n", articles + 1)),
+        "{text}"
+    );
+
+    // A broken file: skipped, the rest reindexed, answers go on.
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(corpus.join("901_broken.txt"), garbage).unwrap();
+    wait_metrics(port, "archive_bot_index_reloads_total{result=\"ok\"} 2\n", 120).await;
+    ask_until(&fake, 1102, Q_LIVE, LIVE_ANSWER, 5).await;
+    ask_until(&fake, 1102, Q_CHEN, "隔离点组长", 5).await;
+
+    // A rebuild that fails: every file gone (an empty corpus is an error).
+    for entry in std::fs::read_dir(&corpus).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap();
+    }
+    wait_metrics(port, "archive_bot_index_reloads_total{result=\"failed\"} 1\n", 120).await;
+    ask_until(&fake, 1103, Q_LIVE, LIVE_ANSWER, 5).await;
+    let text = metrics_text(port).await;
+    assert!(
+        text.contains(&format!("archive_bot_index_articles {}\n", articles + 1)),
+        "the old index is still served: {text}"
+    );
+    bot.shutdown().await.unwrap();
+}
+
+/// Polls `/metrics` at `port` until it contains `want`.
+async fn wait_metrics(port: u16, want: &str, secs: u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let text = metrics_text(port).await;
+        if text.contains(want) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no {want:?} within {secs} s: {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `/reindex` from an admin rebuilds now (the periodic check is off here)
+/// and says what changed; from anyone else it is an unknown command and
+/// changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_reindex_on_demand_others_cannot() {
+    let fake = Fake::start().await;
+    let (_dir, reload, engine) = live_archive(Duration::ZERO).await;
+    let articles = engine.stats().articles;
+    let corpus = reload.corpus_dir.clone();
+    let bot = start_bot_custom(&fake, engine, |s| {
+        s.reload = Some(reload);
+        s.access.admins = [1201].into_iter().collect();
+    });
+    std::fs::write(corpus.join("900_live.txt"), LIVE_ARTICLE).unwrap();
+    fake.push(dm(1202, "/reindex"));
+    let refused = text_of(&fake.nth_sent(1202, 1).await);
+    assert!(refused.contains("没有这个命令"), "{refused}");
+    fake.push(dm(1202, Q_LIVE));
+    let old = text_of(&fake.nth_sent(1202, 2).await);
+    assert!(!old.contains(LIVE_ANSWER), "not reindexed for a non-admin: {old}");
+
+    fake.push(dm(1201, "/reindex"));
+    let done = text_of(&fake.nth_sent(1201, 1).await);
+    assert!(
+        done.contains("索引已重建") && done.contains(&format!("{articles} → {}", articles + 1)),
+        "{done}"
+    );
+    fake.push(dm(1202, Q_LIVE));
+    let new = text_of(&fake.nth_sent(1202, 3).await);
+    assert!(new.contains(LIVE_ANSWER), "{new}");
+    bot.shutdown().await.unwrap();
 }

@@ -17,7 +17,7 @@ use teloxide::{ApiError, RequestError};
 use super::render::{self, Button, ButtonAction, Links, Reply};
 use super::route::{self, Action, Callback, Incoming, Place};
 use super::split::strip_tags;
-use super::{BotError, State, Tg, access, recent, retry};
+use super::{BotError, State, Tg, access, recent, reload, retry};
 use crate::answer::{Answer, AskOptions, ScriptChoice, resolve_script};
 use crate::script::Script;
 
@@ -143,14 +143,12 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
                 Ok(c) => c.snapshot(std::time::Instant::now()),
                 Err(_) => return Ok(()),
             };
-            let index_age = state
-                .index_built
-                .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
-            send_text(&bot, to, render::stats(&snapshot, index_age, ui_script)).await
+            send_text(&bot, to, render::stats(&snapshot, state.index_age(), ui_script)).await
         }
-        Action::Stats => send_text(&bot, to, render::unknown_command(ui_script)).await,
         Action::Help => send_text(&bot, to, render::help(bot_name, state.example(), ui_script)).await,
-        Action::About => send_text(&bot, to, render::about(state.engine.stats(), ui_script)).await,
+        Action::Reindex if state.rules.is_admin(user) => reindex(&bot, &state, to, ui_script).await,
+        Action::Stats | Action::Reindex => send_text(&bot, to, render::unknown_command(ui_script)).await,
+        Action::About => send_text(&bot, to, render::about(state.engine().stats(), ui_script)).await,
         Action::Usage => send_text(&bot, to, render::usage(bot_name, state.example(), ui_script)).await,
         Action::UnknownCommand => send_text(&bot, to, render::unknown_command(ui_script)).await,
     }
@@ -179,7 +177,7 @@ async fn start(
         return ask(bot, state, to, place, user, q.clone(), None).await;
     }
     if let Some((key, script)) = payload.and_then(route::decode_payload) {
-        return match state.engine.article_by_key(&key) {
+        return match state.engine().article_by_key(&key) {
             Some((_, article)) => match render::article_page(article, &key, 0, script) {
                 Some(page) => send_reply(bot, to, &page).await.map(|_| ()),
                 None => send_text(bot, to, render::stale_article(script)).await,
@@ -188,6 +186,17 @@ async fn start(
         };
     }
     send_text(bot, to, render::welcome(&state.username, &state.examples, ui_script)).await
+}
+
+/// `/reindex` (admins): rebuilds the index now, showing `typing…`, and
+/// says how it went.
+async fn reindex(bot: &Tg, state: &Arc<State>, to: Target, script: Script) -> HandlerResult {
+    let Some(settings) = state.reload.clone() else {
+        return send_text(bot, to, render::reindex_unavailable(script)).await;
+    };
+    let outcome = with_typing(bot, to, reload::reload(state, &settings, true)).await;
+    let articles = state.engine().stats().articles;
+    send_text(bot, to, render::reindexed(&outcome, articles, script)).await
 }
 
 /// Answers a question: the engine on the blocking pool (with `typing…`
@@ -253,7 +262,7 @@ async fn answer_on_pool(
     context: Option<String>,
     max_citations: usize,
 ) -> Option<Answer> {
-    let engine = Arc::clone(&state.engine);
+    let engine = state.engine();
     let opts = AskOptions {
         script: ScriptChoice::Auto,
         context,
@@ -387,7 +396,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
                 Callback::Page { key, page, script } => (key, page, script, false),
             };
             let page_reply = state
-                .engine
+                .engine()
                 .article_by_key(&key)
                 .and_then(|(_, article)| render::article_page(article, &key, page, script));
             match page_reply {

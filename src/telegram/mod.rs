@@ -17,6 +17,7 @@
 //! - [`heartbeat`]: the file `archive-bot health` reads.
 //! - [`journal`]: received updates on disk until handled, so a crash
 //!   loses no question.
+//! - [`reload`]: live index updates (a changed corpus, `/reindex`).
 //! - `handlers`: the I/O — one async fn per kind of update.
 //!
 //! Answers run on tokio's blocking pool with the shared engine, so one
@@ -36,6 +37,7 @@ mod handlers;
 pub mod heartbeat;
 pub mod journal;
 pub mod recent;
+pub mod reload;
 pub mod render;
 pub mod retry;
 pub mod route;
@@ -48,8 +50,8 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
 use futures::{Stream, StreamExt};
 use teloxide::adaptors::Throttle;
@@ -155,6 +157,20 @@ pub struct Settings {
     pub webhook: Option<WebhookSettings>,
     /// Where to serve `/healthz` and `/metrics` (`None`: nowhere).
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Live index updates (`None`: the engine given to [`run`] is served
+    /// as it is, and `/reindex` says it cannot).
+    pub reload: Option<ReloadSettings>,
+}
+
+/// Where the served index comes from, for live updates ([`reload`]).
+#[derive(Debug, Clone)]
+pub struct ReloadSettings {
+    pub corpus_dir: PathBuf,
+    /// The index the engine was opened from; rebuilt in place (a new
+    /// generation swapped in atomically).
+    pub index_dir: PathBuf,
+    /// How often the corpus is checked (zero: only on `/reindex`).
+    pub every: Duration,
 }
 
 /// Webhook mode: where Telegram posts and where we listen.
@@ -192,6 +208,7 @@ impl fmt::Debug for Settings {
             .field("access", &self.access)
             .field("webhook", &self.webhook)
             .field("metrics_listen", &self.metrics_listen)
+            .field("reload", &self.reload)
             .finish()
     }
 }
@@ -215,6 +232,7 @@ impl Settings {
             index_built: None,
             webhook: None,
             metrics_listen: None,
+            reload: None,
         }
     }
 
@@ -280,9 +298,17 @@ impl Settings {
     }
 }
 
+/// The index being served and when it was built.
+#[derive(Clone)]
+pub(crate) struct Served {
+    pub engine: Arc<Engine>,
+    pub built: Option<SystemTime>,
+}
+
 /// What every handler shares.
 pub(crate) struct State {
-    pub engine: Arc<Engine>,
+    /// Swapped whole by a reload; handlers take a snapshot per update.
+    served: RwLock<Served>,
     /// The bot's username, without `@`.
     pub username: String,
     pub bot_id: UserId,
@@ -296,10 +322,39 @@ pub(crate) struct State {
     pub rules: access::Rules,
     pub gate: Mutex<access::Gate>,
     pub stats: Mutex<stats::Counters>,
-    pub index_built: Option<std::time::SystemTime>,
+    /// Where the index comes from (`None`: no live updates).
+    pub reload: Option<ReloadSettings>,
+    /// Held while a reload runs: one at a time.
+    pub reloading: tokio::sync::Mutex<()>,
 }
 
 impl State {
+    /// The engine to answer this update with.
+    pub fn engine(&self) -> Arc<Engine> {
+        match self.served.read() {
+            Ok(s) => Arc::clone(&s.engine),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner().engine),
+        }
+    }
+
+    /// How old the served index is.
+    pub fn index_age(&self) -> Option<Duration> {
+        let built = match self.served.read() {
+            Ok(s) => s.built,
+            Err(poisoned) => poisoned.into_inner().built,
+        };
+        built.and_then(|t| SystemTime::now().duration_since(t).ok())
+    }
+
+    /// Serves `engine` from now on (updates being handled keep theirs).
+    pub fn swap(&self, engine: Arc<Engine>, built: Option<SystemTime>) {
+        let next = Served { engine, built };
+        match self.served.write() {
+            Ok(mut s) => *s = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
     fn saw(&self, update: &Update) {
         self.last_update.fetch_max(i64::from(update.id.0), Ordering::SeqCst);
     }
@@ -555,7 +610,10 @@ pub async fn run(
         None => (None, Vec::new()),
     };
     let state = Arc::new(State {
-        engine,
+        served: RwLock::new(Served {
+            engine,
+            built: settings.index_built,
+        }),
         username,
         bot_id: me.user.id,
         recent: Mutex::new(Recent::new(settings.follow_up_memory)),
@@ -565,8 +623,16 @@ pub async fn run(
         rules: settings.access.clone(),
         gate: Mutex::new(access::Gate::default()),
         stats: Mutex::new(stats::Counters::default()),
-        index_built: settings.index_built,
+        reload: settings.reload.clone(),
+        reloading: tokio::sync::Mutex::new(()),
     });
+    let watch = match &settings.reload {
+        Some(r) if !r.every.is_zero() => {
+            tracing::info!(corpus = %r.corpus_dir.display(), every_s = r.every.as_secs_f64(), "watching the corpus for changes");
+            Some(reload::spawn_watch(Arc::clone(&state), r.clone()))
+        }
+        _ => None,
+    };
 
     let metrics = match settings.metrics_listen {
         Some(addr) => Some(
@@ -578,6 +644,10 @@ pub async fn run(
     };
     let result = serve_updates(bot, state, settings, journal, replay, shutdown).await;
     if let Some((task, _)) = metrics {
+        task.abort();
+    }
+    // A rebuild in progress is abandoned; the next build clears its files.
+    if let Some(task) = watch {
         task.abort();
     }
     result
@@ -598,10 +668,9 @@ async fn serve_metrics(
             axum::routing::get(move || {
                 let state = Arc::clone(&state);
                 async move {
-                    let stats = state.engine.stats();
-                    let age = state
-                        .index_built
-                        .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
+                    let engine = state.engine();
+                    let stats = engine.stats();
+                    let age = state.index_age();
                     let text = state
                         .stats
                         .lock()
@@ -691,7 +760,7 @@ where
         .default_handler(|_| async {})
         .error_handler(Arc::new(LogErrors))
         .build();
-    tracing::info!(articles = state.engine.stats().articles, "serving");
+    tracing::info!(articles = state.engine().stats().articles, "serving");
     // Beats on this runtime, so a runtime that stops making progress
     // stops beating too.
     let beating = data_dir.clone().map(|dir| {

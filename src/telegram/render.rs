@@ -440,6 +440,27 @@ pub fn stats(s: &super::stats::Snapshot, index_age: Option<std::time::Duration>,
     ui(&text, script)
 }
 
+/// `/reindex` when the served index has no known corpus.
+pub fn reindex_unavailable(script: Script) -> String {
+    ui("无法重建索引：这个机器人运行时没有指定档案目录（corpus）。", script)
+}
+
+/// The reply to `/reindex`: how the rebuild went, and the articles now served.
+pub fn reindexed(outcome: &super::reload::Outcome, articles: usize, script: Script) -> String {
+    use super::reload::Outcome;
+    let text = match outcome {
+        Outcome::Reloaded { before, after, seconds } => {
+            format!("索引已重建：文章 {before} → {after} 篇，用时 {seconds:.1} 秒。")
+        }
+        Outcome::Unchanged => format!("档案没有变化，索引无需重建（{articles} 篇文章）。"),
+        Outcome::Failed { error, seconds } => format!(
+            "重建索引失败（用时 {seconds:.1} 秒）：{}\n仍在使用原来的索引（{articles} 篇文章）。",
+            escape(&clip(error, 500))
+        ),
+    };
+    ui(&text, script)
+}
+
 /// The reply to a command we do not have.
 pub fn unknown_command(script: Script) -> String {
     ui("没有这个命令。可用的命令：/ask 问题、/help、/about。", script)

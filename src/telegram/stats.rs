@@ -19,6 +19,9 @@ pub struct Counters {
     /// Replies at or under each of [`BUCKETS`] (cumulative), all time.
     buckets: [u64; BUCKETS.len()],
     reply_secs_sum: f64,
+    /// Live index updates: swapped in, failed.
+    pub reloads: u64,
+    pub reloads_failed: u64,
 }
 
 impl Default for Counters {
@@ -46,6 +49,8 @@ impl Counters {
             reply_ms: VecDeque::new(),
             buckets: [0; BUCKETS.len()],
             reply_secs_sum: 0.0,
+            reloads: 0,
+            reloads_failed: 0,
         }
     }
 
@@ -65,6 +70,15 @@ impl Counters {
             if secs <= *bound {
                 *n += 1;
             }
+        }
+    }
+
+    /// One live index update, swapped in (`ok`) or failed.
+    pub fn reloaded(&mut self, ok: bool) {
+        if ok {
+            self.reloads += 1;
+        } else {
+            self.reloads_failed += 1;
         }
     }
 
@@ -129,6 +143,18 @@ impl Counters {
             );
         }
         metric(
+            "archive_bot_index_reloads_total",
+            "counter",
+            "Index rebuilds while serving (a changed corpus, /reindex), by result.",
+            vec![
+                format!("archive_bot_index_reloads_total{{result=\"ok\"}} {}", self.reloads),
+                format!(
+                    "archive_bot_index_reloads_total{{result=\"failed\"}} {}",
+                    self.reloads_failed
+                ),
+            ],
+        );
+        metric(
             "archive_bot_uptime_seconds",
             "gauge",
             "Seconds since serve started.",
@@ -174,7 +200,15 @@ mod tests {
         assert_eq!(s.p50_ms.map(f64::round), Some(51.0));
         assert_eq!(s.p99_ms.map(f64::round), Some(99.0));
         assert_eq!(s.uptime, Duration::from_secs(5));
+        c.reloaded(true);
+        c.reloaded(false);
+        c.reloaded(true);
         let text = c.prometheus(7, 135, Some(Duration::from_secs(60)), t0);
+        assert!(
+            text.contains("archive_bot_index_reloads_total{result=\"ok\"} 2\n")
+                && text.contains("archive_bot_index_reloads_total{result=\"failed\"} 1\n"),
+            "{text}"
+        );
         assert!(text.contains("archive_bot_questions_total 100\n"), "{text}");
         assert!(
             text.contains("archive_bot_reply_seconds_bucket{le=\"0.01\"} 10\n"),
