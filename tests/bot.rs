@@ -1677,6 +1677,64 @@ async fn allowlists_refuse_once_and_leave_other_groups() {
     assert_eq!(fake.sent_to(301).len(), 1, "an outsider's button sends nothing");
 }
 
+/// The bot's membership in a group changing (`my_chat_member`).
+fn joined(chat: i64, by: i64, status: &str) -> Value {
+    json!({"my_chat_member": {
+        "chat": supergroup(chat, false), "from": user(by), "date": 1_700_000_000,
+        "old_chat_member": {"user": bot_user(), "status": "left"},
+        "new_chat_member": {"user": bot_user(), "status": status}
+    }})
+}
+
+/// With `allowed_chats` set, the bot leaves any other group as soon as it
+/// learns it is there: added to it (`my_chat_member`, and the join's
+/// service message after it: one goodbye only), or a message from anyone
+/// in it, a listed user or an admin too. Listed groups are not left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_not_allowed_are_left_when_joined() {
+    let fake = Fake::start().await;
+    let bot = start_bot_custom(&fake, Arc::clone(&ENGINE), |s| {
+        s.access.users = [351].into_iter().collect();
+        s.access.chats = [-100_350].into_iter().collect();
+        s.access.admins = [359].into_iter().collect();
+    });
+    let left = |f: &Fake, chat: i64| {
+        f.calls("leaveChat")
+            .into_iter()
+            .filter(|c| c.params["chat_id"] == chat)
+            .count()
+    };
+    fake.push(joined(-100_350, 352, "member"));
+    fake.push(joined(-100_351, 352, "member"));
+    let mut service = text_message(supergroup(-100_351, false), 352, "");
+    service.as_object_mut().unwrap().remove("text");
+    service["new_chat_members"] = json!([bot_user()]);
+    fake.push(json!({ "message": service }));
+    fake.wait(20, "two leaveChat calls", |f| (left(f, -100_351) == 2).then_some(()))
+        .await;
+    let goodbye = fake.sent_to(-100_351);
+    assert_eq!(goodbye.len(), 1, "one goodbye");
+    assert!(text_of(&goodbye[0]).contains("退出本群"), "{}", text_of(&goodbye[0]));
+
+    fake.push(group_message(-100_352, 351, &format!("/ask {Q_CHEN}")));
+    fake.push(group_message(-100_353, 359, &format!("/ask {Q_CHEN}")));
+    fake.wait(20, "leaving the groups of a listed user and an admin", |f| {
+        (left(f, -100_352) == 1 && left(f, -100_353) == 1).then_some(())
+    })
+    .await;
+    for chat in [-100_352, -100_353] {
+        let sent = fake.sent_to(chat);
+        assert_eq!(sent.len(), 1, "a goodbye, no answer");
+        assert!(text_of(&sent[0]).contains("退出本群"));
+    }
+
+    // The listed group: its join was handled before this question (one chat, in order).
+    fake.push(group_message(-100_350, 352, &format!("/ask {Q_CHEN}")));
+    assert!(text_of(&fake.nth_sent(-100_350, 1).await).contains("隔离点组长"));
+    assert_eq!(left(&fake, -100_350), 0, "a listed group is not left");
+    bot.shutdown().await.unwrap();
+}
+
 /// `/stats` answers admins only; the per-user rate limit answers the
 /// question over the limit with one polite notice and drops the rest of
 /// the minute, without slowing anyone else.

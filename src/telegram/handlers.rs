@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult, InlineQueryResultArticle,
-    InputMessageContent, InputMessageContentText, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId,
+    ChatAction, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
+    InlineQueryResultArticle, InputMessageContent, InputMessageContentText, LinkPreviewOptions, MessageId, ParseMode,
+    ReplyParameters, ThreadId,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -72,12 +73,6 @@ fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
 
 /// A text message (question, command, reply to the bot).
 pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResult {
-    let Some(from) = msg.from.as_ref() else {
-        return Ok(()); // channel posts and anonymous admins
-    };
-    if from.is_bot {
-        return Ok(()); // never talk to other bots: no loops
-    }
     let place = if msg.chat.is_private() {
         Place::Private
     } else if msg.chat.is_group() || msg.chat.is_supergroup() {
@@ -85,6 +80,18 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
     } else {
         return Ok(());
     };
+    // Any message in a group the bot may not be in (its own joining
+    // included, whoever sent it): say so once and leave.
+    if place == Place::Group && state.rules.leaves_group(msg.chat.id.0) {
+        let lang = msg.from.as_ref().and_then(|u| u.language_code.as_deref());
+        return leave_group(&bot, &state, msg.chat.id, route::script_for_language(lang)).await;
+    }
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(()); // channel posts and anonymous admins
+    };
+    if from.is_bot {
+        return Ok(()); // never talk to other bots: no loops
+    }
     let ui_script = route::script_for_language(from.language_code.as_deref());
     let to = Target {
         chat: msg.chat.id,
@@ -123,12 +130,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         access::Verdict::Silent => return Ok(()),
         access::Verdict::Refuse => {
             tracing::info!(user, chat = msg.chat.id.0, "refused: not on the allowlists");
-            send_text(&bot, to, render::not_allowed(ui_script)).await?;
-            if place == Place::Group && state.rules.leaves_group(msg.chat.id.0) {
-                tracing::info!(chat = msg.chat.id.0, "leaving a group that is not allowed");
-                retry::call(bot.leave_chat(msg.chat.id)).await?;
-            }
-            return Ok(());
+            return send_text(&bot, to, render::not_allowed(ui_script)).await;
         }
     }
     match action {
@@ -152,6 +154,37 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         Action::Usage => send_text(&bot, to, render::usage(bot_name, state.example(), ui_script)).await,
         Action::UnknownCommand => send_text(&bot, to, render::unknown_command(ui_script)).await,
     }
+}
+
+/// Leaves a group that is not on the allowlist, saying why the first time
+/// (should leaving fail, the next message there tries again, silently).
+async fn leave_group(bot: &Tg, state: &State, chat: ChatId, script: Script) -> HandlerResult {
+    let first = state.gate.lock().map(|mut g| g.leaving(chat.0)).unwrap_or(true);
+    if first {
+        tracing::info!(chat = chat.0, "leaving a group that is not allowed");
+        let to = Target {
+            chat,
+            thread: None,
+            reply_to: None,
+        };
+        // The bot may not be allowed to write there; it leaves all the same.
+        if let Err(e) = send_text(bot, to, render::leaving_group(script)).await {
+            tracing::warn!(error = %e, chat = chat.0, "could not say goodbye");
+        }
+    }
+    retry::call(bot.leave_chat(chat)).await?;
+    Ok(())
+}
+
+/// The bot's own membership changed: added to a group that is not
+/// allowed, it leaves at once.
+pub async fn on_my_chat_member(bot: Tg, change: ChatMemberUpdated, state: Arc<State>) -> HandlerResult {
+    let group = change.chat.is_group() || change.chat.is_supergroup();
+    if group && change.new_chat_member.is_present() && state.rules.leaves_group(change.chat.id.0) {
+        let script = route::script_for_language(change.from.language_code.as_deref());
+        return leave_group(&bot, &state, change.chat.id, script).await;
+    }
+    Ok(())
 }
 
 async fn send_text(bot: &Tg, to: Target, html: String) -> HandlerResult {

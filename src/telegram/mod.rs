@@ -61,7 +61,7 @@ use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
 use teloxide::stop::StopToken;
 use teloxide::types::AllowedUpdate;
-use teloxide::types::{BotCommand, UserId};
+use teloxide::types::{BotCommand, ChatMemberUpdated, UserId};
 use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
 
 use crate::config::Config;
@@ -411,6 +411,13 @@ fn schema() -> UpdateHandler<BotError> {
         .branch(Update::filter_callback_query().endpoint(
             |bot: Tg, q: CallbackQuery, upd: Update, state: Arc<State>| async move {
                 let result = handlers::on_callback(bot, q, Arc::clone(&state)).await;
+                state.handled(&upd);
+                result
+            },
+        ))
+        .branch(Update::filter_my_chat_member().endpoint(
+            |bot: Tg, change: ChatMemberUpdated, upd: Update, state: Arc<State>| async move {
+                let result = handlers::on_my_chat_member(bot, change, Arc::clone(&state)).await;
                 state.handled(&upd);
                 result
             },

@@ -406,6 +406,14 @@ pub fn not_allowed(script: Script) -> String {
     ui("抱歉，这个机器人只对指定的用户和群组开放。", script)
 }
 
+/// The goodbye to a group the bot may not be in.
+pub fn leaving_group(script: Script) -> String {
+    ui(
+        "抱歉，这个机器人只对指定的群组开放，现在退出本群。如需在本群使用，请联系机器人的管理员。",
+        script,
+    )
+}
+
 /// The reply to a user over the per-minute question limit.
 pub fn rate_limited(per_minute: u32, wait_secs: u64, script: Script) -> String {
     ui(
