@@ -69,8 +69,11 @@ struct Call {
     at: Instant,
     /// The message the fake returned, for sendMessage/editMessageText.
     result: Option<Value>,
-    /// Whether the fake refused it (status, description).
+    /// Whether the fake refused it (status, description; 0 for a
+    /// dropped connection).
     refused: Option<(u16, String)>,
+    /// The fault injected into it, if any.
+    fault: Option<Fault>,
 }
 
 #[derive(Default)]
@@ -84,14 +87,31 @@ struct Inner {
     calls: Vec<Call>,
     next_message_id: i64,
     chats: HashMap<i64, Value>,
-    /// Scripted failures per lowercase method: (status, retry_after).
-    failures: HashMap<String, VecDeque<(u16, u32)>>,
+    /// Scripted failures per lowercase method.
+    failures: HashMap<String, VecDeque<Fault>>,
     /// Delay before answering sendMessage (to catch replies in flight).
     send_delay: Duration,
-    /// Soak: every `fault_every`-th sendMessage fails, alternately with a
-    /// 429 (retry after 1 s) and a 502 (0: never).
+    /// Soak: every `fault_every`-th call (any method) fails, in turn with a
+    /// 429 (retry after 1 s), a 502, a timeout and a dropped connection
+    /// (0: never).
     fault_every: u64,
-    send_count: u64,
+    call_count: u64,
+    /// How long a [`Fault::Timeout`] holds its answer back: longer than
+    /// the bot's request timeout.
+    stall: Duration,
+}
+
+/// A failure the fake injects into one call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    /// An error answer: status and, for a 429, retry_after seconds; a 400
+    /// says Telegram cannot parse the entities.
+    Status(u16, u32),
+    /// The call is carried out (a message is sent) but its answer comes
+    /// only after `stall`: what the client sees as a timeout.
+    Timeout,
+    /// The connection closes without a byte of answer; nothing is done.
+    Drop,
 }
 
 #[derive(Clone)]
@@ -144,12 +164,16 @@ impl Fake {
     }
 
     fn fail_next(&self, method: &str, status: u16, retry_after: u32) {
+        self.fault_next(method, Fault::Status(status, retry_after));
+    }
+
+    fn fault_next(&self, method: &str, fault: Fault) {
         let mut inner = self.inner.lock().unwrap();
         inner
             .failures
             .entry(method.to_ascii_lowercase())
             .or_default()
-            .push_back((status, retry_after));
+            .push_back(fault);
     }
 
     fn calls(&self, method: &str) -> Vec<Call> {
@@ -228,40 +252,65 @@ async fn api(
         .unwrap_or("")
         .to_owned();
     let params = parse_body(&content_type, &body);
-    let failure = {
+    let (fault, stall) = {
         let mut inner = fake.inner.lock().unwrap();
         let scripted = inner.failures.get_mut(&method).and_then(VecDeque::pop_front);
-        if method == "sendmessage" {
-            inner.send_count += 1;
-        }
-        let n = inner.send_count;
+        inner.call_count += 1;
+        let n = inner.call_count;
         let every = inner.fault_every;
-        scripted.or_else(|| {
-            (method == "sendmessage" && every > 0 && n % every == 0)
-                .then(|| if (n / every) % 2 == 0 { (429, 1) } else { (502, 0) })
-        })
+        let fault = scripted.or_else(|| {
+            (every > 0 && n % every == 0).then(|| match (n / every) % 4 {
+                0 => Fault::Status(429, 1),
+                1 => Fault::Status(502, 0),
+                2 => Fault::Timeout,
+                _ => Fault::Drop,
+            })
+        });
+        (fault, inner.stall)
     };
-    let (response, result, refused) = match failure {
-        Some((status, retry_after)) => {
+    let record = |method: String, result: Option<Value>, refused: Option<(u16, String)>| {
+        fake.inner.lock().unwrap().calls.push(Call {
+            method,
+            params: params.clone(),
+            at: Instant::now(),
+            result,
+            refused,
+            fault,
+        });
+        fake.changed.notify_waiters();
+    };
+    match fault {
+        Some(Fault::Status(status, retry_after)) => {
             let desc = match status {
                 429 => format!("Too Many Requests: retry after {retry_after}"),
                 502 => "Bad Gateway".to_owned(),
+                400 => "Bad Request: can't parse entities: injected".to_owned(),
                 _ => "Internal Server Error".to_owned(),
             };
             let r = refuse(status, &desc, (status == 429).then_some(retry_after));
-            (r, None, Some((status, desc)))
+            record(method, None, Some((status, desc)));
+            r
         }
-        None => respond(&fake, &method, &params).await,
-    };
-    fake.inner.lock().unwrap().calls.push(Call {
-        method,
-        params,
-        at: Instant::now(),
-        result,
-        refused,
-    });
-    fake.changed.notify_waiters();
-    response
+        Some(Fault::Drop) => {
+            record(method, None, Some((0, "dropped connection".to_owned())));
+            // Unwinding ends the connection's task: its socket closes with
+            // no answer at all. `resume_unwind` skips the panic hook (no
+            // noise), and no lock is held here.
+            std::panic::resume_unwind(Box::new("dropped connection"))
+        }
+        Some(Fault::Timeout) => {
+            // Done first and recorded as done (Telegram got it), answered late.
+            let (response, result, refused) = respond(&fake, &method, &params).await;
+            record(method, result, refused);
+            tokio::time::sleep(stall).await;
+            response
+        }
+        None => {
+            let (response, result, refused) = respond(&fake, &method, &params).await;
+            record(method, result, refused);
+            response
+        }
+    }
 }
 
 type Outcome = (Response, Option<Value>, Option<(u16, String)>);
@@ -1882,6 +1931,50 @@ async fn metrics_endpoint_counts_questions() {
         text.contains(&format!("archive_bot_index_articles {}\n", ENGINE.stats().articles)),
         "{text}"
     );
+    bot.shutdown().await.unwrap();
+}
+
+/// Failed Bot API calls are counted by kind in `/metrics`, every attempt:
+/// one answer meets a 429, a timeout (Telegram sent it, the answer came
+/// too late), a dropped connection and a refusal of its HTML (sent again
+/// as plain text); polling meets a dropped connection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_errors_are_counted_by_kind() {
+    let fake = Fake::start().await;
+    fake.inner.lock().unwrap().stall = Duration::from_secs(4);
+    let port = free_port();
+    let bot = start_bot_custom(&fake, Arc::clone(&ENGINE), |s| {
+        s.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+        s.poll_timeout = Duration::from_secs(1);
+        s.request_timeout = Duration::from_secs(3);
+    });
+    fake.wait(20, "polling", |f| (!f.calls("getUpdates").is_empty()).then_some(()))
+        .await;
+    wait_metrics(port, "archive_bot_telegram_errors_total{kind=\"network\"} 0\n", 20).await;
+    fake.fault_next("getUpdates", Fault::Drop);
+    for f in [
+        Fault::Status(429, 1),
+        Fault::Timeout,
+        Fault::Drop,
+        Fault::Status(400, 0),
+    ] {
+        fake.fault_next("sendMessage", f);
+    }
+    fake.push(dm(1301, Q_CHEN));
+    let late = fake.nth_sent(1301, 1).await;
+    assert_eq!(late.fault, Some(Fault::Timeout));
+    let plain = fake.nth_sent(1301, 2).await;
+    assert!(plain.params["parse_mode"].is_null(), "{:?}", plain.params);
+    assert!(text_of(&plain).contains("隔离点组长"), "{}", text_of(&plain));
+    for want in [
+        "{kind=\"retry_after\"} 1\n",
+        "{kind=\"timeout\"} 1\n",
+        "{kind=\"network\"} 2\n",
+        "{kind=\"api\"} 1\n",
+        "{kind=\"server\"} 0\n",
+    ] {
+        wait_metrics(port, &format!("archive_bot_telegram_errors_total{want}"), 20).await;
+    }
     bot.shutdown().await.unwrap();
 }
 

@@ -101,7 +101,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
     let user = from.id.0 as i64;
     let Some(text) = msg.text() else {
         if place == Place::Private && state.rules.allows(user, msg.chat.id.0) {
-            send_reply(&bot, to, &Reply::text(render::text_only(ui_script))).await?;
+            send_reply(&bot, &state, to, &Reply::text(render::text_only(ui_script))).await?;
         }
         return Ok(());
     };
@@ -130,7 +130,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         access::Verdict::Silent => return Ok(()),
         access::Verdict::Refuse => {
             tracing::info!(user, chat = msg.chat.id.0, "refused: not on the allowlists");
-            return send_text(&bot, to, render::not_allowed(ui_script)).await;
+            return send_text(&bot, &state, to, render::not_allowed(ui_script)).await;
         }
     }
     match action {
@@ -145,14 +145,14 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
                 Ok(c) => c.snapshot(std::time::Instant::now()),
                 Err(_) => return Ok(()),
             };
-            send_text(&bot, to, render::stats(&snapshot, state.index_age(), ui_script)).await
+            send_text(&bot, &state, to, render::stats(&snapshot, state.index_age(), ui_script)).await
         }
-        Action::Help => send_text(&bot, to, render::help(bot_name, state.example(), ui_script)).await,
+        Action::Help => send_text(&bot, &state, to, render::help(bot_name, state.example(), ui_script)).await,
         Action::Reindex if state.rules.is_admin(user) => reindex(&bot, &state, to, ui_script).await,
-        Action::Stats | Action::Reindex => send_text(&bot, to, render::unknown_command(ui_script)).await,
-        Action::About => send_text(&bot, to, render::about(state.engine().stats(), ui_script)).await,
-        Action::Usage => send_text(&bot, to, render::usage(bot_name, state.example(), ui_script)).await,
-        Action::UnknownCommand => send_text(&bot, to, render::unknown_command(ui_script)).await,
+        Action::Stats | Action::Reindex => send_text(&bot, &state, to, render::unknown_command(ui_script)).await,
+        Action::About => send_text(&bot, &state, to, render::about(state.engine().stats(), ui_script)).await,
+        Action::Usage => send_text(&bot, &state, to, render::usage(bot_name, state.example(), ui_script)).await,
+        Action::UnknownCommand => send_text(&bot, &state, to, render::unknown_command(ui_script)).await,
     }
 }
 
@@ -168,11 +168,11 @@ async fn leave_group(bot: &Tg, state: &State, chat: ChatId, script: Script) -> H
             reply_to: None,
         };
         // The bot may not be allowed to write there; it leaves all the same.
-        if let Err(e) = send_text(bot, to, render::leaving_group(script)).await {
+        if let Err(e) = send_text(bot, state, to, render::leaving_group(script)).await {
             tracing::warn!(error = %e, chat = chat.0, "could not say goodbye");
         }
     }
-    retry::call(bot.leave_chat(chat)).await?;
+    retry::call(bot.leave_chat(chat), &state.errors).await?;
     Ok(())
 }
 
@@ -187,8 +187,8 @@ pub async fn on_my_chat_member(bot: Tg, change: ChatMemberUpdated, state: Arc<St
     Ok(())
 }
 
-async fn send_text(bot: &Tg, to: Target, html: String) -> HandlerResult {
-    send_reply(bot, to, &Reply::text(html)).await.map(|_| ())
+async fn send_text(bot: &Tg, state: &State, to: Target, html: String) -> HandlerResult {
+    send_reply(bot, state, to, &Reply::text(html)).await.map(|_| ())
 }
 
 /// `/start`: the welcome, an example question (`ex<n>`) or an article
@@ -212,24 +212,30 @@ async fn start(
     if let Some((key, script)) = payload.and_then(route::decode_payload) {
         return match state.engine().article_by_key(&key) {
             Some((_, article)) => match render::article_page(article, &key, 0, script) {
-                Some(page) => send_reply(bot, to, &page).await.map(|_| ()),
-                None => send_text(bot, to, render::stale_article(script)).await,
+                Some(page) => send_reply(bot, state, to, &page).await.map(|_| ()),
+                None => send_text(bot, state, to, render::stale_article(script)).await,
             },
-            None => send_text(bot, to, render::stale_article(script)).await,
+            None => send_text(bot, state, to, render::stale_article(script)).await,
         };
     }
-    send_text(bot, to, render::welcome(&state.username, &state.examples, ui_script)).await
+    send_text(
+        bot,
+        state,
+        to,
+        render::welcome(&state.username, &state.examples, ui_script),
+    )
+    .await
 }
 
 /// `/reindex` (admins): rebuilds the index now, showing `typing…`, and
 /// says how it went.
 async fn reindex(bot: &Tg, state: &Arc<State>, to: Target, script: Script) -> HandlerResult {
     let Some(settings) = state.reload.clone() else {
-        return send_text(bot, to, render::reindex_unavailable(script)).await;
+        return send_text(bot, state, to, render::reindex_unavailable(script)).await;
     };
-    let outcome = with_typing(bot, to, reload::reload(state, &settings, true)).await;
+    let outcome = with_typing(bot, state, to, reload::reload(state, &settings, true)).await;
     let articles = state.engine().stats().articles;
-    send_text(bot, to, render::reindexed(&outcome, articles, script)).await
+    send_text(bot, state, to, render::reindexed(&outcome, articles, script)).await
 }
 
 /// Answers a question: the engine on the blocking pool (with `typing…`
@@ -254,24 +260,30 @@ async fn ask(
         tracing::info!(user, "rate limited");
         if notify {
             let secs = wait.as_secs().max(1);
-            return send_text(bot, to, render::rate_limited(state.rules.per_minute, secs, script)).await;
+            return send_text(
+                bot,
+                state,
+                to,
+                render::rate_limited(state.rules.per_minute, secs, script),
+            )
+            .await;
         }
         return Ok(());
     }
     if question.chars().count() > MAX_QUESTION_CHARS {
-        return send_text(bot, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
+        return send_text(bot, state, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
     }
     let remembered = recent::chain(context.as_deref(), &question);
-    let answer = with_typing(bot, to, answer_on_pool(state, question, context, 0)).await;
+    let answer = with_typing(bot, state, to, answer_on_pool(state, question, context, 0)).await;
     let Some(answer) = answer else {
-        return send_text(bot, to, render::failed(script)).await;
+        return send_text(bot, state, to, render::failed(script)).await;
     };
     let links = match place {
         Place::Private => Links::Callback,
         Place::Group => Links::DeepLink(&state.username),
     };
     let reply = render::answer_reply(&answer, links);
-    let ids = send_reply(bot, to, &reply).await?;
+    let ids = send_reply(bot, state, to, &reply).await?;
     for id in ids {
         state.remember(to.chat, id, &remembered);
     }
@@ -311,28 +323,29 @@ async fn answer_on_pool(
     }
 }
 
-async fn send_typing(bot: &Tg, to: Target) {
+async fn send_typing(bot: &Tg, errors: &retry::ErrorCounts, to: Target) {
     let mut req = bot.send_chat_action(to.chat, ChatAction::Typing);
     if let Some(t) = to.thread {
         req = req.message_thread_id(t);
     }
     if let Err(e) = req.send().await {
+        errors.count(&e);
         tracing::debug!(error = %e, "typing action failed");
     }
 }
 
 /// Runs `work` while showing `typing…`: once at the start (awaited, so it
 /// precedes the answer, but never for long) and every few seconds after.
-async fn with_typing<T>(bot: &Tg, to: Target, work: impl Future<Output = T>) -> T {
-    let first = tokio::time::timeout(TYPING_FIRST_WAIT, send_typing(bot, to));
+async fn with_typing<T>(bot: &Tg, state: &State, to: Target, work: impl Future<Output = T>) -> T {
+    let first = tokio::time::timeout(TYPING_FIRST_WAIT, send_typing(bot, &state.errors, to));
     let work = async {
         tokio::pin!(work);
         loop {
             tokio::select! {
                 out = &mut work => return out,
                 _ = tokio::time::sleep(TYPING_EVERY) => {
-                    let bot = bot.clone();
-                    tokio::spawn(async move { send_typing(&bot, to).await });
+                    let (bot, errors) = (bot.clone(), Arc::clone(&state.errors));
+                    tokio::spawn(async move { send_typing(&bot, &errors, to).await });
                 }
             }
         }
@@ -343,12 +356,12 @@ async fn with_typing<T>(bot: &Tg, to: Target, work: impl Future<Output = T>) -> 
 
 /// Sends a reply's messages in order (the first replying to the question,
 /// the buttons under the last) and returns their ids.
-async fn send_reply(bot: &Tg, to: Target, reply: &Reply) -> Result<Vec<MessageId>, BotError> {
+async fn send_reply(bot: &Tg, state: &State, to: Target, reply: &Reply) -> Result<Vec<MessageId>, BotError> {
     let mut ids = Vec::with_capacity(reply.chunks.len());
     let n = reply.chunks.len();
     for (i, chunk) in reply.chunks.iter().enumerate() {
         let markup = (i + 1 == n && !reply.buttons.is_empty()).then(|| keyboard(&reply.buttons));
-        let msg = send_html(bot, to, chunk, markup, i == 0).await?;
+        let msg = send_html(bot, state, to, chunk, markup, i == 0).await?;
         ids.push(msg.id);
     }
     Ok(ids)
@@ -359,6 +372,7 @@ async fn send_reply(bot: &Tg, to: Target, reply: &Reply) -> Result<Vec<MessageId
 /// being lost; a group that became a supergroup gets it at its new id.
 async fn send_html(
     bot: &Tg,
+    state: &State,
     to: Target,
     html: &str,
     markup: Option<InlineKeyboardMarkup>,
@@ -383,7 +397,7 @@ async fn send_html(
     let mut chat = to.chat;
     let mut migrated = false;
     loop {
-        match retry::call(build(chat, html.to_owned(), true)).await {
+        match retry::call(build(chat, html.to_owned(), true), &state.errors).await {
             Ok(m) => return Ok(m),
             Err(RequestError::MigrateToChatId(new_chat)) if !migrated => {
                 tracing::info!(
@@ -396,7 +410,7 @@ async fn send_html(
             }
             Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
                 tracing::error!(error = %e, "Telegram refused our HTML; sending plain text");
-                return Ok(retry::call(build(chat, strip_tags(html), false)).await?);
+                return Ok(retry::call(build(chat, strip_tags(html), false), &state.errors).await?);
             }
             Err(e) => return Err(e.into()),
         }
@@ -413,7 +427,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
         let ack = bot
             .answer_callback_query(q.id.clone())
             .text(render::not_allowed(ui_script));
-        if let Err(e) = retry::call(ack).await {
+        if let Err(e) = retry::call(ack, &state.errors).await {
             tracing::warn!(error = %e, "answerCallbackQuery failed");
         }
         return Ok(());
@@ -446,7 +460,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
         }
         _ => ack = ack.text(render::stale_button(ui_script)),
     }
-    if let Err(e) = retry::call(ack).await {
+    if let Err(e) = retry::call(ack, &state.errors).await {
         tracing::warn!(error = %e, "answerCallbackQuery failed");
     }
     let Some((reply, open, m)) = work else {
@@ -458,7 +472,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
         reply_to: Some(m.id),
     };
     if open {
-        send_reply(&bot, to, &reply).await?;
+        send_reply(&bot, &state, to, &reply).await?;
         return Ok(());
     }
     let html = reply.chunks.concat();
@@ -469,7 +483,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
     if !reply.buttons.is_empty() {
         edit = edit.reply_markup(keyboard(&reply.buttons));
     }
-    match retry::call(edit).await {
+    match retry::call(edit, &state.errors).await {
         Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
         Err(e) => Err(e.into()),
     }
@@ -504,7 +518,12 @@ pub async fn on_inline(bot: Tg, q: InlineQuery, state: Arc<State>) -> HandlerRes
         })
         .collect();
     let count = results.len();
-    match retry::call(bot.answer_inline_query(q.id.clone(), results).cache_time(60)).await {
+    match retry::call(
+        bot.answer_inline_query(q.id.clone(), results).cache_time(60),
+        &state.errors,
+    )
+    .await
+    {
         Ok(_) => {
             tracing::info!(results = count, "inline query answered");
             Ok(())

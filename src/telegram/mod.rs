@@ -140,6 +140,9 @@ pub struct Settings {
     pub proxy: Option<String>,
     /// Long-polling timeout.
     pub poll_timeout: Duration,
+    /// How long one Bot API request may take before it is a timeout (and
+    /// retried); longer than `poll_timeout`.
+    pub request_timeout: Duration,
     pub limits: RateLimits,
     /// Answer messages remembered for follow-ups.
     pub follow_up_memory: usize,
@@ -201,6 +204,7 @@ impl fmt::Debug for Settings {
             .field("api_url", &self.api_url)
             .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
             .field("poll_timeout", &self.poll_timeout)
+            .field("request_timeout", &self.request_timeout)
             .field("limits", &self.limits)
             .field("follow_up_memory", &self.follow_up_memory)
             .field("data_dir", &self.data_dir)
@@ -224,6 +228,8 @@ impl Settings {
             api_url: TELEGRAM_API_URL.to_owned(),
             proxy: None,
             poll_timeout: Duration::from_secs(10),
+            // teloxide's default.
+            request_timeout: Duration::from_secs(17),
             limits: RateLimits::default(),
             follow_up_memory: 10_000,
             data_dir: None,
@@ -326,6 +332,8 @@ pub(crate) struct State {
     pub reload: Option<ReloadSettings>,
     /// Held while a reload runs: one at a time.
     pub reloading: tokio::sync::Mutex<()>,
+    /// Failed Bot API calls by kind (`/metrics`).
+    pub errors: Arc<retry::ErrorCounts>,
 }
 
 impl State {
@@ -391,6 +399,20 @@ struct LogErrors;
 impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
     fn handle_error(self: Arc<Self>, error: E) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
         tracing::warn!(error = %error, "Bot API or handler error");
+        Box::pin(async {})
+    }
+}
+
+/// Logs and counts polling errors (getUpdates failing).
+struct CountErrors(Arc<retry::ErrorCounts>);
+
+impl ErrorHandler<teloxide::RequestError> for CountErrors {
+    fn handle_error(
+        self: Arc<Self>,
+        error: teloxide::RequestError,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        self.0.count(&error);
+        tracing::warn!(error = %error, "polling failed");
         Box::pin(async {})
     }
 }
@@ -541,7 +563,7 @@ fn distribution(update: &Update) -> Option<i64> {
 }
 
 fn http_client(settings: &Settings) -> Result<reqwest::Client, BotError> {
-    let mut builder = teloxide::net::default_reqwest_settings();
+    let mut builder = teloxide::net::default_reqwest_settings().timeout(settings.request_timeout);
     if let Some(p) = &settings.proxy {
         builder = builder.proxy(reqwest::Proxy::all(p).map_err(|e| BotError::Proxy(e.without_url().to_string()))?);
     } else if is_loopback(&settings.api_url) {
@@ -597,7 +619,8 @@ pub async fn run(
         .no_retry();
     let bot: Tg = Throttle::spawn_with_settings(bot, throttle);
 
-    let me = retry::call(bot.get_me()).await?;
+    let errors = Arc::new(retry::ErrorCounts::default());
+    let me = retry::call(bot.get_me(), &errors).await?;
     let username = me.user.username.clone().ok_or(BotError::NoUsername)?;
     tracing::info!(bot = %username, "connected to the Bot API");
     let chosen = {
@@ -608,7 +631,8 @@ pub async fn run(
             .unwrap_or_default()
     };
     tracing::info!(examples = ?chosen, "example questions");
-    if let Err(e) = retry::call(bot.set_my_commands(commands(chosen.first().map(String::as_str)))).await {
+    let menu = bot.set_my_commands(commands(chosen.first().map(String::as_str)));
+    if let Err(e) = retry::call(menu, &errors).await {
         tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
     }
 
@@ -632,6 +656,7 @@ pub async fn run(
         stats: Mutex::new(stats::Counters::default()),
         reload: settings.reload.clone(),
         reloading: tokio::sync::Mutex::new(()),
+        errors,
     });
     let watch = match &settings.reload {
         Some(r) if !r.every.is_zero() => {
@@ -678,10 +703,14 @@ async fn serve_metrics(
                     let engine = state.engine();
                     let stats = engine.stats();
                     let age = state.index_age();
+                    let errors: Vec<(&str, u64)> = retry::ErrorKind::ALL
+                        .iter()
+                        .map(|k| (k.name(), state.errors.get(*k)))
+                        .collect();
                     let text = state
                         .stats
                         .lock()
-                        .map(|c| c.prometheus(stats.articles, stats.passages, age, std::time::Instant::now()))
+                        .map(|c| c.prometheus(stats.articles, stats.passages, age, &errors, std::time::Instant::now()))
                         .unwrap_or_default();
                     ([("content-type", "text/plain; version=0.0.4")], text)
                 }
@@ -715,7 +744,7 @@ async fn serve_updates(
         let (listener, bound) = webhook::serve(hook.listen, secret.clone(), journal, replay)
             .await
             .map_err(|e| BotError::Webhook(format!("listening on {}: {e}", hook.listen)))?;
-        retry::call(bot.set_webhook(url).secret_token(secret)).await?;
+        retry::call(bot.set_webhook(url).secret_token(secret), &state.errors).await?;
         tracing::info!(address = %bound, "webhook set; serving");
         return dispatch(bot, state, listener, shutdown, settings.data_dir, false).await;
     }
@@ -787,7 +816,7 @@ where
         })
     });
     let result = dispatcher
-        .try_dispatch_with_listener(listener, Arc::new(LogErrors))
+        .try_dispatch_with_listener(listener, Arc::new(CountErrors(Arc::clone(&state.errors))))
         .await;
     stopper.abort();
     if let (Some(task), Some(dir)) = (beating, &data_dir) {
@@ -797,7 +826,7 @@ where
     result?;
     // (With a webhook set, getUpdates is refused: nothing to confirm.)
     if polling {
-        confirm_offset(&bot, state.last_update.load(Ordering::SeqCst)).await;
+        confirm_offset(&bot, &state.errors, state.last_update.load(Ordering::SeqCst)).await;
     }
     tracing::info!("stopped");
     Ok(())
@@ -805,7 +834,7 @@ where
 
 /// Tells Telegram every update up to `last` is handled (teloxide's polling
 /// does this too when it stops; this covers a failure of that last call).
-async fn confirm_offset(bot: &Tg, last: i64) {
+async fn confirm_offset(bot: &Tg, errors: &retry::ErrorCounts, last: i64) {
     if last < 0 {
         return;
     }
@@ -813,7 +842,7 @@ async fn confirm_offset(bot: &Tg, last: i64) {
         return;
     };
     let req = bot.get_updates().offset(offset).limit(1).timeout(0);
-    match retry::call(req).await {
+    match retry::call(req, errors).await {
         Ok(_) => tracing::info!(offset, "update offset confirmed"),
         Err(e) => tracing::warn!(error = %e, "could not confirm the update offset"),
     }

@@ -84,7 +84,15 @@ impl Counters {
 
     /// The counters in Prometheus' text format, with the index's size and
     /// age (seconds) when known.
-    pub fn prometheus(&self, articles: usize, passages: usize, index_age: Option<Duration>, now: Instant) -> String {
+    /// `telegram_errors` are failed Bot API calls by kind.
+    pub fn prometheus(
+        &self,
+        articles: usize,
+        passages: usize,
+        index_age: Option<Duration>,
+        telegram_errors: &[(&str, u64)],
+        now: Instant,
+    ) -> String {
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, lines: Vec<String>| {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
@@ -121,6 +129,15 @@ impl Counters {
             "histogram",
             "Time from a question's handling to its reply sent.",
             lines,
+        );
+        metric(
+            "archive_bot_telegram_errors_total",
+            "counter",
+            "Failed Bot API calls by kind (every attempt, retried or not).",
+            telegram_errors
+                .iter()
+                .map(|(kind, n)| format!("archive_bot_telegram_errors_total{{kind=\"{kind}\"}} {n}"))
+                .collect(),
         );
         metric(
             "archive_bot_index_articles",
@@ -203,7 +220,12 @@ mod tests {
         c.reloaded(true);
         c.reloaded(false);
         c.reloaded(true);
-        let text = c.prometheus(7, 135, Some(Duration::from_secs(60)), t0);
+        let text = c.prometheus(7, 135, Some(Duration::from_secs(60)), &[("timeout", 3), ("api", 0)], t0);
+        assert!(
+            text.contains("archive_bot_telegram_errors_total{kind=\"timeout\"} 3\n")
+                && text.contains("archive_bot_telegram_errors_total{kind=\"api\"} 0\n"),
+            "{text}"
+        );
         assert!(
             text.contains("archive_bot_index_reloads_total{result=\"ok\"} 2\n")
                 && text.contains("archive_bot_index_reloads_total{result=\"failed\"} 1\n"),
