@@ -141,7 +141,8 @@ pub struct Settings {
     /// Long-polling timeout.
     pub poll_timeout: Duration,
     /// How long one Bot API request may take before it is a timeout (and
-    /// retried); longer than `poll_timeout`.
+    /// retried): longer than `poll_timeout`, and than 10 s (teloxide reads
+    /// a 5xx answer only after waiting 10 s, within this time).
     pub request_timeout: Duration,
     pub limits: RateLimits,
     /// Answer messages remembered for follow-ups.
