@@ -1452,7 +1452,8 @@ async fn single_question_latency() {
 
 /// The real binary: `archive-bot serve` against the fake, stopped by
 /// SIGTERM, exits 0 after answering and confirming the offset;
-/// `archive-bot health` passes while it serves and fails after.
+/// `archive-bot health` passes while it serves and fails after. The
+/// binary watches its corpus as `ARCHIVE_BOT_RELOAD_SECONDS` says.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_binary_stops_cleanly_on_sigterm() {
@@ -1468,6 +1469,7 @@ async fn serve_binary_stops_cleanly_on_sigterm() {
         .env("TELOXIDE_API_URL", &fake.url)
         .env("RUST_LOG", "trace")
         .env("ARCHIVE_BOT_DATA_DIR", index.path().join("data"))
+        .env("ARCHIVE_BOT_RELOAD_SECONDS", "7")
         .env_remove("ARCHIVE_BOT_CONFIG")
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(&log_path).unwrap())
@@ -1498,6 +1500,10 @@ async fn serve_binary_stops_cleanly_on_sigterm() {
     let logs = String::from_utf8_lossy(&out.1);
     assert_eq!(out.0.code(), Some(0), "{logs}");
     assert!(logs.contains("SIGTERM received"), "{logs}");
+    assert!(
+        logs.contains("watching the corpus for changes") && logs.contains("every_s=7"),
+        "live updates are on, as configured: {logs}"
+    );
     assert!(
         !logs.contains(TOKEN_SECRET),
         "the token never reaches the logs, even at trace level"
