@@ -60,6 +60,9 @@ pub struct Config {
     pub webhook_secret: Option<String>,
     /// Where `serve` answers `/healthz` and `/metrics` (`None`: nowhere).
     pub metrics_listen: Option<String>,
+    /// How often `serve` checks the corpus for changes and reindexes
+    /// (seconds; 0: only on an admin's `/reindex`).
+    pub reload_seconds: u64,
 }
 
 impl Default for Config {
@@ -79,6 +82,7 @@ impl Default for Config {
             webhook_listen: "0.0.0.0:8080".to_owned(),
             webhook_secret: None,
             metrics_listen: None,
+            reload_seconds: 30,
         }
     }
 }
@@ -101,6 +105,7 @@ struct FileConfig {
     webhook_listen: Option<String>,
     webhook_secret: Option<String>,
     metrics_listen: Option<String>,
+    reload_seconds: Option<u64>,
 }
 
 impl Config {
@@ -125,7 +130,7 @@ impl Config {
                 other => other,
             })?;
         }
-        config.apply_env(env);
+        config.apply_env(env)?;
         Ok(config)
     }
 
@@ -174,11 +179,15 @@ impl Config {
         if let Some(v) = file.metrics_listen {
             self.metrics_listen = Some(v);
         }
+        if let Some(v) = file.reload_seconds {
+            self.reload_seconds = v;
+        }
         Ok(())
     }
 
-    /// Applies `ARCHIVE_BOT_<KEY>` variables; empty values are ignored.
-    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
+    /// Applies `ARCHIVE_BOT_<KEY>` variables; empty values are ignored, a
+    /// malformed one is an [`Error::Env`] naming the variable.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
         let get = |key: &str| env(key).filter(|v| !v.is_empty()).map(PathBuf::from);
         if let Some(v) = get("ARCHIVE_BOT_CORPUS_DIR") {
             self.corpus_dir = v;
@@ -205,7 +214,69 @@ impl Config {
         if let Some(v) = text("ARCHIVE_BOT_METRICS_LISTEN") {
             self.metrics_listen = Some(v);
         }
+        if let Some(v) = text("ARCHIVE_BOT_RELOAD_SECONDS") {
+            self.reload_seconds = parse_env("ARCHIVE_BOT_RELOAD_SECONDS", &v, "a whole number of seconds")?;
+        }
+        if let Some(v) = text("ARCHIVE_BOT_QUESTIONS_PER_MINUTE") {
+            self.questions_per_minute =
+                parse_env("ARCHIVE_BOT_QUESTIONS_PER_MINUTE", &v, "a whole number (0: no limit)")?;
+        }
+        if let Some(v) = text("ARCHIVE_BOT_ALLOWED_USERS") {
+            self.allowed_users = parse_ids("ARCHIVE_BOT_ALLOWED_USERS", &v)?;
+        }
+        if let Some(v) = text("ARCHIVE_BOT_ALLOWED_CHATS") {
+            self.allowed_chats = parse_ids("ARCHIVE_BOT_ALLOWED_CHATS", &v)?;
+        }
+        if let Some(v) = text("ARCHIVE_BOT_ADMINS") {
+            self.admins = parse_ids("ARCHIVE_BOT_ADMINS", &v)?;
+        }
+        if let Some(v) = text("ARCHIVE_BOT_EXAMPLES") {
+            self.examples = split_examples(&v);
+        }
+        Ok(())
     }
+}
+
+/// The separator of example questions in `ARCHIVE_BOT_EXAMPLES` (one line,
+/// so it fits an env file).
+pub const EXAMPLES_SEPARATOR: char = '|';
+
+/// `a | b|c` → `["a", "b", "c"]`; empty pieces are dropped.
+fn split_examples(value: &str) -> Vec<String> {
+    value
+        .split(EXAMPLES_SEPARATOR)
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Comma-separated Telegram ids (`123, -100456`); a piece that is not an
+/// id is an error naming the variable.
+fn parse_ids(var: &str, value: &str) -> Result<Vec<i64>> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|piece| !piece.is_empty())
+        .map(|piece| {
+            piece.parse().map_err(|_| Error::Env {
+                var: var.to_owned(),
+                value: value.to_owned(),
+                expected: format!(
+                    "{piece:?} is not a Telegram id; expected comma-separated numeric ids, e.g. 12345,-1001234567890"
+                ),
+            })
+        })
+        .collect()
+}
+
+/// Parses one variable's value, or says which variable holds what.
+fn parse_env<T: std::str::FromStr>(var: &str, value: &str, expected: &str) -> Result<T> {
+    value.trim().parse().map_err(|_| Error::Env {
+        var: var.to_owned(),
+        value: value.to_owned(),
+        expected: format!("expected {expected}"),
+    })
 }
 
 #[cfg(test)]
@@ -221,7 +292,7 @@ mod tests {
         let c = Config::load(Some(Path::new("/nonexistent/x.toml")), no_env);
         assert!(c.is_err(), "a named file that does not exist is an error");
         let mut c = Config::default();
-        c.apply_env(no_env);
+        c.apply_env(no_env).unwrap();
         assert_eq!(c.corpus_dir, PathBuf::from("corpus"));
         assert_eq!(c.index_dir, PathBuf::from("data/index"));
     }
@@ -231,9 +302,59 @@ mod tests {
         let mut c = Config::default();
         c.apply_toml("corpus_dir = \"a\"\nindex_dir = \"b\"\n").unwrap();
         assert_eq!(c.corpus_dir, PathBuf::from("a"));
-        c.apply_env(|k| (k == "ARCHIVE_BOT_INDEX_DIR").then(|| "c".to_string()));
+        c.apply_env(|k| (k == "ARCHIVE_BOT_INDEX_DIR").then(|| "c".to_string()))
+            .unwrap();
         assert_eq!(c.index_dir, PathBuf::from("c"));
         assert_eq!(c.corpus_dir, PathBuf::from("a"));
+    }
+
+    #[test]
+    fn list_settings_from_the_environment() {
+        let mut c = Config::default();
+        c.apply_toml("admins = [1]\nallowed_users = [2]\nexamples = [\"甲?\"]\n")
+            .unwrap();
+        let env = |k: &str| {
+            match k {
+                "ARCHIVE_BOT_ALLOWED_USERS" => Some(" 7, 8 ,"),
+                "ARCHIVE_BOT_ALLOWED_CHATS" => Some("-1001234567890"),
+                "ARCHIVE_BOT_ADMINS" => Some("9"),
+                "ARCHIVE_BOT_EXAMPLES" => Some("陈达锋是谁? | 锦湖街道集结了多少名机关干部?|"),
+                "ARCHIVE_BOT_QUESTIONS_PER_MINUTE" => Some("5"),
+                _ => None,
+            }
+            .map(str::to_owned)
+        };
+        c.apply_env(env).unwrap();
+        assert_eq!(c.allowed_users, [7, 8]);
+        assert_eq!(c.allowed_chats, [-1001234567890]);
+        assert_eq!(c.admins, [9], "the environment overrides the file");
+        assert_eq!(c.examples, ["陈达锋是谁?", "锦湖街道集结了多少名机关干部?"]);
+        assert_eq!(c.questions_per_minute, 5);
+
+        let mut unset = Config::default();
+        unset.apply_toml("admins = [1]\n").unwrap();
+        unset
+            .apply_env(|k| (k == "ARCHIVE_BOT_ADMINS").then(String::new))
+            .unwrap();
+        assert_eq!(unset.admins, [1], "an empty variable leaves the file's value");
+    }
+
+    #[test]
+    fn malformed_environment_values_name_the_variable() {
+        for (var, value) in [
+            ("ARCHIVE_BOT_ALLOWED_USERS", "12,abc"),
+            ("ARCHIVE_BOT_ALLOWED_CHATS", "1;2"),
+            ("ARCHIVE_BOT_ADMINS", "99999999999999999999"),
+            ("ARCHIVE_BOT_QUESTIONS_PER_MINUTE", "-1"),
+            ("ARCHIVE_BOT_RELOAD_SECONDS", "30s"),
+        ] {
+            let err = Config::default()
+                .apply_env(|k| (k == var).then(|| value.to_owned()))
+                .unwrap_err();
+            assert!(matches!(err, Error::Env { .. }), "{err:?}");
+            let text = err.to_string();
+            assert!(text.contains(var), "{text}");
+        }
     }
 
     #[test]

@@ -16,6 +16,14 @@ pub enum Error {
     /// The configuration file or an override is invalid.
     #[error("configuration: {0}")]
     Config(String),
+    /// An `ARCHIVE_BOT_*` environment variable holds a malformed value
+    /// (a usage error: exit code 2).
+    #[error("{var}={value:?}: {expected}")]
+    Env {
+        var: String,
+        value: String,
+        expected: String,
+    },
     /// The configured corpus directory is not there.
     #[error(
         "the corpus directory {path} does not exist or is not a directory (it should hold the archive's .txt/.md files; set --corpus or corpus_dir, or pass --index DIR alone to use an index as built)"

@@ -431,17 +431,30 @@ fn read_limited(path: &Path, max: u64) -> anyhow::Result<String> {
 fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
     use archive_bot::telegram;
     let mut settings = telegram::Settings::from_env(config, |k| std::env::var(k).ok())?;
-    let index_dir = paths.index.clone().unwrap_or_else(|| config.index_dir.clone());
+    let loc = Location::resolve(
+        paths.corpus.clone(),
+        paths.index.clone(),
+        &config.corpus_dir,
+        &config.index_dir,
+    );
     let engine = std::sync::Arc::new(open_engine(paths, config)?);
-    // The manifest is written last: its time is the index's.
-    settings.index_built = std::fs::metadata(index_dir.join("manifest.json"))
-        .and_then(|m| m.modified())
-        .ok();
+    settings.index_built = telegram::reload::built_at(&loc.index_dir);
+    // Live updates need the corpus the index is built from; an index used
+    // alone was already warned about by open_engine.
+    settings.reload = loc.corpus_dir.map(|corpus_dir| telegram::ReloadSettings {
+        corpus_dir,
+        index_dir: loc.index_dir.clone(),
+        every: std::time::Duration::from_secs(config.reload_seconds),
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let graceful = runtime.block_on(telegram::run_until_signalled(engine, settings))?;
+    // Replies in flight are finished by now; an index rebuild still running
+    // on the blocking pool is abandoned (the next build clears its files)
+    // rather than holding up the exit.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     Ok(if graceful {
         ExitCode::SUCCESS
     } else {
@@ -472,7 +485,11 @@ fn health(index_dir: &Path, data_dir: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()).context("loading the configuration")?;
+    let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e @ archive_bot::Error::Env { .. }) => return Err(Usage(e.to_string()).into()),
+        Err(e) => return Err(anyhow::Error::new(e).context("loading the configuration")),
+    };
     // Every command that reads the corpus reads exports with the configured field names.
     archive_bot::corpus::set_process_options(archive_bot::corpus::Options {
         fields: config.fields.clone(),

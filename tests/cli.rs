@@ -218,6 +218,17 @@ fn search_reads_queries_from_stdin() {
 fn usage_errors_exit_2_and_failures_exit_1() {
     assert_eq!(run(&["no-such-command"]).status.code(), Some(2));
     assert_eq!(run(&["ask"]).status.code(), Some(2));
+    let out = bin()
+        .env("ARCHIVE_BOT_ADMINS", "12,abc")
+        .args(["articles"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a malformed variable is a usage error");
+    assert!(
+        stderr(&out).contains("ARCHIVE_BOT_ADMINS=\"12,abc\""),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&["articles", "--corpus", "/nonexistent/corpus"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("/nonexistent/corpus"), "{}", stderr(&out));

@@ -49,8 +49,9 @@ impl Rules {
         self.is_open() || self.is_admin(user) || self.users.contains(&user) || self.chats.contains(&chat)
     }
 
-    /// Whether the bot should leave the group `chat` it was refused in:
-    /// groups are listed and this one is not.
+    /// Whether the bot must leave the group `chat`: groups are listed and
+    /// this one is not (whoever writes there, admins and listed users too:
+    /// with `chats` set, the bot is only in those groups).
     pub fn leaves_group(&self, chat: i64) -> bool {
         !self.chats.is_empty() && !self.chats.contains(&chat)
     }
@@ -60,6 +61,8 @@ impl Rules {
 #[derive(Debug, Default)]
 pub struct Gate {
     refused: HashSet<(i64, i64)>,
+    /// Groups told that the bot leaves them.
+    left: HashSet<i64>,
     recent: HashMap<i64, VecDeque<Instant>>,
     /// Users told about the rate limit in their current window.
     told: HashMap<i64, Instant>,
@@ -90,6 +93,15 @@ impl Gate {
         } else {
             Verdict::Silent
         }
+    }
+
+    /// Whether the bot is leaving group `chat` for the first time (and
+    /// should say goodbye); later calls for it return false.
+    pub fn leaving(&mut self, chat: i64) -> bool {
+        if self.left.len() >= MAX_TRACKED_USERS {
+            self.left.clear();
+        }
+        self.left.insert(chat)
     }
 
     /// Counts a question of `user` at `now` against the per-minute limit.
@@ -160,6 +172,10 @@ mod tests {
         assert_eq!(g.admit(&r, 8, 8), Verdict::Silent);
         assert_eq!(g.admit(&r, 8, -300), Verdict::Refuse, "another chat: told there too");
         assert_eq!(g.admit(&r, 7, 7), Verdict::Allow);
+        assert!(
+            g.leaving(-200) && !g.leaving(-200) && g.leaving(-300),
+            "goodbye once per group"
+        );
     }
 
     #[test]

@@ -9,15 +9,16 @@ use std::time::Duration;
 
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult, InlineQueryResultArticle,
-    InputMessageContent, InputMessageContentText, LinkPreviewOptions, MessageId, ParseMode, ReplyParameters, ThreadId,
+    ChatAction, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
+    InlineQueryResultArticle, InputMessageContent, InputMessageContentText, LinkPreviewOptions, MessageId, ParseMode,
+    ReplyParameters, ThreadId,
 };
 use teloxide::{ApiError, RequestError};
 
 use super::render::{self, Button, ButtonAction, Links, Reply};
 use super::route::{self, Action, Callback, Incoming, Place};
 use super::split::strip_tags;
-use super::{BotError, State, Tg, access, recent, retry};
+use super::{BotError, State, Tg, access, recent, reload, retry};
 use crate::answer::{Answer, AskOptions, ScriptChoice, resolve_script};
 use crate::script::Script;
 
@@ -72,12 +73,6 @@ fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
 
 /// A text message (question, command, reply to the bot).
 pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResult {
-    let Some(from) = msg.from.as_ref() else {
-        return Ok(()); // channel posts and anonymous admins
-    };
-    if from.is_bot {
-        return Ok(()); // never talk to other bots: no loops
-    }
     let place = if msg.chat.is_private() {
         Place::Private
     } else if msg.chat.is_group() || msg.chat.is_supergroup() {
@@ -85,6 +80,18 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
     } else {
         return Ok(());
     };
+    // Any message in a group the bot may not be in (its own joining
+    // included, whoever sent it): say so once and leave.
+    if place == Place::Group && state.rules.leaves_group(msg.chat.id.0) {
+        let lang = msg.from.as_ref().and_then(|u| u.language_code.as_deref());
+        return leave_group(&bot, &state, msg.chat.id, route::script_for_language(lang)).await;
+    }
+    let Some(from) = msg.from.as_ref() else {
+        return Ok(()); // channel posts and anonymous admins
+    };
+    if from.is_bot {
+        return Ok(()); // never talk to other bots: no loops
+    }
     let ui_script = route::script_for_language(from.language_code.as_deref());
     let to = Target {
         chat: msg.chat.id,
@@ -94,7 +101,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
     let user = from.id.0 as i64;
     let Some(text) = msg.text() else {
         if place == Place::Private && state.rules.allows(user, msg.chat.id.0) {
-            send_reply(&bot, to, &Reply::text(render::text_only(ui_script))).await?;
+            send_reply(&bot, &state, to, &Reply::text(render::text_only(ui_script))).await?;
         }
         return Ok(());
     };
@@ -123,12 +130,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         access::Verdict::Silent => return Ok(()),
         access::Verdict::Refuse => {
             tracing::info!(user, chat = msg.chat.id.0, "refused: not on the allowlists");
-            send_text(&bot, to, render::not_allowed(ui_script)).await?;
-            if place == Place::Group && state.rules.leaves_group(msg.chat.id.0) {
-                tracing::info!(chat = msg.chat.id.0, "leaving a group that is not allowed");
-                retry::call(bot.leave_chat(msg.chat.id)).await?;
-            }
-            return Ok(());
+            return send_text(&bot, &state, to, render::not_allowed(ui_script)).await;
         }
     }
     match action {
@@ -143,21 +145,50 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
                 Ok(c) => c.snapshot(std::time::Instant::now()),
                 Err(_) => return Ok(()),
             };
-            let index_age = state
-                .index_built
-                .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
-            send_text(&bot, to, render::stats(&snapshot, index_age, ui_script)).await
+            send_text(&bot, &state, to, render::stats(&snapshot, state.index_age(), ui_script)).await
         }
-        Action::Stats => send_text(&bot, to, render::unknown_command(ui_script)).await,
-        Action::Help => send_text(&bot, to, render::help(bot_name, state.example(), ui_script)).await,
-        Action::About => send_text(&bot, to, render::about(state.engine.stats(), ui_script)).await,
-        Action::Usage => send_text(&bot, to, render::usage(bot_name, state.example(), ui_script)).await,
-        Action::UnknownCommand => send_text(&bot, to, render::unknown_command(ui_script)).await,
+        Action::Help => send_text(&bot, &state, to, render::help(bot_name, state.example(), ui_script)).await,
+        Action::Reindex if state.rules.is_admin(user) => reindex(&bot, &state, to, ui_script).await,
+        Action::Stats | Action::Reindex => send_text(&bot, &state, to, render::unknown_command(ui_script)).await,
+        Action::About => send_text(&bot, &state, to, render::about(state.engine().stats(), ui_script)).await,
+        Action::Usage => send_text(&bot, &state, to, render::usage(bot_name, state.example(), ui_script)).await,
+        Action::UnknownCommand => send_text(&bot, &state, to, render::unknown_command(ui_script)).await,
     }
 }
 
-async fn send_text(bot: &Tg, to: Target, html: String) -> HandlerResult {
-    send_reply(bot, to, &Reply::text(html)).await.map(|_| ())
+/// Leaves a group that is not on the allowlist, saying why the first time
+/// (should leaving fail, the next message there tries again, silently).
+async fn leave_group(bot: &Tg, state: &State, chat: ChatId, script: Script) -> HandlerResult {
+    let first = state.gate.lock().map(|mut g| g.leaving(chat.0)).unwrap_or(true);
+    if first {
+        tracing::info!(chat = chat.0, "leaving a group that is not allowed");
+        let to = Target {
+            chat,
+            thread: None,
+            reply_to: None,
+        };
+        // The bot may not be allowed to write there; it leaves all the same.
+        if let Err(e) = send_text(bot, state, to, render::leaving_group(script)).await {
+            tracing::warn!(error = %e, chat = chat.0, "could not say goodbye");
+        }
+    }
+    retry::call(bot.leave_chat(chat), &state.errors).await?;
+    Ok(())
+}
+
+/// The bot's own membership changed: added to a group that is not
+/// allowed, it leaves at once.
+pub async fn on_my_chat_member(bot: Tg, change: ChatMemberUpdated, state: Arc<State>) -> HandlerResult {
+    let group = change.chat.is_group() || change.chat.is_supergroup();
+    if group && change.new_chat_member.is_present() && state.rules.leaves_group(change.chat.id.0) {
+        let script = route::script_for_language(change.from.language_code.as_deref());
+        return leave_group(&bot, &state, change.chat.id, script).await;
+    }
+    Ok(())
+}
+
+async fn send_text(bot: &Tg, state: &State, to: Target, html: String) -> HandlerResult {
+    send_reply(bot, state, to, &Reply::text(html)).await.map(|_| ())
 }
 
 /// `/start`: the welcome, an example question (`ex<n>`) or an article
@@ -179,15 +210,32 @@ async fn start(
         return ask(bot, state, to, place, user, q.clone(), None).await;
     }
     if let Some((key, script)) = payload.and_then(route::decode_payload) {
-        return match state.engine.doc_by_key(&key) {
+        return match state.engine().doc_by_key(&key) {
             Some(doc) => match render::article_page(&doc.article, &key, 0, script) {
-                Some(page) => send_reply(bot, to, &page).await.map(|_| ()),
-                None => send_text(bot, to, render::stale_article(script)).await,
+                Some(page) => send_reply(bot, state, to, &page).await.map(|_| ()),
+                None => send_text(bot, state, to, render::stale_article(script)).await,
             },
-            None => send_text(bot, to, render::stale_article(script)).await,
+            None => send_text(bot, state, to, render::stale_article(script)).await,
         };
     }
-    send_text(bot, to, render::welcome(&state.username, &state.examples, ui_script)).await
+    send_text(
+        bot,
+        state,
+        to,
+        render::welcome(&state.username, &state.examples, ui_script),
+    )
+    .await
+}
+
+/// `/reindex` (admins): rebuilds the index now, showing `typing…`, and
+/// says how it went.
+async fn reindex(bot: &Tg, state: &Arc<State>, to: Target, script: Script) -> HandlerResult {
+    let Some(settings) = state.reload.clone() else {
+        return send_text(bot, state, to, render::reindex_unavailable(script)).await;
+    };
+    let outcome = with_typing(bot, state, to, reload::reload(state, &settings, true)).await;
+    let articles = state.engine().stats().articles;
+    send_text(bot, state, to, render::reindexed(&outcome, articles, script)).await
 }
 
 /// Answers a question: the engine on the blocking pool (with `typing…`
@@ -212,24 +260,30 @@ async fn ask(
         tracing::info!(user, "rate limited");
         if notify {
             let secs = wait.as_secs().max(1);
-            return send_text(bot, to, render::rate_limited(state.rules.per_minute, secs, script)).await;
+            return send_text(
+                bot,
+                state,
+                to,
+                render::rate_limited(state.rules.per_minute, secs, script),
+            )
+            .await;
         }
         return Ok(());
     }
     if question.chars().count() > MAX_QUESTION_CHARS {
-        return send_text(bot, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
+        return send_text(bot, state, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
     }
     let remembered = recent::chain(context.as_deref(), &question);
-    let answer = with_typing(bot, to, answer_on_pool(state, question, context, 0)).await;
+    let answer = with_typing(bot, state, to, answer_on_pool(state, question, context, 0)).await;
     let Some(answer) = answer else {
-        return send_text(bot, to, render::failed(script)).await;
+        return send_text(bot, state, to, render::failed(script)).await;
     };
     let links = match place {
         Place::Private => Links::Callback,
         Place::Group => Links::DeepLink(&state.username),
     };
     let reply = render::answer_reply(&answer, links);
-    let ids = send_reply(bot, to, &reply).await?;
+    let ids = send_reply(bot, state, to, &reply).await?;
     for id in ids {
         state.remember(to.chat, id, &remembered);
     }
@@ -253,7 +307,7 @@ async fn answer_on_pool(
     context: Option<String>,
     max_citations: usize,
 ) -> Option<Answer> {
-    let engine = Arc::clone(&state.engine);
+    let engine = state.engine();
     let opts = AskOptions {
         script: ScriptChoice::Auto,
         context,
@@ -269,28 +323,29 @@ async fn answer_on_pool(
     }
 }
 
-async fn send_typing(bot: &Tg, to: Target) {
+async fn send_typing(bot: &Tg, errors: &retry::ErrorCounts, to: Target) {
     let mut req = bot.send_chat_action(to.chat, ChatAction::Typing);
     if let Some(t) = to.thread {
         req = req.message_thread_id(t);
     }
     if let Err(e) = req.send().await {
+        errors.count(&e);
         tracing::debug!(error = %e, "typing action failed");
     }
 }
 
 /// Runs `work` while showing `typing…`: once at the start (awaited, so it
 /// precedes the answer, but never for long) and every few seconds after.
-async fn with_typing<T>(bot: &Tg, to: Target, work: impl Future<Output = T>) -> T {
-    let first = tokio::time::timeout(TYPING_FIRST_WAIT, send_typing(bot, to));
+async fn with_typing<T>(bot: &Tg, state: &State, to: Target, work: impl Future<Output = T>) -> T {
+    let first = tokio::time::timeout(TYPING_FIRST_WAIT, send_typing(bot, &state.errors, to));
     let work = async {
         tokio::pin!(work);
         loop {
             tokio::select! {
                 out = &mut work => return out,
                 _ = tokio::time::sleep(TYPING_EVERY) => {
-                    let bot = bot.clone();
-                    tokio::spawn(async move { send_typing(&bot, to).await });
+                    let (bot, errors) = (bot.clone(), Arc::clone(&state.errors));
+                    tokio::spawn(async move { send_typing(&bot, &errors, to).await });
                 }
             }
         }
@@ -301,12 +356,12 @@ async fn with_typing<T>(bot: &Tg, to: Target, work: impl Future<Output = T>) -> 
 
 /// Sends a reply's messages in order (the first replying to the question,
 /// the buttons under the last) and returns their ids.
-async fn send_reply(bot: &Tg, to: Target, reply: &Reply) -> Result<Vec<MessageId>, BotError> {
+async fn send_reply(bot: &Tg, state: &State, to: Target, reply: &Reply) -> Result<Vec<MessageId>, BotError> {
     let mut ids = Vec::with_capacity(reply.chunks.len());
     let n = reply.chunks.len();
     for (i, chunk) in reply.chunks.iter().enumerate() {
         let markup = (i + 1 == n && !reply.buttons.is_empty()).then(|| keyboard(&reply.buttons));
-        let msg = send_html(bot, to, chunk, markup, i == 0).await?;
+        let msg = send_html(bot, state, to, chunk, markup, i == 0).await?;
         ids.push(msg.id);
     }
     Ok(ids)
@@ -317,6 +372,7 @@ async fn send_reply(bot: &Tg, to: Target, reply: &Reply) -> Result<Vec<MessageId
 /// being lost; a group that became a supergroup gets it at its new id.
 async fn send_html(
     bot: &Tg,
+    state: &State,
     to: Target,
     html: &str,
     markup: Option<InlineKeyboardMarkup>,
@@ -341,7 +397,7 @@ async fn send_html(
     let mut chat = to.chat;
     let mut migrated = false;
     loop {
-        match retry::call(build(chat, html.to_owned(), true)).await {
+        match retry::call(build(chat, html.to_owned(), true), &state.errors).await {
             Ok(m) => return Ok(m),
             Err(RequestError::MigrateToChatId(new_chat)) if !migrated => {
                 tracing::info!(
@@ -354,7 +410,7 @@ async fn send_html(
             }
             Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
                 tracing::error!(error = %e, "Telegram refused our HTML; sending plain text");
-                return Ok(retry::call(build(chat, strip_tags(html), false)).await?);
+                return Ok(retry::call(build(chat, strip_tags(html), false), &state.errors).await?);
             }
             Err(e) => return Err(e.into()),
         }
@@ -371,7 +427,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
         let ack = bot
             .answer_callback_query(q.id.clone())
             .text(render::not_allowed(ui_script));
-        if let Err(e) = retry::call(ack).await {
+        if let Err(e) = retry::call(ack, &state.errors).await {
             tracing::warn!(error = %e, "answerCallbackQuery failed");
         }
         return Ok(());
@@ -387,7 +443,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
                 Callback::Page { key, page, script } => (key, page, script, false),
             };
             let page_reply = state
-                .engine
+                .engine()
                 .doc_by_key(&key)
                 .and_then(|doc| render::article_page(&doc.article, &key, page, script));
             match page_reply {
@@ -404,7 +460,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
         }
         _ => ack = ack.text(render::stale_button(ui_script)),
     }
-    if let Err(e) = retry::call(ack).await {
+    if let Err(e) = retry::call(ack, &state.errors).await {
         tracing::warn!(error = %e, "answerCallbackQuery failed");
     }
     let Some((reply, open, m)) = work else {
@@ -416,7 +472,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
         reply_to: Some(m.id),
     };
     if open {
-        send_reply(&bot, to, &reply).await?;
+        send_reply(&bot, &state, to, &reply).await?;
         return Ok(());
     }
     let html = reply.chunks.concat();
@@ -427,7 +483,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
     if !reply.buttons.is_empty() {
         edit = edit.reply_markup(keyboard(&reply.buttons));
     }
-    match retry::call(edit).await {
+    match retry::call(edit, &state.errors).await {
         Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
         Err(e) => Err(e.into()),
     }
@@ -462,7 +518,12 @@ pub async fn on_inline(bot: Tg, q: InlineQuery, state: Arc<State>) -> HandlerRes
         })
         .collect();
     let count = results.len();
-    match retry::call(bot.answer_inline_query(q.id.clone(), results).cache_time(60)).await {
+    match retry::call(
+        bot.answer_inline_query(q.id.clone(), results).cache_time(60),
+        &state.errors,
+    )
+    .await
+    {
         Ok(_) => {
             tracing::info!(results = count, "inline query answered");
             Ok(())

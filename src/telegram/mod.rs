@@ -17,6 +17,7 @@
 //! - [`heartbeat`]: the file `archive-bot health` reads.
 //! - [`journal`]: received updates on disk until handled, so a crash
 //!   loses no question.
+//! - [`reload`]: live index updates (a changed corpus, `/reindex`).
 //! - `handlers`: the I/O — one async fn per kind of update.
 //!
 //! Answers run on tokio's blocking pool with the shared engine, so one
@@ -36,6 +37,7 @@ mod handlers;
 pub mod heartbeat;
 pub mod journal;
 pub mod recent;
+pub mod reload;
 pub mod render;
 pub mod retry;
 pub mod route;
@@ -48,8 +50,8 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
 use futures::{Stream, StreamExt};
 use teloxide::adaptors::Throttle;
@@ -59,7 +61,7 @@ use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
 use teloxide::stop::StopToken;
 use teloxide::types::AllowedUpdate;
-use teloxide::types::{BotCommand, UserId};
+use teloxide::types::{BotCommand, ChatMemberUpdated, UserId};
 use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
 
 use crate::config::Config;
@@ -138,6 +140,10 @@ pub struct Settings {
     pub proxy: Option<String>,
     /// Long-polling timeout.
     pub poll_timeout: Duration,
+    /// How long one Bot API request may take before it is a timeout (and
+    /// retried): longer than `poll_timeout`, and than 10 s (teloxide reads
+    /// a 5xx answer only after waiting 10 s, within this time).
+    pub request_timeout: Duration,
     pub limits: RateLimits,
     /// Answer messages remembered for follow-ups.
     pub follow_up_memory: usize,
@@ -155,6 +161,20 @@ pub struct Settings {
     pub webhook: Option<WebhookSettings>,
     /// Where to serve `/healthz` and `/metrics` (`None`: nowhere).
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// Live index updates (`None`: the engine given to [`run`] is served
+    /// as it is, and `/reindex` says it cannot).
+    pub reload: Option<ReloadSettings>,
+}
+
+/// Where the served index comes from, for live updates ([`reload`]).
+#[derive(Debug, Clone)]
+pub struct ReloadSettings {
+    pub corpus_dir: PathBuf,
+    /// The index the engine was opened from; rebuilt in place (a new
+    /// generation swapped in atomically).
+    pub index_dir: PathBuf,
+    /// How often the corpus is checked (zero: only on `/reindex`).
+    pub every: Duration,
 }
 
 /// Webhook mode: where Telegram posts and where we listen.
@@ -185,6 +205,7 @@ impl fmt::Debug for Settings {
             .field("api_url", &self.api_url)
             .field("proxy", &self.proxy.as_ref().map(|_| "<set>"))
             .field("poll_timeout", &self.poll_timeout)
+            .field("request_timeout", &self.request_timeout)
             .field("limits", &self.limits)
             .field("follow_up_memory", &self.follow_up_memory)
             .field("data_dir", &self.data_dir)
@@ -192,6 +213,7 @@ impl fmt::Debug for Settings {
             .field("access", &self.access)
             .field("webhook", &self.webhook)
             .field("metrics_listen", &self.metrics_listen)
+            .field("reload", &self.reload)
             .finish()
     }
 }
@@ -207,6 +229,8 @@ impl Settings {
             api_url: TELEGRAM_API_URL.to_owned(),
             proxy: None,
             poll_timeout: Duration::from_secs(10),
+            // teloxide's default.
+            request_timeout: Duration::from_secs(17),
             limits: RateLimits::default(),
             follow_up_memory: 10_000,
             data_dir: None,
@@ -215,6 +239,7 @@ impl Settings {
             index_built: None,
             webhook: None,
             metrics_listen: None,
+            reload: None,
         }
     }
 
@@ -280,9 +305,17 @@ impl Settings {
     }
 }
 
+/// The index being served and when it was built.
+#[derive(Clone)]
+pub(crate) struct Served {
+    pub engine: Arc<Engine>,
+    pub built: Option<SystemTime>,
+}
+
 /// What every handler shares.
 pub(crate) struct State {
-    pub engine: Arc<Engine>,
+    /// Swapped whole by a reload; handlers take a snapshot per update.
+    served: RwLock<Served>,
     /// The bot's username, without `@`.
     pub username: String,
     pub bot_id: UserId,
@@ -296,10 +329,41 @@ pub(crate) struct State {
     pub rules: access::Rules,
     pub gate: Mutex<access::Gate>,
     pub stats: Mutex<stats::Counters>,
-    pub index_built: Option<std::time::SystemTime>,
+    /// Where the index comes from (`None`: no live updates).
+    pub reload: Option<ReloadSettings>,
+    /// Held while a reload runs: one at a time.
+    pub reloading: tokio::sync::Mutex<()>,
+    /// Failed Bot API calls by kind (`/metrics`).
+    pub errors: Arc<retry::ErrorCounts>,
 }
 
 impl State {
+    /// The engine to answer this update with.
+    pub fn engine(&self) -> Arc<Engine> {
+        match self.served.read() {
+            Ok(s) => Arc::clone(&s.engine),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner().engine),
+        }
+    }
+
+    /// How old the served index is.
+    pub fn index_age(&self) -> Option<Duration> {
+        let built = match self.served.read() {
+            Ok(s) => s.built,
+            Err(poisoned) => poisoned.into_inner().built,
+        };
+        built.and_then(|t| SystemTime::now().duration_since(t).ok())
+    }
+
+    /// Serves `engine` from now on (updates being handled keep theirs).
+    pub fn swap(&self, engine: Arc<Engine>, built: Option<SystemTime>) {
+        let next = Served { engine, built };
+        match self.served.write() {
+            Ok(mut s) => *s = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
     fn saw(&self, update: &Update) {
         self.last_update.fetch_max(i64::from(update.id.0), Ordering::SeqCst);
     }
@@ -340,6 +404,20 @@ impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
     }
 }
 
+/// Logs and counts polling errors (getUpdates failing).
+struct CountErrors(Arc<retry::ErrorCounts>);
+
+impl ErrorHandler<teloxide::RequestError> for CountErrors {
+    fn handle_error(
+        self: Arc<Self>,
+        error: teloxide::RequestError,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        self.0.count(&error);
+        tracing::warn!(error = %error, "polling failed");
+        Box::pin(async {})
+    }
+}
+
 /// The dispatch tree: messages, button presses, inline queries; every
 /// update, these and the rest, is marked handled in the journal when its
 /// handler returns, whatever the outcome.
@@ -356,6 +434,13 @@ fn schema() -> UpdateHandler<BotError> {
         .branch(Update::filter_callback_query().endpoint(
             |bot: Tg, q: CallbackQuery, upd: Update, state: Arc<State>| async move {
                 let result = handlers::on_callback(bot, q, Arc::clone(&state)).await;
+                state.handled(&upd);
+                result
+            },
+        ))
+        .branch(Update::filter_my_chat_member().endpoint(
+            |bot: Tg, change: ChatMemberUpdated, upd: Update, state: Arc<State>| async move {
+                let result = handlers::on_my_chat_member(bot, change, Arc::clone(&state)).await;
                 state.handled(&upd);
                 result
             },
@@ -479,7 +564,7 @@ fn distribution(update: &Update) -> Option<i64> {
 }
 
 fn http_client(settings: &Settings) -> Result<reqwest::Client, BotError> {
-    let mut builder = teloxide::net::default_reqwest_settings();
+    let mut builder = teloxide::net::default_reqwest_settings().timeout(settings.request_timeout);
     if let Some(p) = &settings.proxy {
         builder = builder.proxy(reqwest::Proxy::all(p).map_err(|e| BotError::Proxy(e.without_url().to_string()))?);
     } else if is_loopback(&settings.api_url) {
@@ -535,7 +620,8 @@ pub async fn run(
         .no_retry();
     let bot: Tg = Throttle::spawn_with_settings(bot, throttle);
 
-    let me = retry::call(bot.get_me()).await?;
+    let errors = Arc::new(retry::ErrorCounts::default());
+    let me = retry::call(bot.get_me(), &errors).await?;
     let username = me.user.username.clone().ok_or(BotError::NoUsername)?;
     tracing::info!(bot = %username, "connected to the Bot API");
     let chosen = {
@@ -546,7 +632,8 @@ pub async fn run(
             .unwrap_or_default()
     };
     tracing::info!(examples = ?chosen, "example questions");
-    if let Err(e) = retry::call(bot.set_my_commands(commands(chosen.first().map(String::as_str)))).await {
+    let menu = bot.set_my_commands(commands(chosen.first().map(String::as_str)));
+    if let Err(e) = retry::call(menu, &errors).await {
         tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
     }
 
@@ -555,7 +642,10 @@ pub async fn run(
         None => (None, Vec::new()),
     };
     let state = Arc::new(State {
-        engine,
+        served: RwLock::new(Served {
+            engine,
+            built: settings.index_built,
+        }),
         username,
         bot_id: me.user.id,
         recent: Mutex::new(Recent::new(settings.follow_up_memory)),
@@ -565,8 +655,17 @@ pub async fn run(
         rules: settings.access.clone(),
         gate: Mutex::new(access::Gate::default()),
         stats: Mutex::new(stats::Counters::default()),
-        index_built: settings.index_built,
+        reload: settings.reload.clone(),
+        reloading: tokio::sync::Mutex::new(()),
+        errors,
     });
+    let watch = match &settings.reload {
+        Some(r) if !r.every.is_zero() => {
+            tracing::info!(corpus = %r.corpus_dir.display(), every_s = r.every.as_secs_f64(), "watching the corpus for changes");
+            Some(reload::spawn_watch(Arc::clone(&state), r.clone()))
+        }
+        _ => None,
+    };
 
     let metrics = match settings.metrics_listen {
         Some(addr) => Some(
@@ -578,6 +677,10 @@ pub async fn run(
     };
     let result = serve_updates(bot, state, settings, journal, replay, shutdown).await;
     if let Some((task, _)) = metrics {
+        task.abort();
+    }
+    // A rebuild in progress is abandoned; the next build clears its files.
+    if let Some(task) = watch {
         task.abort();
     }
     result
@@ -598,14 +701,17 @@ async fn serve_metrics(
             axum::routing::get(move || {
                 let state = Arc::clone(&state);
                 async move {
-                    let stats = state.engine.stats();
-                    let age = state
-                        .index_built
-                        .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
+                    let engine = state.engine();
+                    let stats = engine.stats();
+                    let age = state.index_age();
+                    let errors: Vec<(&str, u64)> = retry::ErrorKind::ALL
+                        .iter()
+                        .map(|k| (k.name(), state.errors.get(*k)))
+                        .collect();
                     let text = state
                         .stats
                         .lock()
-                        .map(|c| c.prometheus(stats.articles, stats.passages, age, std::time::Instant::now()))
+                        .map(|c| c.prometheus(stats.articles, stats.passages, age, &errors, std::time::Instant::now()))
                         .unwrap_or_default();
                     ([("content-type", "text/plain; version=0.0.4")], text)
                 }
@@ -639,7 +745,7 @@ async fn serve_updates(
         let (listener, bound) = webhook::serve(hook.listen, secret.clone(), journal, replay)
             .await
             .map_err(|e| BotError::Webhook(format!("listening on {}: {e}", hook.listen)))?;
-        retry::call(bot.set_webhook(url).secret_token(secret)).await?;
+        retry::call(bot.set_webhook(url).secret_token(secret), &state.errors).await?;
         tracing::info!(address = %bound, "webhook set; serving");
         return dispatch(bot, state, listener, shutdown, settings.data_dir, false).await;
     }
@@ -691,7 +797,7 @@ where
         .default_handler(|_| async {})
         .error_handler(Arc::new(LogErrors))
         .build();
-    tracing::info!(articles = state.engine.stats().articles, "serving");
+    tracing::info!(articles = state.engine().stats().articles, "serving");
     // Beats on this runtime, so a runtime that stops making progress
     // stops beating too.
     let beating = data_dir.clone().map(|dir| {
@@ -711,7 +817,7 @@ where
         })
     });
     let result = dispatcher
-        .try_dispatch_with_listener(listener, Arc::new(LogErrors))
+        .try_dispatch_with_listener(listener, Arc::new(CountErrors(Arc::clone(&state.errors))))
         .await;
     stopper.abort();
     if let (Some(task), Some(dir)) = (beating, &data_dir) {
@@ -721,7 +827,7 @@ where
     result?;
     // (With a webhook set, getUpdates is refused: nothing to confirm.)
     if polling {
-        confirm_offset(&bot, state.last_update.load(Ordering::SeqCst)).await;
+        confirm_offset(&bot, &state.errors, state.last_update.load(Ordering::SeqCst)).await;
     }
     tracing::info!("stopped");
     Ok(())
@@ -729,7 +835,7 @@ where
 
 /// Tells Telegram every update up to `last` is handled (teloxide's polling
 /// does this too when it stops; this covers a failure of that last call).
-async fn confirm_offset(bot: &Tg, last: i64) {
+async fn confirm_offset(bot: &Tg, errors: &retry::ErrorCounts, last: i64) {
     if last < 0 {
         return;
     }
@@ -737,7 +843,7 @@ async fn confirm_offset(bot: &Tg, last: i64) {
         return;
     };
     let req = bot.get_updates().offset(offset).limit(1).timeout(0);
-    match retry::call(req).await {
+    match retry::call(req, errors).await {
         Ok(_) => tracing::info!(offset, "update offset confirmed"),
         Err(e) => tracing::warn!(error = %e, "could not confirm the update offset"),
     }

@@ -422,6 +422,14 @@ pub fn not_allowed(script: Script) -> String {
     ui("抱歉，这个机器人只对指定的用户和群组开放。", script)
 }
 
+/// The goodbye to a group the bot may not be in.
+pub fn leaving_group(script: Script) -> String {
+    ui(
+        "抱歉，这个机器人只对指定的群组开放，现在退出本群。如需在本群使用，请联系机器人的管理员。",
+        script,
+    )
+}
+
 /// The reply to a user over the per-minute question limit.
 pub fn rate_limited(per_minute: u32, wait_secs: u64, script: Script) -> String {
     ui(
@@ -453,6 +461,27 @@ pub fn stats(s: &super::stats::Snapshot, index_age: Option<std::time::Duration>,
             .map(|d| format!("{}前", age(d)))
             .unwrap_or_else(|| "未知".to_owned()),
     );
+    ui(&text, script)
+}
+
+/// `/reindex` when the served index has no known corpus.
+pub fn reindex_unavailable(script: Script) -> String {
+    ui("无法重建索引：这个机器人运行时没有指定档案目录（corpus）。", script)
+}
+
+/// The reply to `/reindex`: how the rebuild went, and the articles now served.
+pub fn reindexed(outcome: &super::reload::Outcome, articles: usize, script: Script) -> String {
+    use super::reload::Outcome;
+    let text = match outcome {
+        Outcome::Reloaded { before, after, seconds } => {
+            format!("索引已重建：文章 {before} → {after} 篇，用时 {seconds:.1} 秒。")
+        }
+        Outcome::Unchanged => format!("档案没有变化，索引无需重建（{articles} 篇文章）。"),
+        Outcome::Failed { error, seconds } => format!(
+            "重建索引失败（用时 {seconds:.1} 秒）：{}\n仍在使用原来的索引（{articles} 篇文章）。",
+            escape(&clip(error, 500))
+        ),
+    };
     ui(&text, script)
 }
 

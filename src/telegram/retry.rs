@@ -7,6 +7,7 @@
 //! held by one outage do not all retry in the same instant. This is the
 //! only retry layer: teloxide's `Throttle` is built with `no_retry`.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use teloxide::requests::{Output, Request};
@@ -75,15 +76,87 @@ fn is_server_error(text: &str) -> bool {
     .any(|s| t.contains(s))
 }
 
-/// Sends a request, retrying transient failures (see [`retry_delay`]).
-pub async fn call<R>(req: R) -> Result<Output<R>, RequestError>
+/// What kind of failure a Bot API call met, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 429: flood control.
+    RetryAfter,
+    /// No answer within the client's timeout.
+    Timeout,
+    /// Connecting failed, or the connection broke (dropped, reset).
+    Network,
+    /// Telegram's 5xx.
+    Server,
+    /// A refusal (4xx: bad request, blocked, chat not found …).
+    Api,
+    /// Anything else (an unreadable answer, a local I/O error).
+    Other,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 6] = [
+        ErrorKind::RetryAfter,
+        ErrorKind::Timeout,
+        ErrorKind::Network,
+        ErrorKind::Server,
+        ErrorKind::Api,
+        ErrorKind::Other,
+    ];
+
+    /// The metric label.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::RetryAfter => "retry_after",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Network => "network",
+            ErrorKind::Server => "server",
+            ErrorKind::Api => "api",
+            ErrorKind::Other => "other",
+        }
+    }
+
+    pub fn of(err: &RequestError) -> ErrorKind {
+        match err {
+            RequestError::RetryAfter(_) => ErrorKind::RetryAfter,
+            RequestError::Network(e) if e.is_timeout() => ErrorKind::Timeout,
+            RequestError::Network(_) => ErrorKind::Network,
+            // Telegram's 5xx pages are not JSON.
+            RequestError::InvalidJson { .. } => ErrorKind::Server,
+            RequestError::Api(ApiError::Unknown(text)) if is_server_error(text) => ErrorKind::Server,
+            RequestError::Api(_) | RequestError::MigrateToChatId(_) => ErrorKind::Api,
+            _ => ErrorKind::Other,
+        }
+    }
+}
+
+/// Failed Bot API calls by kind, every attempt counted (retried or not).
+#[derive(Debug, Default)]
+pub struct ErrorCounts([AtomicU64; ErrorKind::ALL.len()]);
+
+impl ErrorCounts {
+    pub fn count(&self, err: &RequestError) {
+        self.0[ErrorKind::of(err) as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(&self, kind: ErrorKind) -> u64 {
+        self.0[kind as usize].load(Ordering::Relaxed)
+    }
+}
+
+/// Sends a request, retrying transient failures (see [`retry_delay`]);
+/// every failed attempt is counted in `errors`.
+pub async fn call<R>(req: R, errors: &ErrorCounts) -> Result<Output<R>, RequestError>
 where
     R: Request<Err = RequestError>,
 {
     let mut attempt = 0;
     let mut waited = Duration::ZERO;
     loop {
-        match req.send_ref().await {
+        let result = req.send_ref().await;
+        if let Err(err) = &result {
+            errors.count(err);
+        }
+        match result {
             Ok(out) => return Ok(out),
             Err(err) => match retry_delay(&err, attempt).map(|d| with_jitter(d, jitter_seed())) {
                 Some(delay) if waited + delay <= MAX_TOTAL_WAIT => {
@@ -138,5 +211,29 @@ mod tests {
         assert_eq!(retry_delay(&RequestError::Api(ApiError::MessageNotModified), 0), None);
         let bad = RequestError::Api(ApiError::Unknown("Bad Request: chat not found".into()));
         assert_eq!(retry_delay(&bad, 0), None);
+    }
+
+    #[test]
+    fn errors_are_counted_by_kind() {
+        let counts = ErrorCounts::default();
+        let flood = RequestError::RetryAfter(teloxide::types::Seconds::from_seconds(3));
+        let e5 = RequestError::Api(ApiError::Unknown("Bad Gateway".into()));
+        let e4 = RequestError::Api(ApiError::BotBlocked);
+        let io = RequestError::Io(std::sync::Arc::new(std::io::Error::other("disk")));
+        for e in [&flood, &e5, &e5, &e4, &io] {
+            counts.count(e);
+        }
+        let got: Vec<(&str, u64)> = ErrorKind::ALL.iter().map(|k| (k.name(), counts.get(*k))).collect();
+        assert_eq!(
+            got,
+            [
+                ("retry_after", 1),
+                ("timeout", 0),
+                ("network", 0),
+                ("server", 2),
+                ("api", 1),
+                ("other", 1)
+            ]
+        );
     }
 }

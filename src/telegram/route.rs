@@ -38,6 +38,8 @@ pub enum Action {
     About,
     /// `/stats` (answered for admins only).
     Stats,
+    /// `/reindex` (admins only): rebuild the index now.
+    Reindex,
     /// Answer this question.
     Ask(String),
     /// Addressed to us but holding no question (`/ask` alone, a bare mention).
@@ -141,6 +143,7 @@ pub fn route(msg: Incoming<'_>, username: &str) -> Action {
             "help" => Action::Help,
             "about" => Action::About,
             "stats" => Action::Stats,
+            "reindex" => Action::Reindex,
             "ask" => {
                 let q = strip_mentions(cmd.rest, username);
                 if q.is_empty() { Action::Usage } else { Action::Ask(q) }
@@ -306,6 +309,8 @@ mod tests {
             Action::Start(Some("397cab3cb2d9_s".into()))
         );
         assert_eq!(dm("/start"), Action::Start(None));
+        assert_eq!(dm("/reindex"), Action::Reindex);
+        assert_eq!(dm("/stats"), Action::Stats);
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub struct Counters {
     /// Replies at or under each of [`BUCKETS`] (cumulative), all time.
     buckets: [u64; BUCKETS.len()],
     reply_secs_sum: f64,
+    /// Live index updates: swapped in, failed.
+    pub reloads: u64,
+    pub reloads_failed: u64,
 }
 
 impl Default for Counters {
@@ -46,6 +49,8 @@ impl Counters {
             reply_ms: VecDeque::new(),
             buckets: [0; BUCKETS.len()],
             reply_secs_sum: 0.0,
+            reloads: 0,
+            reloads_failed: 0,
         }
     }
 
@@ -68,9 +73,26 @@ impl Counters {
         }
     }
 
+    /// One live index update, swapped in (`ok`) or failed.
+    pub fn reloaded(&mut self, ok: bool) {
+        if ok {
+            self.reloads += 1;
+        } else {
+            self.reloads_failed += 1;
+        }
+    }
+
     /// The counters in Prometheus' text format, with the index's size and
     /// age (seconds) when known.
-    pub fn prometheus(&self, articles: usize, passages: usize, index_age: Option<Duration>, now: Instant) -> String {
+    /// `telegram_errors` are failed Bot API calls by kind.
+    pub fn prometheus(
+        &self,
+        articles: usize,
+        passages: usize,
+        index_age: Option<Duration>,
+        telegram_errors: &[(&str, u64)],
+        now: Instant,
+    ) -> String {
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, lines: Vec<String>| {
             out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
@@ -109,6 +131,15 @@ impl Counters {
             lines,
         );
         metric(
+            "archive_bot_telegram_errors_total",
+            "counter",
+            "Failed Bot API calls by kind (every attempt, retried or not).",
+            telegram_errors
+                .iter()
+                .map(|(kind, n)| format!("archive_bot_telegram_errors_total{{kind=\"{kind}\"}} {n}"))
+                .collect(),
+        );
+        metric(
             "archive_bot_index_articles",
             "gauge",
             "Articles in the index.",
@@ -128,6 +159,18 @@ impl Counters {
                 vec![format!("archive_bot_index_age_seconds {}", age.as_secs())],
             );
         }
+        metric(
+            "archive_bot_index_reloads_total",
+            "counter",
+            "Index rebuilds while serving (a changed corpus, /reindex), by result.",
+            vec![
+                format!("archive_bot_index_reloads_total{{result=\"ok\"}} {}", self.reloads),
+                format!(
+                    "archive_bot_index_reloads_total{{result=\"failed\"}} {}",
+                    self.reloads_failed
+                ),
+            ],
+        );
         metric(
             "archive_bot_uptime_seconds",
             "gauge",
@@ -174,7 +217,20 @@ mod tests {
         assert_eq!(s.p50_ms.map(f64::round), Some(51.0));
         assert_eq!(s.p99_ms.map(f64::round), Some(99.0));
         assert_eq!(s.uptime, Duration::from_secs(5));
-        let text = c.prometheus(7, 135, Some(Duration::from_secs(60)), t0);
+        c.reloaded(true);
+        c.reloaded(false);
+        c.reloaded(true);
+        let text = c.prometheus(7, 135, Some(Duration::from_secs(60)), &[("timeout", 3), ("api", 0)], t0);
+        assert!(
+            text.contains("archive_bot_telegram_errors_total{kind=\"timeout\"} 3\n")
+                && text.contains("archive_bot_telegram_errors_total{kind=\"api\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("archive_bot_index_reloads_total{result=\"ok\"} 2\n")
+                && text.contains("archive_bot_index_reloads_total{result=\"failed\"} 1\n"),
+            "{text}"
+        );
         assert!(text.contains("archive_bot_questions_total 100\n"), "{text}");
         assert!(
             text.contains("archive_bot_reply_seconds_bucket{le=\"0.01\"} 10\n"),

@@ -1,0 +1,132 @@
+//! Live index updates while serving: the corpus is checked every
+//! `reload_seconds` (and on an admin's `/reindex`); when it changed, the
+//! index is rebuilt on the blocking pool and the new engine swapped in.
+//! Questions keep being answered from the old engine until then: a handler
+//! takes its snapshot ([`super::State::engine`]) when its update arrives.
+//! A rebuild that fails (a corpus emptied, a disk full) is a warning and
+//! the old engine stays; one rebuild runs at a time, and automatic retries
+//! of a failing one back off so a broken corpus does not keep a core busy.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::{ReloadSettings, State};
+use crate::engine::Engine;
+use crate::index::store;
+
+/// Automatic retries after failures wait at most this long.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// What one reload did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The corpus is as indexed: nothing to do.
+    Unchanged,
+    /// A new index is being served.
+    Reloaded { before: usize, after: usize, seconds: f64 },
+    /// The rebuild failed; the old index is still served.
+    Failed { error: String, seconds: f64 },
+}
+
+/// When the index at `index_dir` was built: its manifest is written last.
+pub fn built_at(index_dir: &std::path::Path) -> Option<SystemTime> {
+    std::fs::metadata(index_dir.join("manifest.json"))
+        .and_then(|m| m.modified())
+        .ok()
+}
+
+/// Rebuilds and swaps in the index when the corpus changed (or always,
+/// with `force`). Waits for a reload already running, then decides.
+pub(crate) async fn reload(state: &State, settings: &ReloadSettings, force: bool) -> Outcome {
+    let _turn = state.reloading.lock().await;
+    let (corpus, index) = (settings.corpus_dir.clone(), settings.index_dir.clone());
+    let reason = if force {
+        Some("asked by an admin".to_owned())
+    } else {
+        let (corpus, index) = (corpus.clone(), index.clone());
+        match tokio::task::spawn_blocking(move || store::staleness(&index, &corpus)).await {
+            Ok(reason) => reason,
+            Err(e) => Some(format!("the staleness check failed ({e})")),
+        }
+    };
+    let Some(reason) = reason else {
+        return Outcome::Unchanged;
+    };
+    tracing::info!(%reason, corpus = %corpus.display(), "rebuilding the index in the background");
+    let started = Instant::now();
+    let before = state.engine().stats().articles;
+    let built = tokio::task::spawn_blocking(move || -> crate::Result<(Engine, Option<SystemTime>)> {
+        let report = store::build(&corpus, &index, &|_, _| {})?;
+        for s in &report.skipped {
+            tracing::warn!(file = %s.file, reason = %s.reason, "skipped a corpus file");
+        }
+        let engine = store::open(&index)?;
+        Ok((engine, built_at(&index)))
+    })
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    let outcome = match built {
+        Ok(Ok((engine, built))) => {
+            let after = engine.stats().articles;
+            state.swap(Arc::new(engine), built);
+            tracing::info!(before, after, seconds, "index reloaded; new questions use it");
+            Outcome::Reloaded { before, after, seconds }
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, seconds, "rebuilding the index failed; still serving the old one");
+            Outcome::Failed {
+                error: e.to_string(),
+                seconds,
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, seconds, "rebuilding the index panicked; still serving the old one");
+            Outcome::Failed {
+                error: "the rebuild panicked".to_owned(),
+                seconds,
+            }
+        }
+    };
+    if let Ok(mut c) = state.stats.lock() {
+        c.reloaded(matches!(outcome, Outcome::Reloaded { .. }));
+    }
+    outcome
+}
+
+/// How long to wait before the next automatic check after `failures`
+/// failed rebuilds in a row.
+pub fn next_wait(every: Duration, failures: u32) -> Duration {
+    every
+        .saturating_mul(1u32 << failures.min(16))
+        .min(MAX_BACKOFF.max(every))
+}
+
+/// Checks the corpus every `settings.every` until aborted.
+pub(crate) fn spawn_watch(state: Arc<State>, settings: ReloadSettings) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut failures = 0;
+        loop {
+            tokio::time::sleep(next_wait(settings.every, failures)).await;
+            match reload(&state, &settings, false).await {
+                Outcome::Failed { .. } => failures += 1,
+                _ => failures = 0,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_back_off_up_to_an_hour() {
+        let s = Duration::from_secs(30);
+        assert_eq!(next_wait(s, 0), s);
+        assert_eq!(next_wait(s, 1), s * 2);
+        assert_eq!(next_wait(s, 3), s * 8);
+        assert_eq!(next_wait(s, 40), MAX_BACKOFF);
+        let day = Duration::from_secs(86_400);
+        assert_eq!(next_wait(day, 5), day, "never sooner than configured");
+    }
+}
