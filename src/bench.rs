@@ -259,7 +259,8 @@ impl BenchReport {
             self.questions,
             self.throughput_qps,
             self.threads,
-            self.ndcg10.map_or("- (no gold files)".to_owned(), |v| format!("{v:.3}")),
+            self.ndcg10
+                .map_or("- (no gold files)".to_owned(), |v| format!("{v:.3}")),
         )
     }
 }

@@ -148,7 +148,10 @@ impl Engine {
         let index = Index::create_in_ram(schema);
         tokenize::register(&index);
         let (schema, _) = index::article_schema();
-        let article_index = Index::create_in_ram(schema);
+        let article_index = Index::builder()
+            .schema(schema)
+            .settings(index::article_settings())
+            .create_in_ram()?;
         tokenize::register(&article_index);
         let writers = Writers::new(&index, &article_index)?;
         for ((id, article), ordinal) in articles.iter().enumerate().zip(ordinals(&articles)) {

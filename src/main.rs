@@ -437,7 +437,16 @@ fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
         &config.corpus_dir,
         &config.index_dir,
     );
-    let engine = std::sync::Arc::new(open_engine(paths, config)?);
+    // With live updates on, an index that opens is served at once and
+    // checked against the corpus in the background (stat-ing every file of
+    // a large archive takes longer than answering); otherwise it is
+    // checked, and built if needed, first.
+    let live = config.reload_seconds > 0 && loc.corpus_dir.as_deref().is_some_and(Path::is_dir);
+    let engine = match live.then(|| store::open(&loc.index_dir)) {
+        Some(Ok(engine)) => engine,
+        _ => open_engine(paths, config)?,
+    };
+    let engine = std::sync::Arc::new(engine);
     settings.index_built = telegram::reload::built_at(&loc.index_dir);
     // Live updates need the corpus the index is built from; an index used
     // alone was already warned about by open_engine.

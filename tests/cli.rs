@@ -534,3 +534,57 @@ fn citations_say_where_their_text_is_in_the_source() {
         );
     }
 }
+
+/// `bench` builds, restarts, asks and cleans up after itself; its figures
+/// are the run's own (two articles, each question's gold file found).
+#[test]
+fn bench_measures_a_corpus_and_leaves_nothing_behind() {
+    let corpus = tempfile::tempdir().unwrap();
+    std::fs::write(
+        corpus.path().join("a.txt"),
+        "锦湖街道筑牢防线\n锦湖街道迅速集结66名机关干部、110名基层站所工作人员,连夜筑牢疫情防控防线。\n",
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.path().join("b.txt"),
+        "房产局下沉支援\n自3月17日开展下沉支援以来,市房产局先后派出3批11人次党员志愿者参加突击队。\n",
+    )
+    .unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let questions = work.path().join("q.jsonl");
+    std::fs::write(
+        &questions,
+        "{\"q\":\"锦湖街道集结了多少名机关干部?\",\"file\":\"a.txt\"}\n{\"q\":\"房产局派出了几批志愿者?\",\"file\":\"b.txt\"}\n",
+    )
+    .unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "bench",
+        "--corpus",
+        corpus.path().to_str().unwrap(),
+        "--questions",
+        questions.to_str().unwrap(),
+        "--work-dir",
+        out_dir.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(report["articles"], 2);
+    assert_eq!(report["questions"], 2);
+    assert_eq!(report["ndcg10"], 1.0, "both gold files ranked first: {report}");
+    for key in [
+        "build_seconds",
+        "cold_start_ms",
+        "ask_p50_ms",
+        "index_mb",
+        "peak_rss_serving_mb",
+    ] {
+        assert!(report[key].as_f64().is_some_and(|v| v > 0.0), "{key}: {report}");
+    }
+    assert_eq!(
+        std::fs::read_dir(out_dir.path()).unwrap().count(),
+        0,
+        "the bench index is removed"
+    );
+}

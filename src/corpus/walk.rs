@@ -141,8 +141,17 @@ fn visit(root: &Path, dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Fil
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        // `metadata` follows symlinks; a dangling link is simply not there.
-        let Ok(meta) = std::fs::metadata(&path) else {
+        // The directory entry's own metadata (no path lookup: this walk
+        // runs on every staleness check, over every file of the archive);
+        // a symlink is followed with `fs::metadata`, and a dangling one is
+        // simply not there.
+        let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+        let meta = if is_link {
+            std::fs::metadata(&path)
+        } else {
+            entry.metadata()
+        };
+        let Ok(meta) = meta else {
             if wanted(&path) {
                 skipped.push(Skipped {
                     file: rel_path(root, &path),

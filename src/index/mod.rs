@@ -118,6 +118,23 @@ pub fn article_schema() -> (Schema, ArticleFields) {
     (b.build(), fields)
 }
 
+/// The article index's settings: its stored articles are most of the
+/// index, so they are compressed with zstd (on Chinese text about a third
+/// smaller than tantivy's default lz4) in blocks of 32 KB (a hit reads one
+/// block: a few dozen microseconds).
+pub fn article_settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings {
+        docstore_compression: tantivy::store::Compressor::Zstd(tantivy::store::ZstdCompressor {
+            compression_level: Some(ZSTD_LEVEL),
+        }),
+        docstore_blocksize: 32 * 1024,
+        ..Default::default()
+    }
+}
+
+/// zstd's level for stored articles: its default, fast to write and read.
+const ZSTD_LEVEL: i32 = 3;
+
 fn field(schema: &Schema, name: &str) -> Result<Field> {
     schema
         .get_field(name)

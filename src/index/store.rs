@@ -276,7 +276,10 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
                 }
                 (
                     Index::create_in_dir(&tantivy_dir, super::schema().0)?,
-                    Index::create_in_dir(&article_dir, super::article_schema().0)?,
+                    Index::builder()
+                        .schema(super::article_schema().0)
+                        .settings(super::article_settings())
+                        .create_in_dir(&article_dir)?,
                 )
             }
         };

@@ -101,16 +101,19 @@ pub fn next_wait(every: Duration, failures: u32) -> Duration {
         .min(MAX_BACKOFF.max(every))
 }
 
-/// Checks the corpus every `settings.every` until aborted.
+/// Checks the corpus at once (`serve` starts on the index as it is, so a
+/// restart answers within a second whatever the archive's size; changes
+/// made while it was down are picked up here), then every
+/// `settings.every` until aborted.
 pub(crate) fn spawn_watch(state: Arc<State>, settings: ReloadSettings) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut failures = 0;
         loop {
-            tokio::time::sleep(next_wait(settings.every, failures)).await;
             match reload(&state, &settings, false).await {
                 Outcome::Failed { .. } => failures += 1,
                 _ => failures = 0,
             }
+            tokio::time::sleep(next_wait(settings.every, failures)).await;
         }
     })
 }
