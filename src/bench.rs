@@ -79,7 +79,7 @@ fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
 
     let (cold_start_ms, peak_rss_serving_mb) = restart(opts, &questions, index_dir)?;
 
-    let engine = Arc::new(store::open(index_dir)?);
+    let engine = Arc::new(crate::engine::Engine::open(index_dir)?);
     let ask = AskOptions::default();
     for q in &questions {
         engine.ask(q, &ask);

@@ -17,8 +17,10 @@
 //!   triggers rebuilds).
 //! - [`query`]: questions → our own search terms, the kind of answer, a
 //!   period filter, and whether the article itself is asked about.
-//! - [`engine`]: articles + passages + indexes; article-aware retrieval
-//!   under a filter.
+//! - [`retrieval`]: what ranking needs from a search engine (a trait),
+//!   answered by the local tantivy indexes; stored articles for the hits.
+//! - [`engine`]: article-aware ranking over a retrieval, under a filter;
+//!   opening (or building) an index.
 //! - [`answer`]: grounded answers with citations (a clause run or sentence,
 //!   or an article's metadata), a confidence for the gate, or an honest
 //!   no-answer.
@@ -45,6 +47,7 @@ pub mod index;
 pub mod passage;
 pub mod query;
 pub mod render;
+pub mod retrieval;
 pub mod script;
 pub mod telegram;
 

@@ -288,7 +288,7 @@ fn open_engine(paths: Paths, config: &Config) -> anyhow::Result<Engine> {
     let bar = Bar::on_terminal();
     let warn = |msg: &str| tracing::warn!("{msg}");
     let (engine, report) =
-        store::open_or_build(&loc, &|done, total| bar.update(done, total), &warn).with_context(|| {
+        Engine::open_or_build(&loc, &|done, total| bar.update(done, total), &warn).with_context(|| {
             match &loc.corpus_dir {
                 Some(c) => format!(
                     "opening the index {} (built from {}; set --index/--corpus or index_dir/corpus_dir)",
@@ -442,7 +442,7 @@ fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
     // a large archive takes longer than answering); otherwise it is
     // checked, and built if needed, first.
     let live = config.reload_seconds > 0 && loc.corpus_dir.as_deref().is_some_and(Path::is_dir);
-    let engine = match live.then(|| store::open(&loc.index_dir)) {
+    let engine = match live.then(|| Engine::open(&loc.index_dir)) {
         Some(Ok(engine)) => engine,
         _ => open_engine(paths, config)?,
     };

@@ -2129,7 +2129,7 @@ async fn live_archive(every: Duration) -> (tempfile::TempDir, ReloadSettings, Ar
     let (c, i) = (corpus.clone(), index.clone());
     let engine = tokio::task::spawn_blocking(move || {
         archive_bot::index::store::build(&c, &i, &|_, _| {}).unwrap();
-        archive_bot::index::store::open(&i).unwrap()
+        Engine::open(&i).unwrap()
     })
     .await
     .unwrap();

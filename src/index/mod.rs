@@ -196,6 +196,17 @@ pub fn article_key(file: &str, ordinal_in_file: usize) -> String {
     crate::corpus::sha256_hex(format!("{file}\0{ordinal_in_file}").as_bytes())[..16].to_owned()
 }
 
+/// For each article, its place among the articles of the same file that
+/// carry the same label: what its key is made of.
+pub fn ordinals(articles: &[Article]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(articles.len());
+    for (i, a) in articles.iter().enumerate() {
+        let same = articles[..i].iter().rev().take_while(|b| b.file == a.file).count();
+        out.push(same);
+    }
+    out
+}
+
 /// One article made ready for the index: everything folded, cut and
 /// serialised, so that this (the costly part but the tokenizing) can run
 /// on all cores before the writers take it.

@@ -60,7 +60,7 @@ pub(crate) async fn reload(state: &State, settings: &ReloadSettings, force: bool
         for s in &report.skipped {
             tracing::warn!(file = %s.file, reason = %s.reason, "skipped a corpus file");
         }
-        let engine = store::open(&index)?;
+        let engine = Engine::open(&index)?;
         Ok((engine, built_at(&index)))
     })
     .await;

@@ -1,0 +1,408 @@
+//! Retrieval: the seam between ranking and the search engine under it.
+//!
+//! [`Retrieval`] is what the engine's ranking needs from an index: BM25 over
+//! whole articles, BM25 over passages (optionally within given articles),
+//! a term's rarity, and stored articles by number or key. [`Local`]
+//! answers it with the two tantivy indexes of [`crate::index`], in this
+//! process. Another implementation can answer the same calls from a search
+//! cluster (Quickwit serves tantivy indexes across nodes; OpenSearch with a
+//! whitespace analyzer over our own tokens), since every query is built
+//! from our own terms, never parsed by the engine below (see
+//! docs/scaling.md). Fusion, answering and rendering stay the same.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::ops::Bound;
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Index, IndexReader, Searcher, Term};
+
+use crate::article::Article;
+use crate::error::Result;
+use crate::index::{self, ArticleFields, Fields};
+use crate::query::{Filter, Parsed};
+
+/// Boosts of the passage index's fields: bigrams for recall, words for
+/// precision, the article title as light context.
+const BOOST_BIGRAMS: f32 = 1.0;
+const BOOST_WORDS: f32 = 1.0;
+const BOOST_TITLE: f32 = 0.3;
+/// Articles kept decoded in memory: a question reads a few dozen, a
+/// follow-up or a button press often the same ones again.
+const DOC_CACHE: usize = 512;
+
+/// A retrieved passage: the byte span `start..end` of article `article`'s
+/// text, and its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub article: usize,
+    pub start: usize,
+    pub end: usize,
+    pub score: f32,
+}
+
+impl Hit {
+    /// What identifies the passage, whatever its score.
+    pub fn place(&self) -> (usize, usize) {
+        (self.article, self.start)
+    }
+}
+
+/// What the archive holds, for `/about` and summaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub articles: usize,
+    pub passages: usize,
+    pub first_date: Option<String>,
+    pub last_date: Option<String>,
+    /// Distinct sources, most articles first.
+    pub sources: Vec<String>,
+}
+
+/// One stored article, as read back from the index for a hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    /// The article's number in this index.
+    pub id: usize,
+    /// Its short stable key (citations, buttons).
+    pub key: String,
+    pub article: Article,
+    /// [`Article::text`], which passage spans index into.
+    pub text: String,
+}
+
+impl Doc {
+    /// The text of a byte span (empty if the span does not fit: an index
+    /// is never trusted to panic the process).
+    pub fn span(&self, start: usize, end: usize) -> &str {
+        self.text.get(start..end).unwrap_or("")
+    }
+}
+
+/// What ranking needs from a search engine. Scores are BM25 (relative
+/// use only: the engine divides by the best). Implementations are shared
+/// by every question at once.
+pub trait Retrieval: Send + Sync {
+    /// Whole articles (headline and body) for the question's terms under
+    /// its filter, best first.
+    fn articles(&self, parsed: &Parsed, limit: usize) -> Vec<(usize, f32)>;
+    /// Passages for the question's terms under its filter, best first;
+    /// with `within`, only passages of those articles.
+    fn passages(&self, parsed: &Parsed, within: &[usize], limit: usize) -> Vec<Hit>;
+    /// Inverse document frequency of a bigram over passages (BM25's form).
+    fn idf_bigram(&self, term: &str) -> f32;
+    /// The stored article `id`.
+    fn doc(&self, id: usize) -> Option<Arc<Doc>>;
+    /// The stored article with that key.
+    fn doc_by_key(&self, key: &str) -> Option<Arc<Doc>>;
+    /// Up to `n` articles of `source` ("" for none), in indexing order.
+    fn docs_of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>>;
+    /// What the archive holds.
+    fn stats(&self) -> &Stats;
+}
+
+/// [`Retrieval`] over the two tantivy indexes of this process.
+pub struct Local {
+    fields: Fields,
+    reader: IndexReader,
+    article_fields: ArticleFields,
+    article_reader: IndexReader,
+    stats: Stats,
+    num_docs: u64,
+    docs: Mutex<lru::LruCache<usize, Arc<Doc>>>,
+}
+
+impl Local {
+    /// Reads over a passage index and an article index (tokenizers
+    /// registered).
+    pub fn new(index: &Index, article_index: &Index) -> Result<Local> {
+        let fields = index::fields_of(&index.schema())?;
+        let article_fields = index::article_fields_of(&article_index.schema())?;
+        // An index never changes under a running engine (updates go to a
+        // new generation, opened as a new engine), so no reload watcher
+        // thread is needed.
+        let reader: IndexReader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
+        let article_reader: IndexReader = article_index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
+        let num_docs = reader.searcher().num_docs();
+        let stats = stats_of(&article_reader.searcher(), &article_fields, num_docs as usize)?;
+        let cache = lru::LruCache::new(NonZeroUsize::new(DOC_CACHE).unwrap_or(NonZeroUsize::MIN));
+        Ok(Local {
+            fields,
+            reader,
+            article_fields,
+            article_reader,
+            stats,
+            num_docs,
+            docs: Mutex::new(cache),
+        })
+    }
+
+    /// The stored article `id`, if the index holds it.
+    fn cached(&self, id: usize) -> Option<Arc<Doc>> {
+        if let Some(doc) = self.docs.lock().ok()?.get(&id) {
+            return Some(doc.clone());
+        }
+        let term = Term::from_field_u64(self.article_fields.article_id, id as u64);
+        let doc = Arc::new(self.fetch(term)?);
+        if let Ok(mut cache) = self.docs.lock() {
+            cache.put(id, doc.clone());
+        }
+        Some(doc)
+    }
+
+    /// The article with that key, if any.
+    fn by_key(&self, key: &str) -> Option<Arc<Doc>> {
+        let doc = self.fetch(Term::from_field_text(self.article_fields.key, key))?;
+        self.doc(doc.id)
+    }
+
+    /// Reads the one article document matching `term`.
+    fn fetch(&self, term: Term) -> Option<Doc> {
+        let searcher = self.article_reader.searcher();
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).ok()?;
+        let &(_, addr) = top.first()?;
+        let id = index::fast_u64(&searcher, addr, "article_id")? as usize;
+        match index::stored_article(&searcher, &self.article_fields, addr) {
+            Ok((key, article)) => {
+                let text = article.text();
+                Some(Doc { id, key, article, text })
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, article = id, "a stored article cannot be read");
+                None
+            }
+        }
+    }
+
+    /// Up to `n` articles of `source` (or of no source, for ""), in the
+    /// order they were indexed.
+    fn of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>> {
+        let searcher = self.article_reader.searcher();
+        let term = Term::from_field_text(self.article_fields.source, source);
+        let query = TermQuery::new(term, IndexRecordOption::Basic);
+        let Ok(top) = searcher.search(
+            &query,
+            &TopDocs::with_limit(n).order_by_u64_field("article_id", tantivy::Order::Asc),
+        ) else {
+            return Vec::new();
+        };
+        top.into_iter().filter_map(|(id, _)| self.doc(id? as usize)).collect()
+    }
+
+    /// Inverse document frequency of a bigram over passages (BM25's form);
+    /// a term the archive never uses gets the highest value.
+    fn bigram_idf(&self, term: &str) -> f32 {
+        let searcher = self.reader.searcher();
+        let df = searcher
+            .doc_freq(&Term::from_field_text(self.fields.bigrams, term))
+            .unwrap_or(0) as f32;
+        let n = self.num_docs as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// The passage index's query for a question's terms.
+    fn passage_query(&self, parsed: &Parsed) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for b in &parsed.bigrams {
+            clauses.push(term_clause(self.fields.bigrams, b, BOOST_BIGRAMS));
+            clauses.push(term_clause(self.fields.title, b, BOOST_TITLE));
+        }
+        for w in &parsed.words {
+            clauses.push(term_clause(self.fields.words, w, BOOST_WORDS));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn top_passages(&self, searcher: &Searcher, query: &dyn Query, limit: usize) -> Vec<Hit> {
+        let Ok(top) = searcher.search(query, &TopDocs::with_limit(limit).order_by_score()) else {
+            return Vec::new();
+        };
+        top.into_iter()
+            .filter_map(|(score, addr)| {
+                let field = |name| index::fast_u64(searcher, addr, name).map(|v| v as usize);
+                Some(Hit {
+                    article: field("article_id")?,
+                    start: field("start")?,
+                    end: field("end")?,
+                    score,
+                })
+            })
+            .collect()
+    }
+
+    /// Whole articles ranked for a question (BM25 over headline and body),
+    /// best first, with their raw scores. The headline is not boosted on
+    /// top: it is already part of the document, and a boost lost on ncp_dev.
+    pub fn retrieve_articles(&self, parsed: &Parsed, limit: usize) -> Vec<(usize, f32)> {
+        if parsed.is_empty() || limit == 0 {
+            return Vec::new();
+        }
+        let f = &self.article_fields;
+        let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for b in &parsed.bigrams {
+            terms.push(term_clause(f.bigrams, b, BOOST_BIGRAMS));
+        }
+        for w in &parsed.words {
+            terms.push(term_clause(f.words, w, BOOST_WORDS));
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(terms)))];
+        clauses.extend(filter_query(&parsed.filter, f.date_num, f.source_key).map(|q| (Occur::Must, q)));
+        let searcher = self.article_reader.searcher();
+        let Ok(top) = searcher.search(
+            &BooleanQuery::new(clauses),
+            &TopDocs::with_limit(limit).order_by_score(),
+        ) else {
+            return Vec::new();
+        };
+        top.into_iter()
+            .filter_map(|(score, addr)| Some((index::fast_u64(&searcher, addr, "article_id")? as usize, score)))
+            .collect()
+    }
+}
+
+impl Retrieval for Local {
+    fn articles(&self, parsed: &Parsed, limit: usize) -> Vec<(usize, f32)> {
+        self.retrieve_articles(parsed, limit)
+    }
+
+    fn passages(&self, parsed: &Parsed, within: &[usize], limit: usize) -> Vec<Hit> {
+        let text = self.passage_query(parsed);
+        let filter = filter_query(&parsed.filter, self.fields.date_num, self.fields.source_key);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+        clauses.extend(filter.map(|f| (Occur::Must, f)));
+        if !within.is_empty() {
+            let ids = within
+                .iter()
+                .map(|&a| Term::from_field_u64(self.fields.article_id, a as u64))
+                .collect::<Vec<_>>();
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(ids)), 0.0)),
+            ));
+        }
+        self.top_passages(&self.reader.searcher(), &BooleanQuery::new(clauses), limit)
+    }
+
+    fn idf_bigram(&self, term: &str) -> f32 {
+        self.bigram_idf(term)
+    }
+
+    fn doc(&self, id: usize) -> Option<Arc<Doc>> {
+        self.cached(id)
+    }
+
+    fn doc_by_key(&self, key: &str) -> Option<Arc<Doc>> {
+        self.by_key(key)
+    }
+
+    fn docs_of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>> {
+        self.of_source(source, n)
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+fn term_clause(field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
+    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+    (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+}
+
+/// The filter as a query that matches without scoring, or `None` when the
+/// filter restricts nothing. An article without a date passes a date filter
+/// unless the filter asks for dated articles only.
+fn filter_query(filter: &Filter, date_field: Field, source_field: Field) -> Option<Box<dyn Query>> {
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let since = index::date_num(filter.since.as_deref());
+    let until = index::date_num(filter.until.as_deref());
+    if since > 0 || until > 0 {
+        let bound = |d: u64, f: fn(Term) -> Bound<Term>| {
+            if d > 0 {
+                f(Term::from_field_u64(date_field, d))
+            } else {
+                Bound::Unbounded
+            }
+        };
+        let lower = if since > 0 {
+            bound(since, Bound::Included)
+        } else {
+            Bound::Included(Term::from_field_u64(date_field, 1))
+        };
+        let range: Box<dyn Query> = Box::new(RangeQuery::new(lower, bound(until, Bound::Included)));
+        let dated: Box<dyn Query> = if filter.dated_only {
+            range
+        } else {
+            let undated = TermQuery::new(Term::from_field_u64(date_field, 0), IndexRecordOption::Basic);
+            Box::new(BooleanQuery::new(vec![
+                (Occur::Should, range),
+                (Occur::Should, Box::new(undated)),
+            ]))
+        };
+        clauses.push((Occur::Must, dated));
+    }
+    if let Some(source) = filter.source.as_deref() {
+        let key = index::source_key(source);
+        let q = TermQuery::new(Term::from_field_text(source_field, &key), IndexRecordOption::Basic);
+        clauses.push((Occur::Must, Box::new(q)));
+    }
+    if clauses.is_empty() {
+        return None;
+    }
+    Some(Box::new(ConstScoreQuery::new(
+        Box::new(BooleanQuery::new(clauses)),
+        0.0,
+    )))
+}
+
+fn dictionary_error(e: std::io::Error) -> crate::Error {
+    crate::Error::Index(format!("a term dictionary cannot be read: {e}"))
+}
+
+/// The archive's summary, read from the article index's dictionaries
+/// (dates and sources are indexed terms), not from the articles. Terms of
+/// articles deleted by an update linger until their segment is merged, so
+/// a date or source may outlive its last article for a while.
+fn stats_of(searcher: &Searcher, fields: &ArticleFields, passages: usize) -> Result<Stats> {
+    let mut dates: Vec<u64> = Vec::new();
+    let mut sources: HashMap<String, u64> = HashMap::new();
+    for segment in searcher.segment_readers() {
+        let inverted = segment.inverted_index(fields.date_num)?;
+        let mut terms = inverted.terms().stream().map_err(dictionary_error)?;
+        while terms.advance() {
+            if let Ok(bytes) = <[u8; 8]>::try_from(terms.key()) {
+                dates.push(u64::from_be_bytes(bytes));
+            }
+        }
+        let inverted = segment.inverted_index(fields.source)?;
+        let mut terms = inverted.terms().stream().map_err(dictionary_error)?;
+        while terms.advance() {
+            let name = String::from_utf8_lossy(terms.key()).into_owned();
+            if !name.is_empty() {
+                *sources.entry(name).or_default() += u64::from(terms.value().doc_freq);
+            }
+        }
+    }
+    let dated: Vec<u64> = dates.into_iter().filter(|&d| d > 0).collect();
+    let show = |d: u64| format!("{:04}-{:02}-{:02}", d / 10000, d / 100 % 100, d % 100);
+    let mut counts: Vec<(String, u64)> = sources.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(Stats {
+        articles: searcher.num_docs() as usize,
+        passages,
+        first_date: dated.iter().min().map(|&d| show(d)),
+        last_date: dated.iter().max().map(|&d| show(d)),
+        sources: counts.into_iter().map(|(s, _)| s).collect(),
+    })
+}
