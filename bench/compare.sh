@@ -9,6 +9,9 @@
 # with ../shared/bench/peers.py on the same corpus and questions, and prints
 # one table with our figure over the best peer's for each column that both
 # measure. Needs the peers installed (bash ../shared/bench/install_peers.sh).
+# PEERS picks the peer systems (default anserini,xapian); at 200,000 articles
+# Xapian's one-thread build alone takes about half an hour here, so
+# `PEERS=anserini bench/compare.sh 200000` keeps the run under 30 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +22,7 @@ DIR=${COMPARE_DIR:-/tmp/archive-bot-compare-$N}
 [ -d "$DIR/corpus" ] || python3 "$SHARED/make_scale.py" "$DIR" "$N" --seed 1 >&2
 cargo build --release --locked >&2
 target/release/archive-bot bench --corpus "$DIR/corpus" --questions "$DIR/questions.jsonl" --work-dir "$DIR" --json > "$DIR/ours.json"
-python3 "$SHARED/peers.py" "$DIR" --systems anserini,xapian --out "$DIR/peers.json" >&2
+python3 "$SHARED/peers.py" "$DIR" --systems "${PEERS:-anserini,xapian}" --out "$DIR/peers.json" >&2
 
 python3 - "$DIR/ours.json" "$DIR/peers.json" "$N" <<'PY'
 import json, sys
