@@ -48,7 +48,7 @@ for label, value, key, lower in rows:
 print()
 print(f"archive-bot only: {ours['articles']} articles, {ours['passages']} passages; index {ours['index_mb']:.0f} MB "
       f"({ours['index_mb'] / ours['corpus_mb']:.2f}x the text); peak RSS {ours['peak_rss_indexing_mb']:.0f} MB indexing, "
-      f"{ours['peak_rss_serving_mb']:.0f} MB serving; cold start {ours['cold_start_ms']:.0f} ms; "
+      f"{ours['peak_rss_serving_mb']:.0f} MB serving ({ours['rss_anon_serving_mb']:.0f} MB its own, the rest mapped index pages); cold start {ours['cold_start_ms']:.0f} ms; "
       f"ask p95 {ours['ask_p95_ms']:.2f} ms; {ours['throughput_qps']:.0f} questions/s on {ours['threads']} threads.")
 print("Peers: whole-document search (no passages, no answers), one thread; archive-bot's ask retrieves and "
       "composes an answer with citations. Build: archive-bot on all cores, peers on one (peers.py).")

@@ -38,6 +38,10 @@ pub struct BenchReport {
     pub peak_rss_indexing_mb: f64,
     pub cold_start_ms: f64,
     pub peak_rss_serving_mb: f64,
+    /// Of the serving process's resident memory at the end, what is its
+    /// own (heap, not pages of the index files it maps, which the kernel
+    /// shares with the page cache and can drop).
+    pub rss_anon_serving_mb: f64,
     pub questions: usize,
     pub ask_p50_ms: f64,
     pub ask_p95_ms: f64,
@@ -77,7 +81,7 @@ fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
     let peak_rss_indexing_mb = own_peak_rss_mb();
     let index_mb = dir_bytes(&index_dir.canonicalize().map_err(|e| Error::io(index_dir, e))?) as f64 / 1e6;
 
-    let (cold_start_ms, peak_rss_serving_mb) = restart(opts, &questions, index_dir)?;
+    let (cold_start_ms, peak_rss_serving_mb, rss_anon_serving_mb) = restart(opts, &questions, index_dir)?;
 
     let engine = Arc::new(crate::engine::Engine::open(index_dir)?);
     let ask = AskOptions::default();
@@ -123,6 +127,7 @@ fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
         peak_rss_indexing_mb,
         cold_start_ms,
         peak_rss_serving_mb,
+        rss_anon_serving_mb,
         questions: questions.len(),
         ask_p50_ms: percentile(&times, 0.50),
         ask_p95_ms: percentile(&times, 0.95),
@@ -134,8 +139,9 @@ fn measure(opts: &BenchOptions, index_dir: &Path) -> Result<BenchReport> {
 }
 
 /// A fresh process asked every question: milliseconds from spawning it to
-/// its first answer, and its peak memory.
-fn restart(opts: &BenchOptions, questions: &[String], index_dir: &Path) -> Result<(f64, f64)> {
+/// its first answer, its peak memory and its own (anonymous) memory at the
+/// end.
+fn restart(opts: &BenchOptions, questions: &[String], index_dir: &Path) -> Result<(f64, f64, f64)> {
     let started = Instant::now();
     let mut child = Command::new(&opts.exe)
         .arg("ask")
@@ -167,7 +173,8 @@ fn restart(opts: &BenchOptions, questions: &[String], index_dir: &Path) -> Resul
     let first = lines.next();
     let cold = started.elapsed().as_secs_f64() * 1000.0;
     let answered = first.is_some() as usize + lines.by_ref().take(n.saturating_sub(1)).count();
-    let peak = peak_rss_mb(child.id());
+    let peak = status_mb(child.id(), "VmHWM:");
+    let anon = status_mb(child.id(), "RssAnon:");
     drop(writer.join());
     for _ in lines {}
     let status = child.wait().map_err(|e| Error::io(&opts.exe, e))?;
@@ -177,7 +184,7 @@ fn restart(opts: &BenchOptions, questions: &[String], index_dir: &Path) -> Resul
             opts.exe.display()
         )));
     }
-    Ok((cold, peak))
+    Ok((cold, peak, anon))
 }
 
 /// The value below which `share` of the sorted `values` lie.
@@ -216,16 +223,16 @@ fn remove_index(index_dir: &Path) {
 
 /// This process's peak resident memory in MB.
 fn own_peak_rss_mb() -> f64 {
-    peak_rss_mb(std::process::id())
+    status_mb(std::process::id(), "VmHWM:")
 }
 
-/// A running process's peak resident memory in MB (`VmHWM`, Linux; 0
-/// where /proc does not tell).
-fn peak_rss_mb(pid: u32) -> f64 {
+/// A memory figure of a running process in MB (`VmHWM:` peak resident,
+/// `RssAnon:` own resident; Linux; 0 where /proc does not tell).
+fn status_mb(pid: u32, key: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(key))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -236,7 +243,7 @@ impl BenchReport {
         format!(
             "indexed     {} files, {} articles, {} passages, {:.1} MB in {:.1} s: {:.2} MB/s, {:.0} articles/s\n\
              index       {:.1} MB on disk ({:.2}x the text)\n\
-             memory      peak RSS {:.0} MB indexing, {:.0} MB serving\n\
+             memory      peak RSS {:.0} MB indexing, {:.0} MB serving ({:.0} MB its own, the rest mapped index pages)\n\
              cold start  {:.0} ms from process start to first answer\n\
              ask         p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms  ({} questions, one thread, warm)\n\
              throughput  {:.0} questions/s on {} threads\n\
@@ -252,6 +259,7 @@ impl BenchReport {
             self.index_mb / self.corpus_mb.max(1e-9),
             self.peak_rss_indexing_mb,
             self.peak_rss_serving_mb,
+            self.rss_anon_serving_mb,
             self.cold_start_ms,
             self.ask_p50_ms,
             self.ask_p95_ms,

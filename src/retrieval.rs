@@ -17,9 +17,10 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
+use tantivy::columnar::Column;
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Index, IndexReader, Searcher, Term};
+use tantivy::{DocAddress, Index, IndexReader, Searcher, Term};
 
 use crate::article::Article;
 use crate::error::Result;
@@ -34,6 +35,8 @@ const BOOST_TITLE: f32 = 0.3;
 /// Articles kept decoded in memory: a question reads a few dozen, a
 /// follow-up or a button press often the same ones again.
 const DOC_CACHE: usize = 512;
+/// Bigram rarities kept: a question has a few dozen bigrams.
+const IDF_CACHE: usize = 8192;
 
 /// A retrieved passage: the byte span `start..end` of article `article`'s
 /// text, and its score.
@@ -108,12 +111,35 @@ pub trait Retrieval: Send + Sync {
 /// [`Retrieval`] over the two tantivy indexes of this process.
 pub struct Local {
     fields: Fields,
-    reader: IndexReader,
+    /// The passage index as opened (it never changes under an engine).
+    searcher: Searcher,
+    /// Per segment of `searcher`: the `article_id`, `start`, `end` columns,
+    /// opened once (opening a column reads its block index: too slow to
+    /// repeat for every hit).
+    spans: Vec<[Column<u64>; 3]>,
     article_fields: ArticleFields,
-    article_reader: IndexReader,
+    article_searcher: Searcher,
+    /// Per segment of `article_searcher`: the `article_id` column.
+    article_ids: Vec<Column<u64>>,
     stats: Stats,
     num_docs: u64,
     docs: Mutex<lru::LruCache<usize, Arc<Doc>>>,
+    /// Bigram rarities already looked up (every segment's dictionary each
+    /// time otherwise; coverage asks for the same few many times).
+    idf: Mutex<lru::LruCache<String, f32>>,
+}
+
+fn capacity(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+/// The named `u64` fast field of every segment of `searcher`.
+fn columns(searcher: &Searcher, name: &str) -> Result<Vec<Column<u64>>> {
+    searcher
+        .segment_readers()
+        .iter()
+        .map(|s| Ok(s.fast_fields().u64(name)?))
+        .collect()
 }
 
 impl Local {
@@ -133,17 +159,33 @@ impl Local {
             .reader_builder()
             .reload_policy(tantivy::ReloadPolicy::Manual)
             .try_into()?;
-        let num_docs = reader.searcher().num_docs();
-        let stats = stats_of(&article_reader.searcher(), &article_fields, num_docs as usize)?;
-        let cache = lru::LruCache::new(NonZeroUsize::new(DOC_CACHE).unwrap_or(NonZeroUsize::MIN));
+        let searcher = reader.searcher();
+        let article_searcher = article_reader.searcher();
+        let num_docs = searcher.num_docs();
+        let stats = stats_of(&article_searcher, &article_fields, num_docs as usize)?;
+        let (ids, starts, ends) = (
+            columns(&searcher, "article_id")?,
+            columns(&searcher, "start")?,
+            columns(&searcher, "end")?,
+        );
+        let spans = ids
+            .into_iter()
+            .zip(starts)
+            .zip(ends)
+            .map(|((a, s), e)| [a, s, e])
+            .collect();
+        let article_ids = columns(&article_searcher, "article_id")?;
         Ok(Local {
             fields,
-            reader,
+            searcher,
+            spans,
             article_fields,
-            article_reader,
+            article_searcher,
+            article_ids,
             stats,
             num_docs,
-            docs: Mutex::new(cache),
+            docs: Mutex::new(lru::LruCache::new(capacity(DOC_CACHE))),
+            idf: Mutex::new(lru::LruCache::new(capacity(IDF_CACHE))),
         })
     }
 
@@ -168,12 +210,12 @@ impl Local {
 
     /// Reads the one article document matching `term`.
     fn fetch(&self, term: Term) -> Option<Doc> {
-        let searcher = self.article_reader.searcher();
+        let searcher = &self.article_searcher;
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).ok()?;
         let &(_, addr) = top.first()?;
-        let id = index::fast_u64(&searcher, addr, "article_id")? as usize;
-        match index::stored_article(&searcher, &self.article_fields, addr) {
+        let id = self.article_id(addr)?;
+        match index::stored_article(searcher, &self.article_fields, addr) {
             Ok((key, article)) => {
                 let text = article.text();
                 Some(Doc { id, key, article, text })
@@ -188,7 +230,7 @@ impl Local {
     /// Up to `n` articles of `source` (or of no source, for ""), in the
     /// order they were indexed.
     fn of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>> {
-        let searcher = self.article_reader.searcher();
+        let searcher = &self.article_searcher;
         let term = Term::from_field_text(self.article_fields.source, source);
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         let Ok(top) = searcher.search(
@@ -203,12 +245,25 @@ impl Local {
     /// Inverse document frequency of a bigram over passages (BM25's form);
     /// a term the archive never uses gets the highest value.
     fn bigram_idf(&self, term: &str) -> f32 {
-        let searcher = self.reader.searcher();
-        let df = searcher
+        if let Some(&idf) = self.idf.lock().ok().and_then(|mut c| c.get(term).copied()).as_ref() {
+            return idf;
+        }
+        let df = self
+            .searcher
             .doc_freq(&Term::from_field_text(self.fields.bigrams, term))
             .unwrap_or(0) as f32;
         let n = self.num_docs as f32;
-        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        if let Ok(mut c) = self.idf.lock() {
+            c.put(term.to_owned(), idf);
+        }
+        idf
+    }
+
+    /// A hit's article number (article index).
+    fn article_id(&self, addr: DocAddress) -> Option<usize> {
+        let column = self.article_ids.get(addr.segment_ord as usize)?;
+        column.first(addr.doc_id).map(|v| v as usize)
     }
 
     /// The passage index's query for a question's terms.
@@ -230,11 +285,12 @@ impl Local {
         };
         top.into_iter()
             .filter_map(|(score, addr)| {
-                let field = |name| index::fast_u64(searcher, addr, name).map(|v| v as usize);
+                let [article, start, end] = self.spans.get(addr.segment_ord as usize)?;
+                let value = |c: &Column<u64>| c.first(addr.doc_id).map(|v| v as usize);
                 Some(Hit {
-                    article: field("article_id")?,
-                    start: field("start")?,
-                    end: field("end")?,
+                    article: value(article)?,
+                    start: value(start)?,
+                    end: value(end)?,
                     score,
                 })
             })
@@ -258,7 +314,7 @@ impl Local {
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(terms)))];
         clauses.extend(filter_query(&parsed.filter, f.date_num, f.source_key).map(|q| (Occur::Must, q)));
-        let searcher = self.article_reader.searcher();
+        let searcher = &self.article_searcher;
         let Ok(top) = searcher.search(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
@@ -266,7 +322,7 @@ impl Local {
             return Vec::new();
         };
         top.into_iter()
-            .filter_map(|(score, addr)| Some((index::fast_u64(&searcher, addr, "article_id")? as usize, score)))
+            .filter_map(|(score, addr)| Some((self.article_id(addr)?, score)))
             .collect()
     }
 }
@@ -282,16 +338,22 @@ impl Retrieval for Local {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
         clauses.extend(filter.map(|f| (Occur::Must, f)));
         if !within.is_empty() {
-            let ids = within
+            // A handful of ids: a union of term queries, not a TermSetQuery
+            // (whose automaton walks the id field's whole dictionary).
+            let ids: Vec<(Occur, Box<dyn Query>)> = within
                 .iter()
-                .map(|&a| Term::from_field_u64(self.fields.article_id, a as u64))
-                .collect::<Vec<_>>();
+                .map(|&a| {
+                    let term = Term::from_field_u64(self.fields.article_id, a as u64);
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                    (Occur::Should, q)
+                })
+                .collect();
             clauses.push((
                 Occur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(TermSetQuery::new(ids)), 0.0)),
+                Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(ids)), 0.0)),
             ));
         }
-        self.top_passages(&self.reader.searcher(), &BooleanQuery::new(clauses), limit)
+        self.top_passages(&self.searcher, &BooleanQuery::new(clauses), limit)
     }
 
     fn idf_bigram(&self, term: &str) -> f32 {
