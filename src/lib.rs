@@ -33,8 +33,8 @@
 //! - [`error`]: the library's error type.
 
 pub mod answer;
-pub mod bench;
 pub mod article;
+pub mod bench;
 pub mod clean;
 pub mod config;
 pub mod corpus;
@@ -47,5 +47,6 @@ pub mod query;
 pub mod render;
 pub mod script;
 pub mod telegram;
+pub mod text;
 
 pub use error::{Error, Result};

@@ -8,6 +8,8 @@
 //! end of one chunk and reopened at the start of the next, so every chunk
 //! is well-formed HTML on its own.
 
+use crate::text;
+
 /// Telegram's limit on one message's text, in UTF-16 code units.
 pub const MAX_MESSAGE_UTF16: usize = 4096;
 
@@ -107,12 +109,17 @@ fn break_rank(prev: Option<&Tok<'_>>, tok: &Tok<'_>, next: Option<&Tok<'_>>) -> 
     }
 }
 
+/// A break point also takes an ASCII `.`, unlike [`text::SENTENCE_ENDS`]:
+/// a reply may carry Latin text, and a `.` in a number or address costs
+/// only an untidier break here, where a passage would lose half a sentence.
 fn is_sentence_end(c: char) -> bool {
-    matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…' | '.')
+    text::is_sentence_end(c) || c == '.'
 }
 
+/// Closing quotes and brackets ([`text::CLOSERS`]; a `"` never reaches
+/// here as a character, our HTML escapes it).
 fn is_closing(c: char) -> bool {
-    matches!(c, '”' | '’' | '」' | '』' | '）' | ')')
+    text::is_closer(c)
 }
 
 /// The tags still open, innermost last: (name, raw opening tag).
