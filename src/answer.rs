@@ -48,22 +48,11 @@ const CANDIDATES: usize = 8;
 /// Passages whose sentences compete to be the answer.
 const ANSWER_POOL: usize = 5;
 
-/// Which script the reply uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ScriptChoice {
-    /// The question's script.
-    #[default]
-    Auto,
-    /// The archive's own script, as published.
-    Original,
-    Simplified,
-    Traditional,
-}
-
 /// How to answer.
 #[derive(Debug, Clone, Default)]
 pub struct AskOptions {
-    pub script: ScriptChoice,
+    /// The reply's script; `None`: the question's (see [`resolve_script`]).
+    pub script: Option<Script>,
     /// An earlier question this one follows up on ("他什么时候加入的?").
     pub context: Option<String>,
     /// Most citations listed (0 means the default, 3).
@@ -559,14 +548,12 @@ fn citation(n: usize, hit: Hit, doc: &Doc) -> Citation {
     }
 }
 
-/// The script to answer in.
-pub fn resolve_script(choice: ScriptChoice, question: &str) -> Script {
+/// The script to answer in: the one chosen, else the question's.
+pub fn resolve_script(choice: Option<Script>, question: &str) -> Script {
     match choice {
-        ScriptChoice::Auto if script::is_traditional(question) => Script::Traditional,
-        ScriptChoice::Auto => Script::Simplified,
-        ScriptChoice::Original => Script::Original,
-        ScriptChoice::Simplified => Script::Simplified,
-        ScriptChoice::Traditional => Script::Traditional,
+        Some(s) => s,
+        None if script::is_traditional(question) => Script::Traditional,
+        None => Script::Simplified,
     }
 }
 
@@ -721,7 +708,7 @@ mod tests {
         let o = ENGINE.ask(
             "陈达锋担任了哪个隔离点的组长?",
             &AskOptions {
-                script: ScriptChoice::Original,
+                script: Some(Script::Original),
                 ..Default::default()
             },
         );
@@ -773,7 +760,7 @@ mod tests {
         let a = ENGINE.ask(
             q,
             &AskOptions {
-                script: ScriptChoice::Original,
+                script: Some(Script::Original),
                 ..Default::default()
             },
         );

@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use archive_bot::answer::{AskOptions, ScriptChoice};
+use archive_bot::answer::AskOptions;
 use archive_bot::config::Config;
 use archive_bot::engine::Engine;
 use archive_bot::index::store::{self, Location};
 use archive_bot::query::Filter;
+use archive_bot::script::Script;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -87,6 +88,29 @@ fn parse_date(s: &str) -> Result<String, String> {
     }
 }
 
+/// `--script`: the library's [`Script`], or `auto` for the question's.
+/// Only the command line names the choice; the library takes `Option<Script>`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ScriptArg {
+    /// The question's script.
+    Auto,
+    /// The archive's own script, as published.
+    Original,
+    Simplified,
+    Traditional,
+}
+
+impl ScriptArg {
+    fn script(self) -> Option<Script> {
+        match self {
+            ScriptArg::Auto => None,
+            ScriptArg::Original => Some(Script::Original),
+            ScriptArg::Simplified => Some(Script::Simplified),
+            ScriptArg::Traditional => Some(Script::Traditional),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Bring the search index up to date: only added, changed and removed
@@ -121,8 +145,8 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Script of the reply: the question's (auto), the archive's, or a fixed one.
-        #[arg(long, value_enum, default_value_t = ScriptChoice::Auto)]
-        script: ScriptChoice,
+        #[arg(long, value_enum, default_value_t = ScriptArg::Auto)]
+        script: ScriptArg,
         #[command(flatten)]
         filter: FilterArgs,
         /// The question; `-` reads one question per line from standard
@@ -554,7 +578,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let engine = open_engine(paths, &config)?;
             let opts = AskOptions {
-                script,
+                script: script.script(),
                 filter: filter.filter(),
                 ..AskOptions::default()
             };
