@@ -68,6 +68,8 @@ pub enum Links<'a> {
 }
 
 /// Escapes text for Telegram's HTML parse mode (and attribute values).
+/// Hand-written because `teloxide::utils::html::escape` leaves `"`, which
+/// an `href="…"` value needs escaped.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

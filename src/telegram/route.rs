@@ -62,6 +62,10 @@ pub struct Command<'a> {
 
 /// Parses a leading bot command. Text that does not start with `/` and a
 /// letter, digit or underscore is not a command.
+///
+/// Not teloxide's `BotCommands` derive: its parser matches names
+/// case-sensitively and splits only at a space, so `/Ask 问题` and
+/// `/ask⏎问题` would stop being questions.
 pub fn parse_command(text: &str) -> Option<Command<'_>> {
     let body = text.trim_start().strip_prefix('/')?;
     let end = body.find(char::is_whitespace).unwrap_or(body.len());
