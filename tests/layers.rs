@@ -16,6 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["passage"],
     &["index"],
     &["query"],
+    &["retrieval"],
     &["engine"],
     &["answer"],
     &["eval", "render", "bench"],
