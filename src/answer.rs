@@ -48,22 +48,11 @@ const CANDIDATES: usize = 8;
 /// Passages whose sentences compete to be the answer.
 const ANSWER_POOL: usize = 5;
 
-/// Which script the reply uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ScriptChoice {
-    /// The question's script.
-    #[default]
-    Auto,
-    /// The archive's own script, as published.
-    Original,
-    Simplified,
-    Traditional,
-}
-
 /// How to answer.
 #[derive(Debug, Clone, Default)]
 pub struct AskOptions {
-    pub script: ScriptChoice,
+    /// The reply's script; `None`: the question's (see [`resolve_script`]).
+    pub script: Option<Script>,
     /// An earlier question this one follows up on ("他什么时候加入的?").
     pub context: Option<String>,
     /// Most citations listed (0 means the default, 3).
@@ -132,8 +121,14 @@ pub struct Answer {
 /// and the weights below were chosen on half of ncp_dev (its even-numbered
 /// documents) and reported on the other half.
 const W_KIND: f32 = 0.3;
+/// Weight of the sentence's passage's coverage of the question.
 const W_PASSAGE_COVER: f32 = 0.2;
+/// Weight of the passage's retrieval score, relative to the top passage's.
 const W_PASSAGE_SCORE: f32 = 0.5;
+/// Cost of a very short sentence ("张元龙说。"): it rarely answers anything.
+const W_BRIEF_SENTENCE: f32 = 0.3;
+/// A sentence shorter than this many characters is very short.
+const BRIEF_SENTENCE_CHARS: usize = 10;
 /// Cost of a clause run's length (per [`SPAN_CHARS`] characters): of two
 /// runs that answer equally, the shorter wins.
 const W_SPAN_LENGTH: f32 = 0.1;
@@ -148,6 +143,22 @@ const W_NEW: f32 = 0.3;
 /// choosing the sentence within the article: the headline's words identify
 /// the article, the other words say what is asked about it.
 const W_HEADLINE_WORD: f32 = 0.3;
+
+/// The gate's confidence: the best of the top this many passages…
+const CONFIDENCE_POOL: usize = 3;
+/// …that score at least this share of the top passage's retrieval score…
+const STRONG_SHARE: f32 = 0.5;
+/// …by the passage's (under its headline) coverage of the question, with
+/// this weight, and its whole article's with the rest.
+const W_CONFIDENCE_PASSAGE: f32 = 0.5;
+/// A passage competes to give the answer when it covers the question at
+/// least this share as well as the best of the answer pool does.
+const ANSWER_COVER_SHARE: f32 = 0.5;
+/// Citations listed when the options say 0.
+const DEFAULT_CITATIONS: usize = 3;
+/// Further passages are cited when their retrieval score is at least this
+/// share of the top passage's (and they and their articles cover the question).
+const CITED_SHARE: f32 = 0.6;
 
 /// The question with the headline's words down-weighted (see
 /// [`W_HEADLINE_WORD`]).
@@ -418,9 +429,12 @@ impl Engine {
         let article_covers: Vec<f32> = articles.iter().map(|a| self.coverage(parsed, a)).collect();
         // The gate's number: the best of the strong top passages, by how
         // well it and its article cover the question.
-        let confidence = (0..hits.len().min(3))
-            .filter(|&i| hits[i].score >= 0.5 * top_score)
-            .map(|i| (0.5 * covers[i] + 0.5 * article_covers[i]) * Self::missing_name_factor(parsed, &articles[i]))
+        let confidence = (0..hits.len().min(CONFIDENCE_POOL))
+            .filter(|&i| hits[i].score >= STRONG_SHARE * top_score)
+            .map(|i| {
+                (W_CONFIDENCE_PASSAGE * covers[i] + (1.0 - W_CONFIDENCE_PASSAGE) * article_covers[i])
+                    * Self::missing_name_factor(parsed, &articles[i])
+            })
             .fold(0.0, f32::max);
         if let Some(field) = parsed.meta {
             return Some(self.compose_meta(field, hits[0], &docs[0], confidence, script));
@@ -429,7 +443,7 @@ impl Engine {
         let best_cover = covers.iter().take(ANSWER_POOL).copied().fold(0.0, f32::max);
         let mut best: Option<(f32, usize, (usize, usize))> = None; // (score, hit index, span in passage)
         for (i, h) in hits.iter().enumerate().take(ANSWER_POOL) {
-            if covers[i] < 0.5 * best_cover {
+            if covers[i] < ANSWER_COVER_SHARE * best_cover {
                 continue;
             }
             let folded_title = fold(&docs[i].article.title);
@@ -443,8 +457,11 @@ impl Engine {
                 // holds the answer ("一、加强…工作。" then what to do).
                 let cover = own_cover.max(W_CONTEXT * previous_cover);
                 previous_cover = own_cover;
-                // A very short sentence ("张元龙说。") rarely answers anything.
-                let brevity = if folded.chars().count() < 10 { 0.3 } else { 0.0 };
+                let brevity = if folded.chars().count() < BRIEF_SENTENCE_CHARS {
+                    W_BRIEF_SENTENCE
+                } else {
+                    0.0
+                };
                 let new = novelty(parsed, &folded_title, &folded);
                 let score = cover
                     + W_KIND * kind_match(parsed.kind, &folded)
@@ -487,7 +504,11 @@ impl Engine {
         };
         let quote = &text[span_start..span_end];
         // Cite the answer's passage first, then other strong, covering passages.
-        let max = if opts.max_citations == 0 { 3 } else { opts.max_citations };
+        let max = if opts.max_citations == 0 {
+            DEFAULT_CITATIONS
+        } else {
+            opts.max_citations
+        };
         let mut order = vec![best_hit];
         for (i, h) in hits.iter().enumerate() {
             if order.len() >= max {
@@ -496,7 +517,7 @@ impl Engine {
             if i != best_hit
                 && covers[i] >= MIN_PASSAGE_COVERAGE
                 && article_covers[i] >= MIN_ARTICLE_COVERAGE
-                && h.score >= 0.6 * top_score
+                && h.score >= CITED_SHARE * top_score
             {
                 order.push(i);
             }
@@ -559,14 +580,12 @@ fn citation(n: usize, hit: Hit, doc: &Doc) -> Citation {
     }
 }
 
-/// The script to answer in.
-pub fn resolve_script(choice: ScriptChoice, question: &str) -> Script {
+/// The script to answer in: the one chosen, else the question's.
+pub fn resolve_script(choice: Option<Script>, question: &str) -> Script {
     match choice {
-        ScriptChoice::Auto if script::is_traditional(question) => Script::Traditional,
-        ScriptChoice::Auto => Script::Simplified,
-        ScriptChoice::Original => Script::Original,
-        ScriptChoice::Simplified => Script::Simplified,
-        ScriptChoice::Traditional => Script::Traditional,
+        Some(s) => s,
+        None if script::is_traditional(question) => Script::Traditional,
+        None => Script::Simplified,
     }
 }
 
@@ -721,7 +740,7 @@ mod tests {
         let o = ENGINE.ask(
             "陈达锋担任了哪个隔离点的组长?",
             &AskOptions {
-                script: ScriptChoice::Original,
+                script: Some(Script::Original),
                 ..Default::default()
             },
         );
@@ -773,7 +792,7 @@ mod tests {
         let a = ENGINE.ask(
             q,
             &AskOptions {
-                script: ScriptChoice::Original,
+                script: Some(Script::Original),
                 ..Default::default()
             },
         );

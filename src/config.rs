@@ -26,6 +26,22 @@ pub fn read_small_file(path: &Path, max: u64) -> std::io::Result<String> {
     String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
+/// The export's own name for each of our fields, from the configuration's
+/// `[fields]` table (e.g. `text = "article_body"`, `author = "meta.byline"`;
+/// a dotted name reaches into nested objects). A configured name is tried
+/// before the built-in ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldNames {
+    pub title: Option<String>,
+    pub text: Option<String>,
+    pub date: Option<String>,
+    pub source: Option<String>,
+    pub author: Option<String>,
+    pub url: Option<String>,
+    pub id: Option<String>,
+}
+
 /// The resolved settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -36,7 +52,7 @@ pub struct Config {
     /// A file holding the Telegram bot token, used when `TELOXIDE_TOKEN` is unset.
     pub token_file: Option<PathBuf>,
     /// Export field names (`[fields]`: our name = the export's name).
-    pub fields: crate::corpus::FieldNames,
+    pub fields: FieldNames,
     /// Where the bot keeps its state: the update journal, the heartbeat.
     pub data_dir: PathBuf,
     /// Example questions for /start and /help; empty: made from the archive.
@@ -71,7 +87,7 @@ impl Default for Config {
             corpus_dir: PathBuf::from("corpus"),
             index_dir: PathBuf::from("data/index"),
             token_file: None,
-            fields: crate::corpus::FieldNames::default(),
+            fields: FieldNames::default(),
             data_dir: PathBuf::from("data"),
             examples: Vec::new(),
             allowed_users: Vec::new(),
@@ -94,7 +110,7 @@ struct FileConfig {
     corpus_dir: Option<PathBuf>,
     index_dir: Option<PathBuf>,
     token_file: Option<PathBuf>,
-    fields: Option<crate::corpus::FieldNames>,
+    fields: Option<FieldNames>,
     data_dir: Option<PathBuf>,
     examples: Option<Vec<String>>,
     allowed_users: Option<Vec<i64>>,

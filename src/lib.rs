@@ -25,7 +25,8 @@
 //!   or an article's metadata), a confidence for the gate, or an honest
 //!   no-answer.
 //! - [`eval`]: quality figures on question sets.
-//! - [`render`]: answers as terminal text.
+//! - [`render`]: the command line's text formats (answers, TSV lines).
+//! - [`text`]: sentence ends, clipping, mentions: one definition each.
 //! - [`script`]: Traditional ↔ Simplified and full-width folding, used by
 //!   search (always Simplified) and by rendering (the asker's script).
 //! - [`config`]: settings from file, environment and flags.
@@ -50,5 +51,6 @@ pub mod render;
 pub mod retrieval;
 pub mod script;
 pub mod telegram;
+pub mod text;
 
 pub use error::{Error, Result};

@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use archive_bot::answer::{AskOptions, ScriptChoice};
+use archive_bot::answer::AskOptions;
 use archive_bot::config::Config;
 use archive_bot::engine::Engine;
 use archive_bot::index::store::{self, Location};
-use archive_bot::query::Filter;
+use archive_bot::query::{Filter, MAX_QUESTION_CHARS};
+use archive_bot::render;
+use archive_bot::script::Script;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -87,6 +89,29 @@ fn parse_date(s: &str) -> Result<String, String> {
     }
 }
 
+/// `--script`: the library's [`Script`], or `auto` for the question's.
+/// Only the command line names the choice; the library takes `Option<Script>`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum ScriptArg {
+    /// The question's script.
+    Auto,
+    /// The archive's own script, as published.
+    Original,
+    Simplified,
+    Traditional,
+}
+
+impl ScriptArg {
+    fn script(self) -> Option<Script> {
+        match self {
+            ScriptArg::Auto => None,
+            ScriptArg::Original => Some(Script::Original),
+            ScriptArg::Simplified => Some(Script::Simplified),
+            ScriptArg::Traditional => Some(Script::Traditional),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Bring the search index up to date: only added, changed and removed
@@ -121,8 +146,8 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Script of the reply: the question's (auto), the archive's, or a fixed one.
-        #[arg(long, value_enum, default_value_t = ScriptChoice::Auto)]
-        script: ScriptChoice,
+        #[arg(long, value_enum, default_value_t = ScriptArg::Auto)]
+        script: ScriptArg,
         #[command(flatten)]
         filter: FilterArgs,
         /// The question; `-` reads one question per line from standard
@@ -336,10 +361,16 @@ impl Bar {
     }
 }
 
-fn report_build(r: &store::BuildReport, index_dir: &Path) {
-    for s in &r.skipped {
+/// One warning per corpus file that could not be read as text.
+fn warn_skipped(skipped: &[archive_bot::corpus::Skipped]) {
+    for s in skipped {
         tracing::warn!("skipped {}: {}", s.file, s.reason);
     }
+}
+
+/// The build's summary on stderr, after a warning per skipped file.
+fn report_build(r: &store::BuildReport, index_dir: &Path) {
+    warn_skipped(&r.skipped);
     let how = if r.incremental {
         format!(
             "updated: {} files indexed, {} removed",
@@ -363,8 +394,6 @@ fn report_build(r: &store::BuildReport, index_dir: &Path) {
 const MAX_STDIN_LINE_BYTES: usize = 64 * 1024;
 /// Largest question file `eval` reads.
 const MAX_QUESTION_FILE_BYTES: u64 = 64 * 1024 * 1024;
-
-use archive_bot::query::MAX_QUESTION_CHARS;
 
 /// Runs `f` on the argument, or on each line of standard input for `-`.
 /// A question longer than [`MAX_QUESTION_CHARS`] is refused, not cut.
@@ -413,6 +442,12 @@ fn check_length(question: &str) -> Result<(), String> {
     }
 }
 
+/// A JSONL question file (`eval`, `bench`), at most [`MAX_QUESTION_FILE_BYTES`].
+fn read_questions(path: &Path) -> anyhow::Result<Vec<archive_bot::eval::Question>> {
+    let text = read_limited(path, MAX_QUESTION_FILE_BYTES)?;
+    archive_bot::eval::read_questions(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
 /// Reads a whole text file of at most `max` bytes.
 fn read_limited(path: &Path, max: u64) -> anyhow::Result<String> {
     let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
@@ -428,8 +463,12 @@ fn read_limited(path: &Path, max: u64) -> anyhow::Result<String> {
 
 /// `serve`: settings first (a missing token fails before any indexing),
 /// then the engine, then the bot on a multi-threaded runtime.
-fn serve(paths: Paths, config: &Config) -> anyhow::Result<ExitCode> {
+fn serve(paths: Paths, webhook: Option<String>, mut config: Config) -> anyhow::Result<ExitCode> {
     use archive_bot::telegram;
+    if webhook.is_some() {
+        config.webhook_url = webhook;
+    }
+    let config = &config;
     let mut settings = telegram::Settings::from_env(config, |k| std::env::var(k).ok())?;
     let loc = Location::resolve(
         paths.corpus.clone(),
@@ -493,67 +532,25 @@ fn health(index_dir: &Path, data_dir: &Path) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Loads the settings and hands the command to its function.
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let config = match Config::load(cli.config.as_deref(), |k| std::env::var(k).ok()) {
-        Ok(c) => c,
-        Err(e @ archive_bot::Error::Env { .. }) => return Err(Usage(e.to_string()).into()),
-        Err(e) => return Err(anyhow::Error::new(e).context("loading the configuration")),
-    };
+    let config = load_config(cli.config.as_deref())?;
     // Every command that reads the corpus reads exports with the configured field names.
     archive_bot::corpus::set_process_options(archive_bot::corpus::Options {
         fields: config.fields.clone(),
     });
+    let done = |()| ExitCode::SUCCESS;
     match cli.command {
-        Command::Serve { paths, webhook } => {
-            let mut config = config;
-            if webhook.is_some() {
-                config.webhook_url = webhook;
-            }
-            serve(paths, &config)
-        }
+        Command::Serve { paths, webhook } => serve(paths, webhook, config),
         Command::Health { index } => health(index.as_deref().unwrap_or(&config.index_dir), &config.data_dir),
-        Command::Index { paths, full } => {
-            let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
-            let corpus = loc.corpus_dir.clone().context("no corpus to index: pass --corpus")?;
-            let bar = Bar::on_terminal();
-            let build = if full { store::build_full } else { store::build };
-            let report = build(&corpus, &loc.index_dir, &|done, total| bar.update(done, total))
-                .with_context(|| format!("indexing {} into {}", corpus.display(), loc.index_dir.display()))?;
-            bar.finish();
-            report_build(&report, &loc.index_dir);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Index { paths, full } => index(paths, full, &config).map(done),
         Command::Search {
             paths,
             json,
             top,
             filter,
             query,
-        } => {
-            let engine = open_engine(paths, &config)?;
-            let filter = filter.filter();
-            let mut out = std::io::stdout().lock();
-            each_input(&query, |q| {
-                let rows = engine.search_filtered(q, top, &filter);
-                if json {
-                    writeln!(out, "{}", serde_json::to_string(&rows)?)?;
-                } else {
-                    for r in &rows {
-                        writeln!(
-                            out,
-                            "{}\t{:.3}\t{}\t{}\t{}",
-                            r.rank,
-                            r.score,
-                            r.file,
-                            r.title,
-                            r.passage.replace('\n', " ")
-                        )?;
-                    }
-                }
-                Ok(())
-            })?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => search(paths, json, top, filter.filter(), &query, &config).map(done),
         Command::Ask {
             paths,
             json,
@@ -561,23 +558,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             filter,
             question,
         } => {
-            let engine = open_engine(paths, &config)?;
             let opts = AskOptions {
-                script,
+                script: script.script(),
                 filter: filter.filter(),
                 ..AskOptions::default()
             };
-            let mut out = std::io::stdout().lock();
-            each_input(&question, |q| {
-                let answer = engine.ask(q, &opts);
-                if json {
-                    writeln!(out, "{}", serde_json::to_string(&answer)?)?;
-                } else {
-                    writeln!(out, "{}", archive_bot::render::answer_text(&answer))?;
-                }
-                Ok(())
-            })?;
-            Ok(ExitCode::SUCCESS)
+            ask(paths, json, &opts, &question, &config).map(done)
         }
         Command::Eval {
             paths,
@@ -585,89 +571,135 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             verbose,
             json,
             file,
-        } => {
-            let read = |path: &Path| -> anyhow::Result<Vec<archive_bot::eval::Question>> {
-                let text = read_limited(path, MAX_QUESTION_FILE_BYTES)?;
-                archive_bot::eval::read_questions(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
-            };
-            let questions = read(&file)?;
-            let refusals = no_answer.as_deref().map(read).transpose()?.unwrap_or_default();
-            let engine = open_engine(paths, &config)?;
-            let report = archive_bot::eval::run(&engine, &questions, &refusals);
-            let mut out = std::io::stdout().lock();
-            if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
-            } else {
-                write!(out, "{}", report.summary())?;
-                if verbose {
-                    for m in &report.misses {
-                        writeln!(out, "MISS {} {}\n     {}\n     got: {}", m.id, m.q, m.what, m.got)?;
-                    }
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => eval(paths, &file, no_answer.as_deref(), verbose, json, &config).map(done),
         Command::Bench {
             corpus,
             questions,
             work_dir,
             json,
-        } => {
-            let text = read_limited(&questions, MAX_QUESTION_FILE_BYTES)?;
-            let questions = archive_bot::eval::read_questions(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", questions.display()))?;
-            let opts = archive_bot::bench::BenchOptions {
-                corpus_dir: corpus.unwrap_or(config.corpus_dir),
-                questions,
-                exe: std::env::current_exe().context("finding this program to restart it")?,
-                work_dir: work_dir.unwrap_or_else(std::env::temp_dir),
-            };
-            let report = archive_bot::bench::run(&opts)
-                .with_context(|| format!("benchmarking on {}", opts.corpus_dir.display()))?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
-            } else {
-                write!(out, "{}", report.summary())?;
-            }
-            Ok(ExitCode::SUCCESS)
+        } => bench(corpus, &questions, work_dir, json, config).map(done),
+        Command::Articles { corpus, json, removed } => articles(corpus, json, removed, config).map(done),
+    }
+}
+
+/// The configuration; a malformed `ARCHIVE_BOT_*` variable is a usage error.
+fn load_config(file: Option<&Path>) -> anyhow::Result<Config> {
+    match Config::load(file, |k| std::env::var(k).ok()) {
+        Ok(c) => Ok(c),
+        Err(e @ archive_bot::Error::Env { .. }) => Err(Usage(e.to_string()).into()),
+        Err(e) => Err(anyhow::Error::new(e).context("loading the configuration")),
+    }
+}
+
+/// `index`: bring the index up to date (or rebuild it with `full`).
+fn index(paths: Paths, full: bool, config: &Config) -> anyhow::Result<()> {
+    let loc = Location::resolve(paths.corpus, paths.index, &config.corpus_dir, &config.index_dir);
+    let corpus = loc.corpus_dir.clone().context("no corpus to index: pass --corpus")?;
+    let bar = Bar::on_terminal();
+    let build = if full { store::build_full } else { store::build };
+    let report = build(&corpus, &loc.index_dir, &|done, total| bar.update(done, total))
+        .with_context(|| format!("indexing {} into {}", corpus.display(), loc.index_dir.display()))?;
+    bar.finish();
+    report_build(&report, &loc.index_dir);
+    Ok(())
+}
+
+/// `search`: the best passages for each query, as TSV or JSON lines.
+fn search(paths: Paths, json: bool, top: usize, filter: Filter, query: &str, config: &Config) -> anyhow::Result<()> {
+    let engine = open_engine(paths, config)?;
+    let mut out = std::io::stdout().lock();
+    each_input(query, |q| {
+        let rows = engine.search_filtered(q, top, &filter);
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&rows)?)?;
+        } else {
+            write!(out, "{}", render::search_tsv(&rows))?;
         }
-        Command::Articles { corpus, json, removed } => {
-            let dir = corpus.unwrap_or(config.corpus_dir);
-            let loaded = archive_bot::corpus::load(&dir).with_context(|| {
-                format!(
-                    "reading the corpus directory {} (set --corpus or corpus_dir)",
-                    dir.display()
-                )
-            })?;
-            for s in &loaded.skipped {
-                tracing::warn!("skipped {}: {}", s.file, s.reason);
-            }
-            let mut out = std::io::stdout().lock();
-            if removed {
-                if json {
-                    writeln!(out, "{}", serde_json::to_string_pretty(&loaded.removed)?)?;
-                } else {
-                    for r in &loaded.removed {
-                        writeln!(out, "{}\t{}\t{}", r.file, r.rule, r.text.replace(['\t', '\n'], " "))?;
-                    }
-                }
-            } else if json {
-                writeln!(out, "{}", serde_json::to_string_pretty(&loaded.articles)?)?;
-            } else {
-                for a in &loaded.articles {
-                    writeln!(
-                        out,
-                        "{}\t{}\t{}\t{}\t{} paragraphs",
-                        a.location(),
-                        a.title,
-                        a.source.as_deref().unwrap_or("-"),
-                        a.date.as_deref().unwrap_or("-"),
-                        a.paragraphs.len()
-                    )?;
-                }
-            }
-            Ok(ExitCode::SUCCESS)
+        Ok(())
+    })
+}
+
+/// `ask`: an answer for each question, as text or JSON lines.
+fn ask(paths: Paths, json: bool, opts: &AskOptions, question: &str, config: &Config) -> anyhow::Result<()> {
+    let engine = open_engine(paths, config)?;
+    let mut out = std::io::stdout().lock();
+    each_input(question, |q| {
+        let answer = engine.ask(q, opts);
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&answer)?)?;
+        } else {
+            writeln!(out, "{}", render::answer_text(&answer))?;
+        }
+        Ok(())
+    })
+}
+
+/// `eval`: quality figures on a question file (and one of no-answer questions).
+fn eval(
+    paths: Paths,
+    file: &Path,
+    no_answer: Option<&Path>,
+    verbose: bool,
+    json: bool,
+    config: &Config,
+) -> anyhow::Result<()> {
+    let questions = read_questions(file)?;
+    let refusals = no_answer.map(read_questions).transpose()?.unwrap_or_default();
+    let engine = open_engine(paths, config)?;
+    let report = archive_bot::eval::run(&engine, &questions, &refusals);
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(out, "{}", report.summary())?;
+        if verbose {
+            write!(out, "{}", render::misses_text(&report.misses))?;
         }
     }
+    Ok(())
+}
+
+/// `bench`: speed and memory figures, built from scratch in `work_dir`.
+fn bench(
+    corpus: Option<PathBuf>,
+    questions: &Path,
+    work_dir: Option<PathBuf>,
+    json: bool,
+    config: Config,
+) -> anyhow::Result<()> {
+    let opts = archive_bot::bench::BenchOptions {
+        corpus_dir: corpus.unwrap_or(config.corpus_dir),
+        questions: read_questions(questions)?,
+        exe: std::env::current_exe().context("finding this program to restart it")?,
+        work_dir: work_dir.unwrap_or_else(std::env::temp_dir),
+    };
+    let report =
+        archive_bot::bench::run(&opts).with_context(|| format!("benchmarking on {}", opts.corpus_dir.display()))?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
+    } else {
+        write!(out, "{}", report.summary())?;
+    }
+    Ok(())
+}
+
+/// `articles`: the cleaned articles, or what cleaning removed.
+fn articles(corpus: Option<PathBuf>, json: bool, removed: bool, config: Config) -> anyhow::Result<()> {
+    let dir = corpus.unwrap_or(config.corpus_dir);
+    let loaded = archive_bot::corpus::load(&dir).with_context(|| {
+        format!(
+            "reading the corpus directory {} (set --corpus or corpus_dir)",
+            dir.display()
+        )
+    })?;
+    warn_skipped(&loaded.skipped);
+    let mut out = std::io::stdout().lock();
+    match (removed, json) {
+        (true, true) => writeln!(out, "{}", serde_json::to_string_pretty(&loaded.removed)?)?,
+        (true, false) => write!(out, "{}", render::removed_tsv(&loaded.removed))?,
+        (false, true) => writeln!(out, "{}", serde_json::to_string_pretty(&loaded.articles)?)?,
+        (false, false) => write!(out, "{}", render::articles_tsv(&loaded.articles))?,
+    }
+    Ok(())
 }

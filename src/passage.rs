@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text;
+
 /// A passage aims for this many characters…
 const TARGET_CHARS: usize = 120;
 /// …and never exceeds this many (a longer sentence is cut at a comma, or
@@ -21,8 +23,9 @@ pub struct Passage {
     pub end: usize,
 }
 
-/// Byte spans of the sentences of `text`: each ends after `。！？!?；;…`
-/// and any closing quotes, or at a line break.
+/// Byte spans of the sentences of `text`: each ends after a sentence end
+/// ([`text::SENTENCE_ENDS`]) and what trails it (closing quotes, doubled
+/// marks: [`text::trails_sentence_end`]), or at a line break.
 pub fn sentences(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
@@ -32,12 +35,9 @@ pub fn sentences(text: &str) -> Vec<(usize, usize)> {
         let split = if c == '\n' {
             end = i; // the break itself belongs to no sentence
             true
-        } else if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…') {
+        } else if text::is_sentence_end(c) {
             while let Some(&(j, q)) = iter.peek() {
-                if matches!(
-                    q,
-                    '”' | '’' | '"' | '」' | '』' | ')' | '）' | '…' | '。' | '！' | '？' | '!' | '?'
-                ) {
+                if text::trails_sentence_end(q) {
                     end = j + q.len_utf8();
                     iter.next();
                 } else {
@@ -96,7 +96,7 @@ pub fn split(article: usize, text: &str) -> Vec<Passage> {
         if para.trim().is_empty() {
             continue;
         }
-        if para.chars().count() <= HEADING_CHARS && !crate::clean::split::ends_sentence(para) {
+        if para.chars().count() <= HEADING_CHARS && !text::ends_sentence(para) {
             pending_heading.get_or_insert(p_start);
             continue;
         }

@@ -6,6 +6,7 @@
 
 use crate::index::tokenize::{JIEBA, bigrams};
 use crate::script::{fold, is_cjk};
+use crate::text;
 
 /// Longest question considered, in characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 300;
@@ -327,23 +328,9 @@ fn join_spaced_chinese(text: &str) -> String {
     out
 }
 
-/// Drops `@username` mentions: they address the bot, they ask nothing.
+/// Drops every `@username` mention: it addresses someone, it asks nothing.
 fn without_mentions(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut skipping = false;
-    for c in text.chars() {
-        if c == '@' {
-            skipping = true;
-            out.push(' ');
-            continue;
-        }
-        if skipping && (c.is_ascii_alphanumeric() || c == '_') {
-            continue;
-        }
-        skipping = false;
-        out.push(c);
-    }
-    out
+    text::strip_mentions(text, |_| true)
 }
 
 /// What a question word is replaced by: no search term, but it tells the

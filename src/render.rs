@@ -1,10 +1,70 @@
-//! Answers as terminal text (JSON output is the `serde` form of the same
-//! values). Quotes are shown in the answer's script.
+//! The command line's text formats: answers as terminal text, and the
+//! tab-separated lines of `search`, `articles` and `eval --verbose` (JSON
+//! output is the `serde` form of the same values). Quotes are shown in the
+//! answer's script.
 
 use std::fmt::Write;
 
 use crate::answer::Answer;
+use crate::article::Article;
+use crate::clean::Removal;
+use crate::engine::SearchRow;
+use crate::eval::Miss;
 use crate::script::render;
+
+/// `search`: one line per passage, `rank⇥score⇥file⇥title⇥passage`
+/// (the passage on one line).
+pub fn search_tsv(rows: &[SearchRow]) -> String {
+    let mut out = String::new();
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "{}\t{:.3}\t{}\t{}\t{}",
+            r.rank,
+            r.score,
+            r.file,
+            r.title,
+            r.passage.replace('\n', " ")
+        );
+    }
+    out
+}
+
+/// `articles`: one line per article, `file:line⇥title⇥source⇥date⇥N paragraphs`
+/// (`-` for what the article does not state).
+pub fn articles_tsv(articles: &[Article]) -> String {
+    let mut out = String::new();
+    for a in articles {
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{} paragraphs",
+            a.location(),
+            a.title,
+            a.source.as_deref().unwrap_or("-"),
+            a.date.as_deref().unwrap_or("-"),
+            a.paragraphs.len()
+        );
+    }
+    out
+}
+
+/// `articles --removed`: one line per removal, `file⇥rule⇥text` (the text on one line).
+pub fn removed_tsv(removed: &[Removal]) -> String {
+    let mut out = String::new();
+    for r in removed {
+        let _ = writeln!(out, "{}\t{}\t{}", r.file, r.rule, r.text.replace(['\t', '\n'], " "));
+    }
+    out
+}
+
+/// `eval --verbose`: every miss, the question and what was expected and got.
+pub fn misses_text(misses: &[Miss]) -> String {
+    let mut out = String::new();
+    for m in misses {
+        let _ = writeln!(out, "MISS {} {}\n     {}\n     got: {}", m.id, m.q, m.what, m.got);
+    }
+    out
+}
 
 /// An answer for a terminal: the answer, then one block per citation.
 pub fn answer_text(a: &Answer) -> String {
@@ -81,5 +141,25 @@ mod tests {
             text.contains("\n[3] 标题 · 瑞安日报 (cms.jsonl#a7:3 · https://example.com/c)\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn tsv_rows_stay_one_line_each() {
+        let row = SearchRow {
+            rank: 1,
+            file: "a.txt".into(),
+            title: "标题".into(),
+            source: None,
+            date: None,
+            passage: "第一段。\n第二段。".into(),
+            score: 1.23456,
+        };
+        assert_eq!(search_tsv(&[row]), "1\t1.235\ta.txt\t标题\t第一段。 第二段。\n");
+        let removal = Removal {
+            file: "b.txt".into(),
+            rule: "furniture",
+            text: "打印\t本页\n关闭".into(),
+        };
+        assert_eq!(removed_tsv(&[removal]), "b.txt\tfurniture\t打印 本页 关闭\n");
     }
 }

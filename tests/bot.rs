@@ -195,19 +195,24 @@ impl Fake {
             .collect()
     }
 
-    /// Waits until `check` returns something (or panics after `secs`).
+    /// Waits until `check` returns something, looking again at each change
+    /// of the fake (a call recorded, an update pushed); panics after `secs`
+    /// without one.
     async fn wait<T>(&self, secs: u64, what: &str, mut check: impl FnMut(&Fake) -> Option<T>) -> T {
-        let deadline = Instant::now() + Duration::from_secs(secs);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
+            // Registered before looking, so a change in between is not missed.
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             if let Some(v) = check(self) {
                 return v;
             }
-            if Instant::now() > deadline {
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
                 let inner = self.inner.lock().unwrap();
                 let methods: Vec<_> = inner.calls.iter().map(|c| c.method.as_str()).collect();
                 panic!("timed out waiting for {what}; calls: {methods:?}");
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
 
@@ -948,13 +953,15 @@ async fn groups_answer_only_when_addressed() {
     fake.push(dm(203, &format!("/start {payload}")));
     let article = fake.nth_sent(203, 1).await;
     assert!(text_of(&article).starts_with("<b>发挥"), "{}", text_of(&article));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The chatter came before the questions in the same chat, whose updates
+    // are handled in order, and shutdown finishes whatever is in flight:
+    // a reply to it would be here by now.
+    bot.shutdown().await.unwrap();
     assert_eq!(
         fake.sent_to(g).len(),
         4,
         "chatter and other bots' commands stay unanswered"
     );
-    bot.shutdown().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1128,11 +1135,8 @@ async fn flood_control_429_is_waited_out() {
     let reply = fake.nth_sent(110, 1).await;
     let attempts = fake.calls("sendMessage");
     assert_eq!(attempts.len(), 2, "one refused, one delivered");
+    // How long it waits (retry_after) is telegram::retry's unit test.
     assert_eq!(attempts[0].refused.as_ref().unwrap().0, 429);
-    assert!(
-        reply.at.duration_since(attempts[0].at) >= Duration::from_millis(900),
-        "waited retry_after"
-    );
     let data = buttons(&reply)[0]["callback_data"].as_str().unwrap().to_owned();
     fake.push(callback(110, reply.result.as_ref().unwrap(), &data));
     let acks = fake
@@ -1323,30 +1327,30 @@ async fn shutdown_finishes_in_flight_replies_and_nothing_is_answered_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_api_fails_cleanly() {
-    // A port nobody listens on: getMe fails after its retries, no panic.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    drop(listener);
+    // Every connection dropped without an answer, as when the API cannot
+    // be reached: getMe is tried MAX_ATTEMPTS times, then a clean error
+    // without the token, no panic. (The backoff between tries is
+    // telegram::retry's unit test.)
+    let fake = Fake::start().await;
+    for _ in 0..telegram::retry::MAX_ATTEMPTS {
+        fake.fault_next("getMe", Fault::Drop);
+    }
     let mut settings = Settings::new(TOKEN);
-    settings.api_url = url;
-    let started = Instant::now();
+    settings.api_url = fake.url.clone();
     let err = telegram::run(Arc::clone(&ENGINE), settings, std::future::pending())
         .await
         .unwrap_err();
     assert!(matches!(err, BotError::Request(_)), "{err}");
     assert!(!err.to_string().contains(TOKEN_SECRET), "{err}");
-    let took = started.elapsed();
-    // Five backoffs (0.25 + 0.5 + 1 + 2 + 4 s) before giving up.
-    assert!(
-        took >= Duration::from_secs(7) && took < Duration::from_secs(30),
-        "{took:?}"
-    );
+    let tries = fake.calls("getMe");
+    assert_eq!(tries.len(), telegram::retry::MAX_ATTEMPTS as usize, "{tries:?}");
+    assert!(tries.iter().all(|c| c.refused.is_some()));
 }
 
 /// 120 questions from 30 chats (15 private, 15 groups) at once, under
 /// Telegram's real rate limits and with them lifted: every question
-/// answered exactly once, in order, to the asker. Prints the reply times
-/// (not asserted: machines are noisy).
+/// answered exactly once, in order, to the asker. (Reply times are
+/// `archive-bot bench`'s and the soak's business.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn burst_of_120_questions_from_30_chats() {
     burst(RateLimits::default(), "Telegram's rate limits").await;
@@ -1366,7 +1370,7 @@ async fn burst(limits: RateLimits, label: &str) {
         "火星上有水吗",
         "李春雷参加了什么突击队?",
     ];
-    let mut asked: Vec<(i64, i64, Instant)> = Vec::new(); // (chat, message id, pushed at)
+    let mut asked: Vec<(i64, i64)> = Vec::new(); // (chat, message id)
     for round in 0..4 {
         for c in 0..30i64 {
             let q = questions[(c as usize + round) % questions.len()];
@@ -1382,17 +1386,15 @@ async fn burst(limits: RateLimits, label: &str) {
             };
             let id = msg["message_id"].as_i64().unwrap();
             fake.push(json!({ "message": msg }));
-            asked.push((chat, id, Instant::now()));
+            asked.push((chat, id));
         }
     }
-    let started = Instant::now();
-    fake.wait(120, "120 replies", |f| {
+    fake.wait(120, &format!("120 replies ({label})"), |f| {
         let n = f.calls("sendMessage").iter().filter(|c| c.refused.is_none()).count();
         (n >= 120).then_some(())
     })
     .await;
-    let all_done = started.elapsed();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Shutdown finishes the replies in flight: a duplicate would be sent by now.
     bot.shutdown().await.unwrap();
 
     let sent: Vec<Call> = fake
@@ -1400,8 +1402,7 @@ async fn burst(limits: RateLimits, label: &str) {
         .into_iter()
         .filter(|c| c.refused.is_none())
         .collect();
-    assert_eq!(sent.len(), 120, "one reply per question");
-    let mut times = Vec::new();
+    assert_eq!(sent.len(), 120, "{label}: one reply per question");
     for chat in asked.iter().map(|a| a.0).collect::<std::collections::BTreeSet<_>>() {
         let qs: Vec<_> = asked.iter().filter(|a| a.0 == chat).collect();
         let rs: Vec<_> = sent.iter().filter(|c| c.params["chat_id"] == chat).collect();
@@ -1413,52 +1414,8 @@ async fn burst(limits: RateLimits, label: &str) {
                     "in order, to the asker"
                 );
             }
-            times.push(r.at.duration_since(q.2));
         }
     }
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "burst: 120 questions / 30 chats, {label}: all answered in {:.0} ms; \
-         reply time median {:.0} ms, p90 {:.0} ms, worst {:.0} ms",
-        ms(all_done),
-        ms(times[times.len() / 2]),
-        ms(times[times.len() * 9 / 10]),
-        ms(times[times.len() - 1])
-    );
-}
-
-/// Reply time of single questions, one at a time and 600 ms apart like a
-/// person typing (teloxide's `Throttle` releases queued messages on a
-/// 250 ms tick, so back-to-back questions would mostly measure that tick):
-/// the bot's own overhead on the seed archive. Printed, not asserted.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn single_question_latency() {
-    let fake = Fake::start().await;
-    let bot = start_bot(&fake);
-    fake.wait(20, "polling", |f| (!f.calls("getUpdates").is_empty()).then_some(()))
-        .await;
-    let qs = [
-        Q_CHEN,
-        "锦湖街道集结了多少名机关干部?",
-        "市医保局哪几名党员报名参加了突击队?",
-        "火星上有水吗",
-    ];
-    let mut times = Vec::new();
-    for i in 0..20 {
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        let at = Instant::now();
-        fake.push(dm(2000, qs[i % qs.len()]));
-        let r = fake.nth_sent(2000, i + 1).await;
-        times.push(r.at.duration_since(at));
-    }
-    times.sort();
-    println!(
-        "single questions through the fake API: median {:.1} ms, worst {:.1} ms",
-        times[times.len() / 2].as_secs_f64() * 1000.0,
-        times[times.len() - 1].as_secs_f64() * 1000.0
-    );
-    bot.shutdown().await.unwrap();
 }
 
 /// The real binary: `archive-bot serve` against the fake, stopped by
@@ -1554,6 +1511,9 @@ async fn transcript() {
         ("group answer", &group_answer),
         ("article page 1", &page),
     ] {
+        // What the README shows is what the (strict) fake accepts.
+        assert_eq!(call.params["parse_mode"], "HTML", "{name}");
+        check_message(&call.params).unwrap_or_else(|e| panic!("{name}: {e}"));
         println!("===== {name}: sendMessage parse_mode=HTML =====");
         println!("{}", text_of(call));
         println!(
@@ -1647,8 +1607,8 @@ async fn kill_9_during_a_burst_then_restart_loses_nothing() {
         (answered(f) == asked.len()).then_some(())
     })
     .await;
-    // Let anything still queued go out before counting repeats.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // SIGTERM: the bot finishes what is queued before it exits, so the
+    // repeats are all counted below.
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &second.id().to_string()])
         .status()
@@ -2182,8 +2142,7 @@ fn free_port() -> u16 {
 }
 
 /// `serve` notices a changed corpus: a file added while it runs is
-/// answered from without a restart (the time from writing it to the first
-/// reply citing it is printed); the metrics count the reload and show the
+/// answered from without a restart; the metrics count the reload and show the
 /// new index's size. A broken file added later is skipped and the bot
 /// keeps answering; a rebuild that fails (the corpus emptied) keeps the
 /// old index and is counted as failed.
@@ -2202,18 +2161,12 @@ async fn a_changed_corpus_is_answered_without_a_restart() {
     let before = text_of(&fake.nth_sent(1101, 1).await);
     assert!(!before.contains(LIVE_ANSWER), "not in the archive yet: {before}");
 
-    let written = Instant::now();
     std::fs::write(corpus.join("900_live.txt"), LIVE_ARTICLE).unwrap();
     let n = ask_until(&fake, 1101, Q_LIVE, LIVE_ANSWER, 120).await;
-    let took = written.elapsed();
     let reply = text_of(&fake.sent_to(1101)[n - 1]);
     assert!(
         reply.contains("蓝湾社区防疫志愿队成立"),
         "cites the new article: {reply}"
-    );
-    println!(
-        "live update: a new file answered {:.2} s after it was written (check every 1 s, debug build)",
-        took.as_secs_f64()
     );
     let text = metrics_text(port).await;
     assert!(

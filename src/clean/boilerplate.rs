@@ -107,7 +107,7 @@ fn has_words(piece: &str) -> bool {
         .filter(|&c| crate::script::is_cjk(c))
         .take(FRAGMENT_CJK)
         .count();
-    cjk >= FRAGMENT_CJK || (cjk >= 2 && crate::clean::split::ends_sentence(piece))
+    cjk >= FRAGMENT_CJK || (cjk >= 2 && crate::text::ends_sentence(piece))
 }
 
 /// Contiguous pieces of `line` (together they are the whole line): cut
@@ -117,9 +117,9 @@ fn pieces<'a>(line: &'a str, fold: &impl Fn(&str) -> String) -> Vec<&'a str> {
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     let mut cuts = vec![];
     for (k, &(_, c)) in chars.iter().enumerate() {
-        if matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';') {
+        if crate::text::is_sentence_end(c) {
             let mut j = k + 1;
-            while j < chars.len() && matches!(chars[j].1, '”' | '’' | '"' | '」' | '』' | ')' | '）' | ' ') {
+            while j < chars.len() && (crate::text::is_closer(chars[j].1) || chars[j].1 == ' ') {
                 j += 1;
             }
             if j < chars.len() {
@@ -168,7 +168,7 @@ pub fn is_boilerplate(folded: &str) -> bool {
     let line = folded.trim();
     let patterns = PATTERNS.iter().filter(|re| re.is_match(line)).count();
     let phrases = PHRASES.iter().filter(|p| line.contains(*p)).count();
-    if !crate::clean::split::ends_sentence(line) && line.chars().count() <= SHORT_LINE_CHARS {
+    if !crate::text::ends_sentence(line) && line.chars().count() <= SHORT_LINE_CHARS {
         return patterns + phrases > 0;
     }
     patterns + phrases >= 2 || PHRASES.iter().any(|p| line.starts_with(p))

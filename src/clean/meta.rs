@@ -10,9 +10,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Line;
-use super::split::{CREDIT, ends_sentence};
+use super::split::CREDIT;
 use super::static_regex as re;
 use crate::script::{fold, to_simplified};
+use crate::text::{FULL_STOPS, clip, ends_sentence};
 
 /// Lines longer than this (in characters) carry no metadata.
 const MAX_META_CHARS: usize = 300;
@@ -304,22 +305,14 @@ fn is_heading(line: &str) -> bool {
     (2..=TITLE_CHARS).contains(&n) && !ends_sentence(line) && !line.ends_with([',', '，', ':', '：'])
 }
 
+/// The line up to its first full stop. Only full stops, not semicolons or
+/// ellipses: a title must say what the article is about, and the text
+/// before a `；` or `…` is usually half a statement.
 fn first_sentence(line: &str) -> &str {
-    match line.find(['。', '！', '？', '!', '?']) {
+    match line.find(FULL_STOPS) {
         Some(i) => &line[..i],
         None => line,
     }
-}
-
-/// Clips to `max` characters, marking the cut with `…`.
-fn clip(text: &str, max: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut s: String = text.chars().take(max - 1).collect();
-    s.push('…');
-    s
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::text::ends_sentence;
+
 /// Lines longer than this (in characters) that contain spaces between
 /// Chinese text are treated as several paragraphs run together.
 const RUN_ON_CHARS: usize = 200;
@@ -20,13 +22,6 @@ const HEADING_CHARS: usize = 20;
 pub static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
     super::static_regex(r"^[（(]?\s*(?P<who>[^()（）]{2,40}?)\s*(供稿|供图)\s*(?P<rest>[^()（）]{0,20}?)[)）]?$")
 });
-
-/// Whether a line ends a sentence (so it is body text, not a heading).
-pub fn ends_sentence(line: &str) -> bool {
-    line.trim_end()
-        .trim_end_matches(['”', '’', '"', '」', '』', ')', '）'])
-        .ends_with(['。', '！', '？', '!', '?', '…', '；', ';'])
-}
 
 /// One line as paragraphs: a run-on line broken up, any other line as it is.
 pub fn break_run_on(line: String) -> Vec<String> {

@@ -3,7 +3,6 @@
 //! found under our names or the names the configuration maps them to. A bad
 //! line or element is one warning naming the file and line; the rest loads.
 
-use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -13,21 +12,8 @@ use crate::clean::Record;
 /// character boundary (the file itself is capped by the walk).
 const MAX_FIELD_BYTES: usize = 4 * 1024 * 1024;
 
-/// The export's own name for each of our fields, from the configuration's
-/// `[fields]` table (e.g. `text = "article_body"`, `author = "meta.byline"`;
-/// a dotted name reaches into nested objects). A configured name is tried
-/// before the built-in ones.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FieldNames {
-    pub title: Option<String>,
-    pub text: Option<String>,
-    pub date: Option<String>,
-    pub source: Option<String>,
-    pub author: Option<String>,
-    pub url: Option<String>,
-    pub id: Option<String>,
-}
+// The configured field names are a setting: defined with the settings.
+pub use crate::config::FieldNames;
 
 /// Built-in names for each field, tried in order.
 const TITLE: &[&str] = &["title", "headline"];

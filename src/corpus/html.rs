@@ -60,7 +60,7 @@ const TRAILING_FURNITURE_CHARS: usize = 40;
 /// metadata rules, and a page without any sentence is left as it is.
 fn trim_trailing_furniture(body: String, log: &mut crate::clean::Log) -> String {
     let lines: Vec<&str> = body.lines().collect();
-    let Some(last) = lines.iter().rposition(|l| crate::clean::split::ends_sentence(l)) else {
+    let Some(last) = lines.iter().rposition(|l| crate::text::ends_sentence(l)) else {
         return body;
     };
     let credit = [
@@ -364,7 +364,7 @@ impl Block {
     /// readability judges whole containers, here per line.
     fn is_link_list(&self) -> bool {
         let n = self.text.chars().filter(|c| !c.is_whitespace()).count();
-        n > 0 && self.link_chars * 2 > n && !crate::clean::split::ends_sentence(&self.text)
+        n > 0 && self.link_chars * 2 > n && !crate::text::ends_sentence(&self.text)
     }
 }
 

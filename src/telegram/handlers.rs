@@ -19,7 +19,7 @@ use super::render::{self, Button, ButtonAction, Links, Reply};
 use super::route::{self, Action, Callback, Incoming, Place};
 use super::split::strip_tags;
 use super::{BotError, State, Tg, access, recent, reload, retry};
-use crate::answer::{Answer, AskOptions, ScriptChoice, resolve_script};
+use crate::answer::{Answer, AskOptions, resolve_script};
 use crate::script::Script;
 
 /// Longer "questions" get a polite refusal instead of engine time: the
@@ -251,7 +251,7 @@ async fn ask(
     context: Option<String>,
 ) -> HandlerResult {
     let started = std::time::Instant::now();
-    let script = resolve_script(ScriptChoice::Auto, &question);
+    let script = resolve_script(None, &question);
     let rate = match state.gate.lock() {
         Ok(mut gate) => gate.rate(&state.rules, user, started),
         Err(_) => access::Rate::Ok,
@@ -309,7 +309,7 @@ async fn answer_on_pool(
 ) -> Option<Answer> {
     let engine = state.engine();
     let opts = AskOptions {
-        script: ScriptChoice::Auto,
+        script: None,
         context,
         max_citations,
         ..AskOptions::default()

@@ -3,7 +3,9 @@
 //! the oldest entries are forgotten first, so memory stays flat however
 //! long the bot runs. A reply to a forgotten answer is a fresh question.
 
-use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroUsize;
+
+use lru::LruCache;
 
 /// The longest context remembered, in characters (a chain of follow-ups
 /// keeps its most recent words).
@@ -12,44 +14,29 @@ pub const MAX_CONTEXT_CHARS: usize = 300;
 /// (chat id, message id).
 pub type MessageKey = (i64, i32);
 
-/// A bounded map from the bot's answer messages to their questions.
+/// A bounded map from the bot's answer messages to their questions: a
+/// least-recently-written cache (reading does not renew an entry).
 #[derive(Debug)]
 pub struct Recent {
-    capacity: usize,
-    map: HashMap<MessageKey, (u64, String)>,
-    order: VecDeque<(MessageKey, u64)>,
-    generation: u64,
+    map: LruCache<MessageKey, String>,
 }
 
 impl Recent {
     /// Remembers at most `capacity` messages (at least one).
     pub fn new(capacity: usize) -> Recent {
         Recent {
-            capacity: capacity.max(1),
-            map: HashMap::new(),
-            order: VecDeque::new(),
-            generation: 0,
+            map: LruCache::new(NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN)),
         }
     }
 
     /// Records that message `key` answered `question`.
     pub fn insert(&mut self, key: MessageKey, question: &str) {
-        self.generation += 1;
-        self.map.insert(key, (self.generation, clip_context(question)));
-        self.order.push_back((key, self.generation));
-        while self.map.len() > self.capacity || self.order.len() > 2 * self.capacity {
-            let Some((old, generation)) = self.order.pop_front() else {
-                break;
-            };
-            if self.map.get(&old).is_some_and(|(g, _)| *g == generation) {
-                self.map.remove(&old);
-            }
-        }
+        self.map.put(key, clip_context(question));
     }
 
     /// The question message `key` answered, if still remembered.
     pub fn get(&self, key: MessageKey) -> Option<&str> {
-        self.map.get(&key).map(|(_, q)| q.as_str())
+        self.map.peek(&key).map(String::as_str)
     }
 
     pub fn len(&self) -> usize {
@@ -101,7 +88,12 @@ mod tests {
         r.insert((1, 2), "other");
         assert_eq!(r.get((1, 1)), Some("same"));
         assert_eq!(r.get((1, 2)), Some("other"));
-        assert!(r.order.len() <= 4);
+        assert_eq!(r.len(), 2);
+        // Rewriting renews: the entry written least recently goes first.
+        r.insert((1, 1), "again");
+        r.insert((1, 3), "third");
+        assert_eq!(r.get((1, 2)), None);
+        assert_eq!(r.get((1, 1)), Some("again"));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::answer::Answer;
 use crate::article::Article;
 use crate::engine::Stats;
 use crate::script::{self, Script};
+use crate::text;
 
 use super::route::{self, Callback};
 use super::split::{MAX_MESSAGE_UTF16, split_html};
@@ -67,6 +68,8 @@ pub enum Links<'a> {
 }
 
 /// Escapes text for Telegram's HTML parse mode (and attribute values).
+/// Hand-written because `teloxide::utils::html::escape` leaves `"`, which
+/// an `href="…"` value needs escaped.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -94,15 +97,10 @@ fn ui(text: &str, script: Script) -> String {
     }
 }
 
+/// [`text::clip`] on one line: a button label or inline result has no
+/// line breaks, so whitespace runs become one space first.
 fn clip(text: &str, max: usize) -> String {
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max {
-        flat
-    } else {
-        let mut s: String = flat.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
+    text::clip(&text.split_whitespace().collect::<Vec<_>>().join(" "), max)
 }
 
 /// `title · source · date`, escaped, in `script`; the title in bold.

@@ -3,6 +3,7 @@
 //! payloads. Pure functions of text, so every rule is unit-tested.
 
 use crate::script::Script;
+use crate::text;
 
 /// Telegram's limit on callback data, in bytes.
 pub const MAX_CALLBACK_BYTES: usize = 64;
@@ -61,6 +62,10 @@ pub struct Command<'a> {
 
 /// Parses a leading bot command. Text that does not start with `/` and a
 /// letter, digit or underscore is not a command.
+///
+/// Not teloxide's `BotCommands` derive: its parser matches names
+/// case-sensitively and splits only at a space, so `/Ask 问题` and
+/// `/ask⏎问题` would stop being questions.
 pub fn parse_command(text: &str) -> Option<Command<'_>> {
     let body = text.trim_start().strip_prefix('/')?;
     let end = body.find(char::is_whitespace).unwrap_or(body.len());
@@ -80,48 +85,20 @@ pub fn parse_command(text: &str) -> Option<Command<'_>> {
     })
 }
 
-/// Byte ranges of `@username` mentions of the bot (case-insensitive, not
-/// part of a longer name).
-fn mention_ranges(text: &str, username: &str) -> Vec<(usize, usize)> {
-    let needle = format!("@{}", username.to_ascii_lowercase());
-    let lower = text.to_ascii_lowercase(); // ASCII-only change: byte offsets stay valid
-    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(pos) = lower[from..].find(&needle) {
-        let start = from + pos;
-        let end = start + needle.len();
-        let before_ok = !lower[..start].chars().next_back().is_some_and(is_name_char);
-        let after_ok = !lower[end..].chars().next().is_some_and(is_name_char);
-        if before_ok && after_ok {
-            out.push((start, end));
-        }
-        from = end;
-    }
-    out
+/// Whether a mention names the bot `username` (case-insensitive).
+fn names(m: &text::Mention<'_>, username: &str) -> bool {
+    m.name.eq_ignore_ascii_case(username)
 }
 
 /// Whether the text mentions `@username`.
 pub fn mentions(text: &str, username: &str) -> bool {
-    !username.is_empty() && !mention_ranges(text, username).is_empty()
+    !username.is_empty() && text::mentions(text).iter().any(|m| names(m, username))
 }
 
 /// The text with every mention of the bot removed, whitespace tidied.
+/// Mentions of others stay: they can be part of the question.
 pub fn strip_mentions(text: &str, username: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for (start, end) in mention_ranges(text, username) {
-        out.push_str(&text[last..start]);
-        out.push(' ');
-        let punct = text[end..]
-            .chars()
-            .take_while(|c| matches!(c, ',' | '，' | ':' | '：'))
-            .map(char::len_utf8)
-            .sum::<usize>();
-        last = end + punct;
-    }
-    out.push_str(&text[last..]);
-    out.split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+    text::strip_mentions(text, |m| names(m, username))
 }
 
 /// Decides what a text message asks of the bot named `username`.

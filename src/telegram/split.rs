@@ -8,6 +8,8 @@
 //! end of one chunk and reopened at the start of the next, so every chunk
 //! is well-formed HTML on its own.
 
+use crate::text;
+
 /// Telegram's limit on one message's text, in UTF-16 code units.
 pub const MAX_MESSAGE_UTF16: usize = 4096;
 
@@ -107,12 +109,17 @@ fn break_rank(prev: Option<&Tok<'_>>, tok: &Tok<'_>, next: Option<&Tok<'_>>) -> 
     }
 }
 
+/// A break point also takes an ASCII `.`, unlike [`text::SENTENCE_ENDS`]:
+/// a reply may carry Latin text, and a `.` in a number or address costs
+/// only an untidier break here, where a passage would lose half a sentence.
 fn is_sentence_end(c: char) -> bool {
-    matches!(c, '。' | '！' | '？' | '!' | '?' | '；' | ';' | '…' | '.')
+    text::is_sentence_end(c) || c == '.'
 }
 
+/// Closing quotes and brackets ([`text::CLOSERS`]; a `"` never reaches
+/// here as a character, our HTML escapes it).
 fn is_closing(c: char) -> bool {
-    matches!(c, '”' | '’' | '」' | '』' | '）' | ')')
+    text::is_closer(c)
 }
 
 /// The tags still open, innermost last: (name, raw opening tag).
@@ -144,6 +151,8 @@ fn apply<'a>(stack: &mut Stack<'a>, tok: &Tok<'a>) {
 }
 
 /// Splits `html` into chunks of at most `limit` UTF-16 units each.
+/// Hand-written: no crate splits Telegram HTML closing and reopening tags
+/// at a break (teloxide sends a message as given).
 ///
 /// Prefers, in order: a line break in the second half of the chunk, a
 /// sentence end, any line break, a comma or space, and only then a break
