@@ -44,6 +44,8 @@ const ARTICLE_FOCUS: usize = 10;
 pub const MAX_TOP: usize = 1000;
 /// Passages ranked over the whole archive before fusing.
 const PASSAGE_POOL: usize = 100;
+/// Times an index replaced while it was being opened is opened again.
+const OPEN_ATTEMPTS: usize = 5;
 
 /// One row of `search` output.
 #[derive(Debug, Clone, Serialize)]
@@ -85,10 +87,25 @@ impl Engine {
         Ok(Engine::over(Box::new(Local::new(&index, &article_index)?)))
     }
 
-    /// Opens the index built at `index_dir` (see [`store`]).
+    /// Opens the index built at `index_dir` (see [`store`]). Should a build
+    /// swap in a new generation and remove the one being opened meanwhile,
+    /// the new one is opened instead (a few times at most).
     pub fn open(index_dir: &Path) -> Result<Engine> {
-        let (index, article_index) = store::open_indexes(index_dir)?;
-        Ok(Engine::over(Box::new(Local::new(&index, &article_index)?)))
+        let current = || index_dir.canonicalize().ok();
+        let mut attempt = 0;
+        loop {
+            let before = current();
+            let opened =
+                store::open_indexes(index_dir).and_then(|(index, article_index)| Local::new(&index, &article_index));
+            match opened {
+                Ok(local) => return Ok(Engine::over(Box::new(local))),
+                Err(e) if attempt < OPEN_ATTEMPTS && current() != before => {
+                    tracing::debug!(error = %e, "the index was replaced while opening it; opening the new one");
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// An engine over any retrieval backend.

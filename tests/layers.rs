@@ -27,11 +27,6 @@ const LAYERS: &[&[&str]] = &[
 /// the test fails on an entry no longer needed, so the list only shrinks.
 const ALLOWED: &[(&str, &str, &str)] = &[
     (
-        "index",
-        "engine",
-        "store::open builds the Engine: removed by the lead's change (opening/building moves above engine)",
-    ),
-    (
         "corpus",
         "clean",
         "corpus::load/load_file clean what they read (store.rs calls them), export/html build clean::Record: \

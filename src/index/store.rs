@@ -485,19 +485,12 @@ fn swap_in(generation: &Path, dest: &Path) -> Result<()> {
 }
 
 /// Opens a built index's two tantivy indexes (tokenizers registered). The
-/// index path is resolved once, so every file comes from the same
-/// generation even if a build swaps in a new one meanwhile; should that
-/// build remove this generation before it is read, the new one is opened
-/// instead.
+/// index path is resolved once, so both come from the same generation even
+/// if a build swaps in a new one meanwhile (the engine opens again when that
+/// build removed this generation under it).
 pub fn open_indexes(index_dir: &Path) -> Result<(Index, Index)> {
     let resolved = index_dir.canonicalize().unwrap_or_else(|_| index_dir.to_path_buf());
-    match open_resolved(&resolved) {
-        Err(e) if index_dir.canonicalize().is_ok_and(|now| now != resolved) => {
-            tracing::debug!(error = %e, "the index was replaced while opening it; opening the new one");
-            open_resolved(&index_dir.canonicalize().unwrap_or_else(|_| index_dir.to_path_buf()))
-        }
-        other => other,
-    }
+    open_resolved(&resolved)
 }
 
 fn open_resolved(index_dir: &Path) -> Result<(Index, Index)> {
