@@ -330,13 +330,6 @@ impl Writers {
     }
 }
 
-/// A hit's `u64` fast field.
-pub fn fast_u64(searcher: &tantivy::Searcher, addr: DocAddress, name: &str) -> Option<u64> {
-    let segment = searcher.segment_reader(addr.segment_ord);
-    let column = segment.fast_fields().u64(name).ok()?;
-    column.first(addr.doc_id)
-}
-
 /// The stored article and key of an article index document.
 pub fn stored_article(
     searcher: &tantivy::Searcher,
