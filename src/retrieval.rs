@@ -194,18 +194,23 @@ impl Local {
         if let Some(doc) = self.docs.lock().ok()?.get(&id) {
             return Some(doc.clone());
         }
-        let term = Term::from_field_u64(self.article_fields.article_id, id as u64);
-        let doc = Arc::new(self.fetch(term)?);
-        if let Ok(mut cache) = self.docs.lock() {
-            cache.put(id, doc.clone());
-        }
-        Some(doc)
+        let doc = self.fetch(Term::from_field_u64(self.article_fields.article_id, id as u64))?;
+        Some(self.remember(doc))
     }
 
-    /// The article with that key, if any.
+    /// The article with that key, if any (read once, then cached by id).
     fn by_key(&self, key: &str) -> Option<Arc<Doc>> {
         let doc = self.fetch(Term::from_field_text(self.article_fields.key, key))?;
-        self.doc(doc.id)
+        Some(self.remember(doc))
+    }
+
+    /// Keeps a read article in the cache.
+    fn remember(&self, doc: Doc) -> Arc<Doc> {
+        let doc = Arc::new(doc);
+        if let Ok(mut cache) = self.docs.lock() {
+            cache.put(doc.id, doc.clone());
+        }
+        doc
     }
 
     /// Reads the one article document matching `term`.

@@ -505,9 +505,6 @@ fn open_resolved(index_dir: &Path) -> Result<(Index, Index)> {
     tokenize::register(&index);
     let article_index = Index::open_in_dir(index_dir.join(ARTICLE_INDEX_DIR))?;
     tokenize::register(&article_index);
-    // Read both now: a damaged index fails here, not on a question.
-    index.reader()?;
-    article_index.reader()?;
     Ok((index, article_index))
 }
 
