@@ -20,6 +20,16 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn run_with_stdin(args: &[&str], input: &str) -> Output {
+    let (child, feeder) = spawn_fed(args, input);
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    out
+}
+
+/// The binary with all three pipes, its stdin fed `input` from a thread (a
+/// write error ignored: the binary may stop reading early, a refused line
+/// or a closed output, which must not fail the harness).
+fn spawn_fed(args: &[&str], input: &str) -> (std::process::Child, std::thread::JoinHandle<()>) {
     let mut child = bin()
         .args(args)
         .stdin(Stdio::piped())
@@ -27,16 +37,12 @@ fn run_with_stdin(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    // Fed from a thread, and a write error ignored: the binary may stop
-    // reading early (a refused line), which must not fail the harness.
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_owned();
     let feeder = std::thread::spawn(move || {
         let _ = stdin.write_all(input.as_bytes());
     });
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap();
-    out
+    (child, feeder)
 }
 
 fn stdout(o: &Output) -> String {
@@ -347,17 +353,7 @@ fn a_closed_pipe_ends_quietly() {
     // Ten result lines per query: far more than a pipe buffer holds.
     let input = "疫情\n".repeat(2000);
     let args = ["search", "--index", index, "-"];
-    let mut child = bin()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feeder = std::thread::spawn(move || {
-        let _ = stdin.write_all(input.as_bytes());
-    });
+    let (mut child, feeder) = spawn_fed(&args, &input);
     // Read one line, then close the pipe like `head -1`.
     let mut first = String::new();
     let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
