@@ -670,7 +670,7 @@ mod tests {
     /// The shipped archive in an in-RAM index, built once for all tests.
     static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-        let loaded = crate::corpus::load(std::path::Path::new(dir)).expect("the shipped corpus loads");
+        let loaded = crate::load::load(std::path::Path::new(dir)).expect("the shipped corpus loads");
         Engine::in_ram(loaded.articles).expect("the in-RAM index builds")
     });
 

@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn the_curve_trades_answers_for_refusals() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-        let loaded = crate::corpus::load(std::path::Path::new(dir)).unwrap();
+        let loaded = crate::load::load(std::path::Path::new(dir)).unwrap();
         let engine = Engine::in_ram(loaded.articles).unwrap();
         let q = |q: &str, file: Option<&str>, answer: &[&str]| Question {
             id: String::new(),

@@ -7,9 +7,9 @@ use std::fmt::Write;
 
 use crate::answer::Answer;
 use crate::article::Article;
-use crate::clean::Removal;
 use crate::engine::SearchRow;
 use crate::eval::Miss;
+use crate::load::Removal;
 use crate::script::render;
 
 /// `search`: one line per passage, `rank⇥score⇥file⇥title⇥passage`

@@ -23,7 +23,7 @@ fn html_dev_figures() {
         pages += 1;
         let file = t["file"].as_str().unwrap();
         let bytes = std::fs::read(root.join(file)).unwrap();
-        let (articles, warnings) = archive_bot::corpus::read_page_file(file, &bytes);
+        let (articles, warnings) = archive_bot::load::read_page_file(file, &bytes);
         let Some(a) = articles.first() else {
             println!("{file}: NOTHING {warnings:?}");
             body_n += 3;
