@@ -1,8 +1,10 @@
 //! The corpus edge: finds the archive's files on disk and turns their bytes
 //! into text ([`Contents`]: a text file's text, an export's or a page's
-//! [`Record`]s). Nothing here cleans (cleaning takes these as input, and
-//! [`crate::load`] puts the two together); a file that cannot be read as
-//! text is reported as [`Skipped`] and the rest still loads.
+//! [`Record`]s). Cleaning is the layer above: it takes these as input, and
+//! [`crate::load`] puts the two together. (The page reader only drops what
+//! is not the article, link lists and trailing furniture, and logs it.) A
+//! file that cannot be read as text is reported as [`Skipped`] and the rest
+//! still loads.
 
 mod decode;
 pub mod export;
