@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::engine::{Doc, Engine, Hit};
+use crate::engine::{Doc, Engine, Hit, Quote};
 use crate::passage::{clauses, sentences};
 use crate::query::{self, AnswerKind, Filter, MetaField, Parsed};
 use crate::script::{self, Script, fold};
@@ -71,12 +71,9 @@ pub struct Citation {
     pub n: usize,
     /// The article's short key (for the bot's "source article" button).
     pub article: String,
-    pub file: String,
-    pub title: String,
-    pub source: Option<String>,
-    pub date: Option<String>,
-    /// Verbatim span of the article's cleaned text, in its own script.
-    pub passage: String,
+    /// The passage and the article's file, title, source and date.
+    #[serde(flatten)]
+    pub quote: Quote,
     /// The source file's line on which the passage's paragraph begins
     /// (`None` when the source has no lines: an HTML page).
     pub line: Option<u32>,
@@ -88,7 +85,7 @@ pub struct Citation {
 impl Citation {
     /// Where the passage is in the source: `file:line`, or the file alone.
     pub fn location(&self) -> String {
-        crate::article::location(&self.file, self.line)
+        crate::article::location(&self.quote.file, self.line)
     }
 }
 
@@ -569,11 +566,7 @@ fn citation(n: usize, hit: Hit, doc: &Doc) -> Citation {
     Citation {
         n,
         article: doc.key.clone(),
-        file: a.file.clone(),
-        title: a.title.clone(),
-        source: a.source.clone(),
-        date: a.date.clone(),
-        passage: doc.span(hit.start, hit.end).to_owned(),
+        quote: Quote::new(doc, hit.start, hit.end),
         line: a.line_at(hit.start),
         url: a.url.clone(),
         score: hit.score,
@@ -670,7 +663,7 @@ mod tests {
     /// The shipped archive in an in-RAM index, built once for all tests.
     static ENGINE: LazyLock<Engine> = LazyLock::new(|| {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-        let loaded = crate::corpus::load(std::path::Path::new(dir)).expect("the shipped corpus loads");
+        let loaded = crate::load::load(std::path::Path::new(dir)).expect("the shipped corpus loads");
         Engine::in_ram(loaded.articles).expect("the in-RAM index builds")
     });
 
@@ -708,7 +701,7 @@ mod tests {
         for (q, file, phrase) in ANSWERABLE {
             let a = ask(q);
             assert!(!a.no_answer, "{q}: {}", a.answer);
-            assert_eq!(a.citations[0].file, *file, "{q}");
+            assert_eq!(a.citations[0].quote.file, *file, "{q}");
             assert!(fold(&a.answer).contains(&fold(phrase)), "{q}: {}", a.answer);
             assert!(a.answer.ends_with("[1]"));
         }
@@ -759,7 +752,7 @@ mod tests {
         };
         let a = ENGINE.ask("他什么时候主动请战的?", &opts);
         assert!(!a.no_answer, "{}", a.answer);
-        assert_eq!(a.citations[0].file, "000_101a5bdc808eb656.txt");
+        assert_eq!(a.citations[0].quote.file, "000_101a5bdc808eb656.txt");
         assert!(fold(&a.answer).contains("大年三十"), "{}", a.answer);
     }
 
@@ -798,12 +791,12 @@ mod tests {
         );
         for c in &a.citations {
             let doc = ENGINE.doc_by_key(&c.article).expect("citation key resolves");
-            assert_eq!(doc.article.file, c.file);
-            assert!(doc.text.contains(&c.passage), "{q}: citation not verbatim");
+            assert_eq!(doc.article.file, c.quote.file);
+            assert!(doc.text.contains(&c.quote.passage), "{q}: citation not verbatim");
         }
         if !a.no_answer && query::parse(q).meta.is_none() {
             let quote = a.answer.strip_suffix("[1]").expect("answer ends with its marker");
-            assert!(a.citations[0].passage.contains(quote), "{q}: {quote}");
+            assert!(a.citations[0].quote.passage.contains(quote), "{q}: {quote}");
         }
     }
 
@@ -819,7 +812,7 @@ mod tests {
         let a = ask("瑞安日报锦湖街道那篇报道是哪天的?");
         assert!(!a.no_answer, "{}", a.answer);
         assert!(a.answer.contains("2021-12-23"), "{}", a.answer);
-        assert_eq!(a.citations[0].file, "004_82fc2c655d591153.txt");
+        assert_eq!(a.citations[0].quote.file, "004_82fc2c655d591153.txt");
         assert_eq!(a.filter.source.as_deref(), Some("瑞安日报"));
         let author = ask("锦湖街道那篇报道的作者是谁?");
         assert!(author.answer.contains("陈成成"), "{}", author.answer);
@@ -876,7 +869,7 @@ mod tests {
             let a = ask(q);
             let quote = a.answer.strip_suffix("[1]").expect("marker");
             assert!(quote.chars().count() <= 2 * SPAN_CHARS, "{q}: {quote}");
-            let passage = &a.citations[0].passage;
+            let passage = &a.citations[0].quote.passage;
             let at = fold(passage).find(&fold(quote)).expect("verbatim");
             // A span starts where a clause or sentence starts.
             let before = fold(passage)[..at].chars().next_back();
@@ -923,7 +916,7 @@ mod tests {
         assert_eq!(engine.doc(ranked[0].0).unwrap().article.file, "b.txt", "{ranked:?}");
         let a = engine.ask(q, &AskOptions::default());
         assert_eq!(
-            a.citations.first().map(|c| c.file.as_str()),
+            a.citations.first().map(|c| c.quote.file.as_str()),
             Some("b.txt"),
             "{}",
             a.answer

@@ -47,15 +47,39 @@ const PASSAGE_POOL: usize = 100;
 /// Times an index replaced while it was being opened is opened again.
 const OPEN_ATTEMPTS: usize = 5;
 
-/// One row of `search` output.
-#[derive(Debug, Clone, Serialize)]
-pub struct SearchRow {
-    pub rank: usize,
+/// A passage quoted verbatim with the article it is from: what a `search`
+/// row and an answer's citation share, defined once. Both flatten it into
+/// their JSON, so its fields sit among theirs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quote {
     pub file: String,
     pub title: String,
     pub source: Option<String>,
     pub date: Option<String>,
+    /// Verbatim span of the article's cleaned text, in its own script.
     pub passage: String,
+}
+
+impl Quote {
+    /// The passage of `doc` at byte span `start..end`.
+    pub fn new(doc: &Doc, start: usize, end: usize) -> Quote {
+        let a = &doc.article;
+        Quote {
+            file: a.file.clone(),
+            title: a.title.clone(),
+            source: a.source.clone(),
+            date: a.date.clone(),
+            passage: doc.span(start, end).to_owned(),
+        }
+    }
+}
+
+/// One row of `search` output.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchRow {
+    pub rank: usize,
+    #[serde(flatten)]
+    pub quote: Quote,
     pub score: f32,
 }
 
@@ -270,11 +294,7 @@ impl Engine {
             .enumerate()
             .map(|(i, (h, doc))| SearchRow {
                 rank: i + 1,
-                file: doc.article.file.clone(),
-                title: doc.article.title.clone(),
-                source: doc.article.source.clone(),
-                date: doc.article.date.clone(),
-                passage: doc.span(h.start, h.end).to_owned(),
+                quote: Quote::new(&doc, h.start, h.end),
                 score: h.score,
             })
             .collect()

@@ -168,11 +168,11 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
         );
         let text = answer::without_markers(&answer.answer);
         let chars = text.chars().count();
-        let passages: Vec<&str> = answer.citations.iter().map(|c| c.passage.as_str()).collect();
+        let passages: Vec<&str> = answer.citations.iter().map(|c| c.quote.passage.as_str()).collect();
         let answered = !answer.no_answer;
         let outcome = Outcome {
             confidence: answer.confidence,
-            cited_first: answer.citations.first().is_some_and(|c| same_file(&c.file, gold)),
+            cited_first: answer.citations.first().is_some_and(|c| same_file(&c.quote.file, gold)),
             in_text: answered && chars <= ANSWER_TEXT_CHARS && found_in(&[text.as_str()]),
             a1: answered && (found_in(&[answer.answer.as_str()]) || found_in(&passages[..passages.len().min(1)])),
             a3: answered && (found_in(&[answer.answer.as_str()]) || found_in(&passages[..passages.len().min(3)])),
@@ -199,7 +199,7 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
                     "{}{} ← {} (confidence {:.2})",
                     if passes { "" } else { "REFUSED; would say " },
                     answer.answer,
-                    answer.citations.first().map_or("", |c| c.file.as_str()),
+                    answer.citations.first().map_or("", |c| c.quote.file.as_str()),
                     answer.confidence
                 ),
             });
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn the_curve_trades_answers_for_refusals() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus");
-        let loaded = crate::corpus::load(std::path::Path::new(dir)).unwrap();
+        let loaded = crate::load::load(std::path::Path::new(dir)).unwrap();
         let engine = Engine::in_ram(loaded.articles).unwrap();
         let q = |q: &str, file: Option<&str>, answer: &[&str]| Question {
             id: String::new(),

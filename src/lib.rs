@@ -6,11 +6,15 @@
 //!
 //! - [`corpus`]: the disk edge. Walks the corpus directory and reads each
 //!   file: text (UTF-8, UTF-16, legacy encodings detected: GBK, Big5 …),
-//!   CMS exports (`.jsonl`/`.json`) and saved HTML pages, skipping what is
-//!   not text with a warning naming the file.
-//! - [`clean`]: text → [`article::Article`]s. Repairs mojibake, strips
-//!   pinyin annotations and doubled punctuation, drops page furniture,
-//!   splits files holding several articles, reads title/source/date.
+//!   CMS exports (`.jsonl`/`.json`) and saved HTML pages as plain
+//!   [`corpus::Record`]s, skipping what is not text with a warning naming
+//!   the file.
+//! - [`clean`]: text and records → [`article::Article`]s. Repairs mojibake,
+//!   strips pinyin annotations and doubled punctuation, drops page
+//!   furniture, splits files holding several articles, reads
+//!   title/source/date.
+//! - [`load`]: corpus files → clean articles (`corpus` then `clean`), with
+//!   the skipped files and what cleaning removed.
 //! - [`passage`]: articles → passages, byte spans of the cleaned text.
 //! - [`index`]: the tantivy indexes, one of passages and one of whole
 //!   articles (schemas, tokenizers, on-disk store with a manifest that
@@ -27,6 +31,7 @@
 //! - [`eval`]: quality figures on question sets.
 //! - [`render`]: the command line's text formats (answers, TSV lines).
 //! - [`text`]: sentence ends, clipping, mentions: one definition each.
+//! - [`date`]: stated dates → `YYYY-MM-DD`, month lengths.
 //! - [`script`]: Traditional ↔ Simplified and full-width folding, used by
 //!   search (always Simplified) and by rendering (the asker's script).
 //! - [`config`]: settings from file, environment and flags.
@@ -41,10 +46,12 @@ pub mod bench;
 pub mod clean;
 pub mod config;
 pub mod corpus;
+pub mod date;
 pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod index;
+pub mod load;
 pub mod passage;
 pub mod query;
 pub mod render;

@@ -687,7 +687,7 @@ fn bench(
 /// `articles`: the cleaned articles, or what cleaning removed.
 fn articles(corpus: Option<PathBuf>, json: bool, removed: bool, config: Config) -> anyhow::Result<()> {
     let dir = corpus.unwrap_or(config.corpus_dir);
-    let loaded = archive_bot::corpus::load(&dir).with_context(|| {
+    let loaded = archive_bot::load::load(&dir).with_context(|| {
         format!(
             "reading the corpus directory {} (set --corpus or corpus_dir)",
             dir.display()

@@ -4,6 +4,7 @@
 //! answer wanted — and turned into our own bigram and word terms. No input
 //! can cause a syntax error.
 
+use crate::date::days_in_month;
 use crate::index::tokenize::{JIEBA, bigrams};
 use crate::script::{fold, is_cjk};
 use crate::text;
@@ -189,7 +190,7 @@ pub fn without_article_words(text: &str) -> String {
 /// a search term unless a direction word follows it ("2020年3月1日以来").
 fn find_period(folded: &str) -> (Filter, String) {
     static PERIOD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        crate::clean::static_regex(
+        crate::text::static_regex(
             r"(?P<y>(?:19|20)\d{2})\s*年(?:\s*(?P<m>\d{1,2})\s*月份?(?:\s*(?P<d>\d{1,2})\s*[日号])?)?(?P<dir>以来|之后|以后|起|至今|之前|以前)?",
         )
     });
@@ -229,15 +230,6 @@ fn find_period(folded: &str) -> (Filter, String) {
         break; // one period per question
     }
     (filter, out)
-}
-
-fn days_in_month(y: u32, m: u32) -> u32 {
-    match m {
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// The last day before a period starts.

@@ -7,9 +7,9 @@ use std::fmt::Write;
 
 use crate::answer::Answer;
 use crate::article::Article;
-use crate::clean::Removal;
 use crate::engine::SearchRow;
 use crate::eval::Miss;
+use crate::load::Removal;
 use crate::script::render;
 
 /// `search`: one line per passage, `rank⇥score⇥file⇥title⇥passage`
@@ -22,9 +22,9 @@ pub fn search_tsv(rows: &[SearchRow]) -> String {
             "{}\t{:.3}\t{}\t{}\t{}",
             r.rank,
             r.score,
-            r.file,
-            r.title,
-            r.passage.replace('\n', " ")
+            r.quote.file,
+            r.quote.title,
+            r.quote.passage.replace('\n', " ")
         );
     }
     out
@@ -70,10 +70,14 @@ pub fn misses_text(misses: &[Miss]) -> String {
 pub fn answer_text(a: &Answer) -> String {
     let mut out = format!("{}\n", a.answer);
     for c in &a.citations {
-        let meta: Vec<String> = [Some(render(&c.title, a.script)), c.source.clone(), c.date.clone()]
-            .into_iter()
-            .flatten()
-            .collect();
+        let meta: Vec<String> = [
+            Some(render(&c.quote.title, a.script)),
+            c.quote.source.clone(),
+            c.quote.date.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         // Where to check the quote: `file:line`, and the page's address.
         let place: Vec<String> = [Some(c.location()), c.url.clone()].into_iter().flatten().collect();
         let _ = write!(
@@ -82,7 +86,7 @@ pub fn answer_text(a: &Answer) -> String {
             c.n,
             meta.join(" · "),
             place.join(" · "),
-            render(&c.passage, a.script).replace('\n', "\n    ")
+            render(&c.quote.passage, a.script).replace('\n', "\n    ")
         );
     }
     out
@@ -92,6 +96,7 @@ pub fn answer_text(a: &Answer) -> String {
 mod tests {
     use super::*;
     use crate::answer::Citation;
+    use crate::engine::Quote;
     use crate::script::Script;
 
     fn answer(citations: Vec<Citation>) -> Answer {
@@ -111,11 +116,13 @@ mod tests {
         Citation {
             n,
             article: "k".into(),
-            file: file.into(),
-            title: "标题".into(),
-            source: Some("瑞安日报".into()),
-            date: None,
-            passage: "答。".into(),
+            quote: Quote {
+                file: file.into(),
+                title: "标题".into(),
+                source: Some("瑞安日报".into()),
+                date: None,
+                passage: "答。".into(),
+            },
             line,
             url: url.map(str::to_owned),
             score: 1.0,
@@ -147,11 +154,13 @@ mod tests {
     fn tsv_rows_stay_one_line_each() {
         let row = SearchRow {
             rank: 1,
-            file: "a.txt".into(),
-            title: "标题".into(),
-            source: None,
-            date: None,
-            passage: "第一段。\n第二段。".into(),
+            quote: Quote {
+                file: "a.txt".into(),
+                title: "标题".into(),
+                source: None,
+                date: None,
+                passage: "第一段。\n第二段。".into(),
+            },
             score: 1.23456,
         };
         assert_eq!(search_tsv(&[row]), "1\t1.235\ta.txt\t标题\t第一段。 第二段。\n");
@@ -161,5 +170,25 @@ mod tests {
             text: "打印\t本页\n关闭".into(),
         };
         assert_eq!(removed_tsv(&[removal]), "b.txt\tfurniture\t打印 本页 关闭\n");
+    }
+
+    /// `--json` output: a row's and a citation's shared part (`Quote`) is
+    /// flattened in place, so their keys and order are those of the flat
+    /// structs they replaced.
+    #[test]
+    fn json_rows_and_citations_are_flat() {
+        let row = SearchRow {
+            rank: 2,
+            quote: citation(1, "a.txt", None, None).quote,
+            score: 0.5,
+        };
+        assert_eq!(
+            serde_json::to_string(&row).unwrap(),
+            r#"{"rank":2,"file":"a.txt","title":"标题","source":"瑞安日报","date":null,"passage":"答。","score":0.5}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&citation(1, "a.txt", Some(3), Some("https://example.com/a"))).unwrap(),
+            r#"{"n":1,"article":"k","file":"a.txt","title":"标题","source":"瑞安日报","date":null,"passage":"答。","line":3,"url":"https://example.com/a","score":1.0}"#
+        );
     }
 }

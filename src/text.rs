@@ -1,7 +1,8 @@
 //! Plain-text notions every layer shares, defined once: where a sentence
-//! ends, clipping for display, and `@mentions`. The bottom layer: it
-//! imports nothing from the crate. (Script folding lives in
-//! [`crate::script`], also at the bottom.)
+//! ends, clipping for display, `@mentions`, and compiling the crate's
+//! constant patterns. The bottom layer: it imports nothing from the crate.
+//! (Script folding lives in [`crate::script`], dates in [`crate::date`],
+//! also at the bottom.)
 
 /// Marks that end a full sentence: full stops, question and exclamation marks.
 pub const FULL_STOPS: [char; 5] = ['。', '！', '？', '!', '?'];
@@ -14,6 +15,13 @@ pub const SENTENCE_ENDS: [char; 8] = ['。', '！', '？', '!', '?', '；', ';',
 /// Closing quotes and brackets: after a sentence end they still belong to
 /// the sentence (`…组长。”`).
 pub const CLOSERS: [char; 7] = ['”', '’', '"', '」', '』', ')', '）'];
+
+/// Compiles one of the crate's constant patterns (cleaning rules, dates,
+/// question periods). They are fixed at compile time and exercised by the
+/// tests, so no input can reach the failure.
+pub(crate) fn static_regex(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("a constant pattern compiles")
+}
 
 /// Whether `c` ends a sentence ([`SENTENCE_ENDS`]).
 pub fn is_sentence_end(c: char) -> bool {

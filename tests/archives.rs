@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use archive_bot::article::Article;
-use archive_bot::corpus::{self, Options};
+use archive_bot::corpus::Options;
+use archive_bot::load;
 
 fn fixture_corpus() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -50,7 +51,7 @@ fn find<'a>(articles: &'a [Article], file: &str) -> &'a Article {
 #[test]
 fn legacy_encodings_are_read() {
     let (_keep, root) = fixture_corpus();
-    let loaded = corpus::load_with(&root, &Options::default()).unwrap();
+    let loaded = load::load_with(&root, &Options::default()).unwrap();
     let gbk = find(&loaded.articles, "gbk.txt");
     assert_eq!(gbk.title, "社区防疫物资发放到户");
     assert_eq!(gbk.date.as_deref(), Some("2022-04-02"));
@@ -64,7 +65,7 @@ fn legacy_encodings_are_read() {
 #[test]
 fn a_jsonl_export_loads_with_one_warning_per_bad_line() {
     let (_keep, root) = fixture_corpus();
-    let loaded = corpus::load_with(&root, &Options::default()).unwrap();
+    let loaded = load::load_with(&root, &Options::default()).unwrap();
     let a1 = find(&loaded.articles, "cms.jsonl#a1");
     assert_eq!(a1.title, "滨江区启用新建方舱实验室");
     assert_eq!(a1.date.as_deref(), Some("2022-12-03"));
@@ -113,7 +114,7 @@ fn page_corpus() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn html_pages_give_article_text_and_metadata() {
     let (_keep, root) = page_corpus();
-    let loaded = corpus::load_with(&root, &Options::default()).unwrap();
+    let loaded = load::load_with(&root, &Options::default()).unwrap();
 
     let a = find(&loaded.articles, "pages/jsonld.html");
     assert_eq!(

@@ -31,7 +31,7 @@ const BOT_ID: i64 = 4242;
 
 static ENGINE: LazyLock<Arc<Engine>> = LazyLock::new(|| {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
-    let articles = archive_bot::corpus::load(&dir).unwrap().articles;
+    let articles = archive_bot::load::load(&dir).unwrap().articles;
     Arc::new(Engine::in_ram(articles).unwrap())
 });
 

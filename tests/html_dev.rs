@@ -23,7 +23,7 @@ fn html_dev_figures() {
         pages += 1;
         let file = t["file"].as_str().unwrap();
         let bytes = std::fs::read(root.join(file)).unwrap();
-        let (articles, warnings) = archive_bot::corpus::read_page_file(file, &bytes);
+        let (articles, warnings) = archive_bot::load::read_page_file(file, &bytes);
         let Some(a) = articles.first() else {
             println!("{file}: NOTHING {warnings:?}");
             body_n += 3;
@@ -85,16 +85,16 @@ fn questions_answered(truth: &serde_json::Value, articles: Vec<archive_bot::arti
         let file = t["file"].as_str().unwrap();
         let a = engine.ask(q, &archive_bot::answer::AskOptions::default());
         let top = a.citations.first();
-        let ok_page = top.is_some_and(|c| c.file == file);
+        let ok_page = top.is_some_and(|c| c.quote.file == file);
         let ok_answer = !a.no_answer && same(&archive_bot::answer::without_markers(&a.answer)).contains(&same(want));
-        let ok_passage = ok_page && top.is_some_and(|c| same(&c.passage).contains(&same(want)));
+        let ok_passage = ok_page && top.is_some_and(|c| same(&c.quote.passage).contains(&same(want)));
         top_page += ok_page as usize;
         in_answer += ok_answer as usize;
         in_passage += ok_passage as usize;
         if !(ok_page && ok_answer) {
             println!(
                 "{file}: {q} want {want:?}: top page {ok_page} ({:?}), answer {:?}",
-                top.map(|c| &c.file),
+                top.map(|c| &c.quote.file),
                 a.answer
             );
         }

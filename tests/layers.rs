@@ -8,11 +8,13 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first; a module may use its own layer and those
 /// below. `article` sits with `clean`: it is the type cleaning produces
-/// and every layer above reads.
+/// and every layer above reads. `load` is a layer of its own above them:
+/// it puts reading (`corpus`) and cleaning (`clean`) together.
 const LAYERS: &[&[&str]] = &[
-    &["error", "script", "text", "config"],
+    &["error", "script", "text", "date", "config"],
     &["corpus"],
     &["clean", "article"],
+    &["load"],
     &["passage"],
     &["index"],
     &["query"],
@@ -25,19 +27,7 @@ const LAYERS: &[&[&str]] = &[
 
 /// Known upward edges (from, to). Delete an entry when its edge is gone;
 /// the test fails on an entry no longer needed, so the list only shrinks.
-const ALLOWED: &[(&str, &str, &str)] = &[
-    (
-        "corpus",
-        "clean",
-        "corpus::load/load_file clean what they read (store.rs calls them), export/html build clean::Record: \
-         to go when loading moves above clean",
-    ),
-    (
-        "corpus",
-        "article",
-        "corpus::Loaded holds the cleaned Articles: goes with corpus -> clean",
-    ),
-];
+const ALLOWED: &[(&str, &str, &str)] = &[];
 
 fn layer_of(module: &str) -> usize {
     LAYERS

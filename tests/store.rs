@@ -42,7 +42,7 @@ fn builds_on_first_use_then_reuses() {
     let (engine, report, warnings) = open_logged(&loc);
     assert_eq!(report.map(|r| r.articles), Some(2));
     assert!(warnings.is_empty(), "a first build is not a warning: {warnings:?}");
-    assert_eq!(engine.search("机关干部", 1)[0].file, "a.txt");
+    assert_eq!(engine.search("机关干部", 1)[0].quote.file, "a.txt");
     let (_, report, _) = open_logged(&loc);
     assert!(report.is_none(), "an up-to-date index is reused");
     assert_eq!(read_files(&loc.index_dir).unwrap().len(), 2);
@@ -60,7 +60,7 @@ fn a_changed_corpus_is_reindexed() {
     let (engine, report, warnings) = open_logged(&loc);
     assert_eq!(report.map(|r| r.articles), Some(3));
     assert!(warnings[0].contains("changed"), "{warnings:?}");
-    assert_eq!(engine.search("隔离点组长", 1)[0].file, "c.txt");
+    assert_eq!(engine.search("隔离点组长", 1)[0].quote.file, "c.txt");
 }
 
 /// An update reads only what changed: an edited file's old text is
@@ -89,19 +89,19 @@ fn updates_reprocess_only_changed_added_and_removed_files() {
     assert!(update.incremental);
     assert_eq!((update.files_indexed, update.files_removed, update.articles), (2, 0, 3));
     let engine = Engine::open(&loc.index_dir).unwrap();
-    assert_eq!(engine.search("集中隔离点", 1)[0].file, "b.txt");
+    assert_eq!(engine.search("集中隔离点", 1)[0].quote.file, "b.txt");
     assert!(
-        engine.search("志愿者", 5).iter().all(|r| r.file != "b.txt"),
+        engine.search("志愿者", 5).iter().all(|r| r.quote.file != "b.txt"),
         "old text gone"
     );
-    assert_eq!(engine.search("组长", 1)[0].file, "c.txt");
+    assert_eq!(engine.search("组长", 1)[0].quote.file, "c.txt");
     assert_eq!(engine.doc_by_key(&key_a).unwrap().article.file, "a.txt");
 
     std::fs::remove_file(corpus.path().join("a.txt")).unwrap();
     let update = build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
     assert_eq!((update.files_indexed, update.files_removed, update.articles), (0, 1, 2));
     let engine = Engine::open(&loc.index_dir).unwrap();
-    assert!(engine.search("机关干部", 5).iter().all(|r| r.file != "a.txt"));
+    assert!(engine.search("机关干部", 5).iter().all(|r| r.quote.file != "a.txt"));
     assert!(engine.doc_by_key(&key_a).is_none());
     assert_eq!(staleness(&loc.index_dir, corpus.path()), None);
 }
@@ -138,7 +138,7 @@ fn a_corrupt_index_is_rebuilt_with_a_warning() {
     let (engine, report, warnings) = open_logged(&loc);
     assert!(report.is_some());
     assert!(warnings[0].contains("corrupt"), "{warnings:?}");
-    assert_eq!(engine.search("房产局", 1)[0].file, "b.txt");
+    assert_eq!(engine.search("房产局", 1)[0].quote.file, "b.txt");
 }
 
 #[test]

@@ -52,7 +52,7 @@ static PATTERNS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"^[\p{Han}·]{2,4}([、,，\s]+[\p{Han}·]{2,4})*\s*(摄|摄影)$", // photo credit: 王圣洁、柯抒琳 摄
     ]
     .iter()
-    .map(|p| super::static_regex(p))
+    .map(|p| crate::text::static_regex(p))
     .collect()
 });
 

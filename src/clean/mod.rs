@@ -1,4 +1,5 @@
-//! Cleaning: decoded text → clean articles. Each rule lives in its own
+//! Cleaning: what [`crate::corpus`] read (a text file's text, an export's
+//! or a page's [`Record`]) → clean articles. Each rule lives in its own
 //! module with its own tests; this module only orders them.
 //!
 //! Per line: character normalisation → [`mojibake`] repair (it needs the
@@ -19,31 +20,12 @@ pub mod split;
 mod archive_tests;
 
 use crate::article::Article;
+use crate::corpus::{Log, Record};
 use crate::script::fold;
-
-/// Compiles one of the cleaning rules' constant patterns. They are fixed at
-/// compile time and exercised by every test, so no input can reach a failure.
-pub(crate) fn static_regex(pattern: &str) -> regex::Regex {
-    regex::Regex::new(pattern).expect("a constant pattern compiles")
-}
 
 /// Lines longer than this are article text, never furniture (and are not
 /// worth folding just to check).
 const MAX_FURNITURE_CHARS: usize = 500;
-
-/// What a rule took out of the text, for `articles --removed`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Removal {
-    /// The file (as articles name it).
-    pub file: String,
-    /// Which rule removed it.
-    pub rule: &'static str,
-    /// What was removed (`before → after` for a repair).
-    pub text: String,
-}
-
-/// Removals of one file, before the file name is attached.
-pub type Log = Vec<(&'static str, String)>;
 
 /// A line on its way through cleaning, with the 1-based line of the source
 /// file it begins on, so that every paragraph of an [`Article`] can say
@@ -263,25 +245,6 @@ pub fn clean_document_logged(file: &str, text: &str, log: &mut Log) -> Vec<Artic
         .collect()
 }
 
-/// One article as a structured source gives it (an export record, an HTML
-/// page): metadata fields already separated from the body.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Record {
-    pub title: Option<String>,
-    /// The body, paragraphs separated by newlines.
-    pub body: String,
-    /// A date in any common written form; normalised here.
-    pub date: Option<String>,
-    pub source: Option<String>,
-    pub author: Option<String>,
-    pub url: Option<String>,
-    /// The 1-based line of the source file the record begins on (an
-    /// export's record); `None` for a page, whose `url` says where it is.
-    pub line: Option<u32>,
-    /// What the record's reader already dropped (rule, text), for the audit.
-    pub removed: Log,
-}
-
 /// Cleans one structured record into an article: the body goes through the
 /// same line rules, run-on breaking, furniture and byline/credit reading as
 /// a text file (never split into several articles: the source says it is
@@ -307,7 +270,11 @@ pub fn clean_record_logged(file: &str, record: &Record, log: &mut Log) -> Option
     let file_meta = meta::FileMeta {
         trailer_title: title.clone(),
         trailer_source: field(&record.source).map(|s| crate::script::to_simplified(&s)),
-        date: record.date.as_deref().and_then(meta::normalise_date).or(scanned.date),
+        date: record
+            .date
+            .as_deref()
+            .and_then(crate::date::normalise_date)
+            .or(scanned.date),
         url: field(&record.url).or(scanned.url),
         site: scanned.site,
         trailer_line: None,

@@ -2,10 +2,12 @@
 //! crawls inserted a comma before every mark, so in a run the most specific
 //! mark wins: sentence end (`。！？`) over `；` over `：` over `、` over `，`.
 
+use crate::text::FULL_STOPS;
+
 /// How specific a mark is, or `None` when it does not take part.
 fn rank(c: char) -> Option<u8> {
     Some(match c {
-        '。' | '！' | '？' | '!' | '?' => 5,
+        c if FULL_STOPS.contains(&c) => 5,
         '；' | ';' => 4,
         '：' | ':' => 3,
         '、' => 2,

@@ -20,7 +20,7 @@ const HEADING_CHARS: usize = 20;
 
 /// A credit line closing an article: `(市医保局机关党委供稿)`, `城区委组织部 供稿 …`.
 pub static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
-    super::static_regex(r"^[（(]?\s*(?P<who>[^()（）]{2,40}?)\s*(供稿|供图)\s*(?P<rest>[^()（）]{0,20}?)[)）]?$")
+    crate::text::static_regex(r"^[（(]?\s*(?P<who>[^()（）]{2,40}?)\s*(供稿|供图)\s*(?P<rest>[^()（）]{0,20}?)[)）]?$")
 });
 
 /// One line as paragraphs: a run-on line broken up, any other line as it is.

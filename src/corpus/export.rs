@@ -6,7 +6,7 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::clean::Record;
+use super::Record;
 
 /// Longest field value taken, in bytes: a body longer than this is cut at a
 /// character boundary (the file itself is capped by the walk).

@@ -9,7 +9,7 @@
 
 use dom_query::Document;
 
-use crate::clean::Record;
+use super::{Log, Record};
 
 /// Elements beyond this many are not parsed (dom_smoothie's own cap),
 /// a bound on the work one hostile page can cause.
@@ -58,7 +58,7 @@ const TRAILING_FURNITURE_CHARS: usize = 40;
 /// headlines, tags and widget labels ("知道了"). Position and shape only; a
 /// credit or byline (记者, 供稿, 来源, 作者, 通讯员, 摄) is kept for the
 /// metadata rules, and a page without any sentence is left as it is.
-fn trim_trailing_furniture(body: String, log: &mut crate::clean::Log) -> String {
+fn trim_trailing_furniture(body: String, log: &mut Log) -> String {
     let lines: Vec<&str> = body.lines().collect();
     let Some(last) = lines.iter().rposition(|l| crate::text::ends_sentence(l)) else {
         return body;
@@ -167,7 +167,7 @@ fn page_meta(doc: &Document) -> PageMeta {
         .select("time[datetime]")
         .iter()
         .find_map(|t| t.attr("datetime").map(|d| d.to_string()))
-        .filter(|d| crate::clean::meta::normalise_date(d).is_some());
+        .filter(|d| crate::date::normalise_date(d).is_some());
     let date = ld
         .date
         .clone()
@@ -184,7 +184,7 @@ fn page_meta(doc: &Document) -> PageMeta {
                 "dateModified",
                 "article:modified_time",
             ])
-            .filter(|d| crate::clean::meta::normalise_date(d).is_some())
+            .filter(|d| crate::date::normalise_date(d).is_some())
         })
         .or(time)
         .or_else(|| visible_date(doc, h1.as_deref()));
@@ -224,15 +224,14 @@ fn headline_from(h1: Option<&str>, title: &str) -> Option<String> {
 /// A visible date: the first `2021-12-23` / `2021年12月23日` in the page's
 /// text after its headline (where bylines sit), else anywhere.
 fn visible_date(doc: &Document, h1: Option<&str>) -> Option<String> {
-    static DATE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        crate::clean::static_regex(r"(19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}")
-    });
+    static DATE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| crate::text::static_regex(r"(19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}"));
     doc.select("script, style, noscript").remove();
     let text = doc.select("body").text();
     let start = h1.and_then(|h| text.find(h)).unwrap_or(0);
     DATE.find_iter(&text[start..])
         .chain(DATE.find_iter(&text))
-        .find_map(|m| crate::clean::meta::normalise_date(m.as_str()).map(|_| m.as_str().to_owned()))
+        .find_map(|m| crate::date::normalise_date(m.as_str()).map(|_| m.as_str().to_owned()))
 }
 
 /// The first JSON-LD object of a news or article type.
@@ -340,7 +339,7 @@ fn fragment_text(html: &str) -> String {
 }
 
 /// The text of a fragment, one line per block, without link lists (noted in `log`).
-fn fragment_text_logged(html: &str, log: &mut crate::clean::Log) -> String {
+fn fragment_text_logged(html: &str, log: &mut Log) -> String {
     let mut lines = Vec::new();
     for b in blocks(html) {
         if b.is_link_list() {

@@ -248,15 +248,25 @@ fn rel_path(root: &Path, path: &Path) -> String {
         .join("/")
 }
 
-/// Hex SHA-256 of some bytes.
+/// Hex SHA-256 of some bytes (lower case, as `sha256sum` prints it).
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    // `hex`, not a hand-written loop: one allocation, one well-known encoder.
+    hex::encode(Sha256::digest(bytes))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digests_are_lower_case_hex_as_sha256sum_prints_them() {
+        // FIPS 180-2's example digest of "abc".
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn files_over_the_limit_are_skipped_with_the_reason() {

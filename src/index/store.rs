@@ -221,7 +221,7 @@ fn read_one(stat: &FileStat, old: Option<&FileEntry>) -> Read {
     if old.is_some_and(|o| o.sha256 == entry.sha256) {
         return Read::Same(entry);
     }
-    let loaded = corpus::load_file(&file, corpus::process_options());
+    let loaded = crate::load::load_file(&file, corpus::process_options());
     let mut warnings = loaded.skipped;
     let mut prepared = Vec::with_capacity(loaded.articles.len());
     for (article, ordinal) in loaded.articles.iter().zip(ordinals(&loaded.articles)) {

@@ -135,8 +135,8 @@ fn answer_html(answer: &Answer, max_citations: usize) -> String {
 }
 
 fn citation_block(c: &crate::answer::Citation, script: Script) -> String {
-    let passage = shown(c.passage.trim(), script);
-    let open = if c.passage.chars().count() > EXPANDABLE_CHARS {
+    let passage = shown(c.quote.passage.trim(), script);
+    let open = if c.quote.passage.chars().count() > EXPANDABLE_CHARS {
         "<blockquote expandable>"
     } else {
         "<blockquote>"
@@ -144,7 +144,12 @@ fn citation_block(c: &crate::answer::Citation, script: Script) -> String {
     format!(
         "\n\n[{}] {}\n{open}{passage}</blockquote>",
         c.n,
-        byline(&c.title, c.source.as_deref(), c.date.as_deref(), script)
+        byline(
+            &c.quote.title,
+            c.quote.source.as_deref(),
+            c.quote.date.as_deref(),
+            script
+        )
     )
 }
 
@@ -155,7 +160,7 @@ pub fn citation_buttons(answer: &Answer, links: Links<'_>) -> Vec<Vec<Button>> {
     for c in &answer.citations {
         match seen.iter_mut().find(|(key, _, _)| *key == c.article) {
             Some((_, ns, _)) => ns.push(c.n),
-            None => seen.push((c.article.clone(), vec![c.n], c.title.clone())),
+            None => seen.push((c.article.clone(), vec![c.n], c.quote.title.clone())),
         }
     }
     seen.into_iter()
@@ -315,8 +320,8 @@ pub fn inline_items(answer: &Answer, bot: &str, max: usize) -> Vec<InlineItem> {
         };
         items.push(InlineItem {
             id: format!("c{}", c.n),
-            title: clip(&format!("[{}] {}", c.n, script::render(&c.title, script)), 60),
-            description: clip(&script::render(&c.passage, script), 100),
+            title: clip(&format!("[{}] {}", c.n, script::render(&c.quote.title, script)), 60),
+            description: clip(&script::render(&c.quote.passage, script), 100),
             html: one_message(format!("❓ {question}\n{}", citation_block(c, script))),
             buttons: citation_buttons(&single, Links::DeepLink(bot)),
         });
@@ -517,17 +522,20 @@ pub fn stale_article(script: Script) -> String {
 mod tests {
     use super::*;
     use crate::answer::Citation;
+    use crate::engine::Quote;
     use crate::telegram::split::utf16_len;
 
     fn citation(n: usize, article: &str, title: &str, passage: &str) -> Citation {
         Citation {
             n,
             article: article.into(),
-            file: "000.txt".into(),
-            title: title.into(),
-            source: Some("城区委组织部".into()),
-            date: Some("2021-12-23".into()),
-            passage: passage.into(),
+            quote: Quote {
+                file: "000.txt".into(),
+                title: title.into(),
+                source: Some("城区委组织部".into()),
+                date: Some("2021-12-23".into()),
+                passage: passage.into(),
+            },
             line: Some(12),
             url: None,
             score: 1.0,
@@ -613,7 +621,7 @@ mod tests {
     fn hostile_text_is_escaped_everywhere() {
         let evil = "<script>alert(1)</script> & <a href=\"x\">";
         let mut a = answer(evil, vec![citation(1, "k1", evil, evil)], Script::Original);
-        a.citations[0].source = Some(evil.into());
+        a.citations[0].quote.source = Some(evil.into());
         let html = answer_reply(&a, Links::Callback).chunks.concat();
         assert!(!html.contains("<script>") && !html.contains("<a href=\"x\">"), "{html}");
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;a href=&quot;x&quot;&gt;"));
