@@ -87,22 +87,13 @@ const STAT_PARALLEL_FROM: usize = 2048;
 /// Each candidate's metadata: its [`FileStat`], or why it was skipped.
 fn stat_all(root: &Path, candidates: Vec<Candidate>) -> Vec<(Option<FileStat>, Option<Skipped>)> {
     if candidates.len() < STAT_PARALLEL_FROM {
-        return candidates.into_iter().map(|c| stat_one(root, c)).collect();
+        return candidates.iter().map(|c| stat_one(root, c)).collect();
     }
     let per_thread = candidates.len().div_ceil(STAT_THREADS);
-    let mut chunks: Vec<Vec<Candidate>> = Vec::new();
-    let mut rest = candidates.into_iter();
-    loop {
-        let chunk: Vec<Candidate> = rest.by_ref().take(per_thread).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        chunks.push(chunk);
-    }
     std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(|c| stat_one(root, c)).collect::<Vec<_>>()))
+        let handles: Vec<_> = candidates
+            .chunks(per_thread)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(|c| stat_one(root, c)).collect::<Vec<_>>()))
             .collect();
         // A stat thread cannot panic on a file (every error is a value),
         // so a join error would be a bug; its files are then simply absent.
@@ -117,7 +108,7 @@ struct Candidate {
     is_link: bool,
 }
 
-fn stat_one(root: &Path, c: Candidate) -> (Option<FileStat>, Option<Skipped>) {
+fn stat_one(root: &Path, c: &Candidate) -> (Option<FileStat>, Option<Skipped>) {
     // The directory entry's own metadata (no path lookup: this walk runs
     // on every staleness check, over every file of the archive); a symlink
     // is followed with `fs::metadata`, and a dangling one is simply not
@@ -146,7 +137,7 @@ fn stat_one(root: &Path, c: Candidate) -> (Option<FileStat>, Option<Skipped>) {
         .map_or(0, |d| d.as_nanos() as u64);
     let stat = FileStat {
         rel: rel_path(root, &c.path),
-        path: c.path,
+        path: c.path.clone(),
         size: meta.len(),
         mtime_ns,
     };
@@ -278,5 +269,22 @@ mod tests {
         assert_eq!(skipped.len(), 1);
         assert_eq!(skipped[0].file, "big.txt");
         assert!(skipped[0].reason.contains("larger than"), "{:?}", skipped[0]);
+    }
+
+    #[test]
+    fn a_scan_stat_ed_on_several_threads_finds_every_file_once_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = STAT_PARALLEL_FROM + 37;
+        for i in 0..n {
+            let sub = dir.path().join(format!("d{}", i % 3));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(sub.join(format!("{i:05}.txt")), "正文。").unwrap();
+        }
+        std::fs::write(dir.path().join("skip.bin"), "x").unwrap();
+        let (found, skipped) = scan(dir.path()).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        assert_eq!(found.len(), n);
+        assert!(found.windows(2).all(|w| w[0].rel < w[1].rel));
+        assert!(found.iter().all(|f| f.size == "正文。".len() as u64 && f.mtime_ns > 0));
     }
 }
