@@ -237,12 +237,7 @@ fn concurrent_builds_take_turns_and_readers_always_find_an_index() {
     // resisted removal (files created in it meanwhile); the next build
     // clears such leftovers, and then only the current one remains.
     build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
-    assert!(
-        std::fs::symlink_metadata(&loc.index_dir)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert_is_symlink(&loc.index_dir);
     let mut left: Vec<String> = std::fs::read_dir(data.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -266,12 +261,7 @@ fn an_index_directory_of_the_older_layout_is_replaced() {
     std::fs::create_dir_all(loc.index_dir.join("tantivy")).unwrap();
     std::fs::write(loc.index_dir.join("manifest.json"), "{}").unwrap();
     build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
-    assert!(
-        std::fs::symlink_metadata(&loc.index_dir)
-            .unwrap()
-            .file_type()
-            .is_symlink()
-    );
+    assert_is_symlink(&loc.index_dir);
     assert_eq!(Engine::open(&loc.index_dir).unwrap().stats().articles, 2);
     let entries = std::fs::read_dir(data.path()).unwrap().count();
     assert_eq!(entries, 3, "index, its generation, the lock file");
@@ -295,4 +285,10 @@ fn a_missing_index_without_corpus_is_an_error() {
         index_dir: data.path().join("nothing"),
     };
     assert!(Engine::open_or_build(&loc, &|_, _| {}, &|_| {}).is_err());
+}
+
+/// The index path is the symlink to the current generation.
+fn assert_is_symlink(path: &std::path::Path) {
+    let meta = std::fs::symlink_metadata(path).unwrap();
+    assert!(meta.file_type().is_symlink(), "{} is not a symlink", path.display());
 }
