@@ -93,8 +93,8 @@ pub trait Retrieval: Send + Sync {
     /// Whole articles (headline and body) for the question's terms under
     /// its filter, best first.
     fn articles(&self, parsed: &Parsed, limit: usize) -> Vec<(usize, f32)>;
-    /// Passages for the question's terms under its filter, best first;
-    /// with `within`, only passages of those articles.
+    /// The passages of articles `within` for the question's terms, best
+    /// first.
     fn passages(&self, parsed: &Parsed, within: &[usize], limit: usize) -> Vec<Hit>;
     /// Inverse document frequency of a bigram over passages (BM25's form).
     fn idf_bigram(&self, term: &str) -> f32;
@@ -338,26 +338,26 @@ impl Retrieval for Local {
     }
 
     fn passages(&self, parsed: &Parsed, within: &[usize], limit: usize) -> Vec<Hit> {
-        let text = self.passage_query(parsed);
-        let filter = filter_query(&parsed.filter, self.fields.date_num, self.fields.source_key);
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
-        clauses.extend(filter.map(|f| (Occur::Must, f)));
-        if !within.is_empty() {
-            // A handful of ids: a union of term queries, not a TermSetQuery
-            // (whose automaton walks the id field's whole dictionary).
-            let ids: Vec<(Occur, Box<dyn Query>)> = within
-                .iter()
-                .map(|&a| {
-                    let term = Term::from_field_u64(self.fields.article_id, a as u64);
-                    let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-                    (Occur::Should, q)
-                })
-                .collect();
-            clauses.push((
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(ids)), 0.0)),
-            ));
+        if within.is_empty() || parsed.is_empty() || limit == 0 {
+            return Vec::new();
         }
+        // The articles passed the question's filter already, and a passage
+        // has its article's date and source: no filter here.
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.passage_query(parsed))];
+        // A few dozen ids: a union of term queries, not a TermSetQuery
+        // (whose automaton walks the id field's whole dictionary).
+        let ids: Vec<(Occur, Box<dyn Query>)> = within
+            .iter()
+            .map(|&a| {
+                let term = Term::from_field_u64(self.fields.article_id, a as u64);
+                let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+                (Occur::Should, q)
+            })
+            .collect();
+        clauses.push((
+            Occur::Must,
+            Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(ids)), 0.0)),
+        ));
         self.top_passages(&self.searcher, &BooleanQuery::new(clauses), limit)
     }
 

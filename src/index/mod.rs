@@ -10,16 +10,19 @@
 //!   half-width, lower case) cut by our own tokenizers ([`tokenize`]):
 //!   `bigrams` and `words`, plus the article title's bigrams in `title`.
 //!   Fast fields `article_id`, `start` and `end` say which byte span of
-//!   which article's text the passage is; nothing else is stored.
+//!   which article's text the passage is; nothing else is stored. Passages
+//!   are only ever searched within articles the article index found, so
+//!   they carry no filter fields of their own.
 //! - **articles** ([`article_schema`]): one document per article, headline
 //!   and body together, so that a question whose place or agency is only in
 //!   the headline still finds the article (whole-document relevance). It
 //!   stores the cleaned article (`doc`, JSON) and its short `key`.
 //!
-//! Both carry the filter fields `date_num` (`YYYYMMDD`, 0 when the article
-//! states no date) and `source_key` (the folded source, empty when none),
-//! and `file` (the corpus file the article came from), by which an update
-//! deletes a changed file's articles and passages.
+//! Articles carry the filter fields `date_num` (`YYYYMMDD`, 0 when the
+//! article states no date) and `source_key` (the folded source, empty when
+//! none). Both indexes carry `file` (the corpus file the article came
+//! from), by which an update deletes a changed file's articles and
+//! passages.
 
 pub mod store;
 pub mod tokenize;
@@ -36,7 +39,7 @@ use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 7;
+pub const FORMAT_VERSION: u32 = 8;
 
 /// Memory budget of one indexing thread (tantivy needs at least 15 MB).
 const HEAP_PER_THREAD: usize = 64 * 1024 * 1024;
@@ -53,8 +56,6 @@ pub struct Fields {
     /// Byte span of the passage in its article's text.
     pub start: Field,
     pub end: Field,
-    pub date_num: Field,
-    pub source_key: Field,
     pub file: Field,
 }
 
@@ -94,8 +95,6 @@ pub fn schema() -> (Schema, Fields) {
         article_id: b.add_u64_field("article_id", FAST | INDEXED),
         start: b.add_u64_field("start", FAST),
         end: b.add_u64_field("end", FAST),
-        date_num: b.add_u64_field("date_num", FAST | INDEXED),
-        source_key: b.add_text_field("source_key", STRING),
         file: b.add_text_field("file", STRING),
     };
     (b.build(), fields)
@@ -151,8 +150,6 @@ pub fn fields_of(schema: &Schema) -> Result<Fields> {
         article_id: f("article_id")?,
         start: f("start")?,
         end: f("end")?,
-        date_num: f("date_num")?,
-        source_key: f("source_key")?,
         file: f("file")?,
     })
 }
@@ -292,8 +289,6 @@ impl Writers {
             doc.add_u64(f.article_id, id);
             doc.add_u64(f.start, *start as u64);
             doc.add_u64(f.end, *end as u64);
-            doc.add_u64(f.date_num, p.date_num);
-            doc.add_text(f.source_key, &p.source_key);
             doc.add_text(f.file, &p.file);
             self.passages.add_document(doc)?;
         }
