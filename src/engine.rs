@@ -84,6 +84,14 @@ pub struct SearchRow {
     pub score: f32,
 }
 
+/// Loads jieba's dictionary and the script tables (~150 ms) now, not on
+/// the first question. Safe to call from several threads at once: each
+/// table loads once, and a second caller waits for it.
+fn warm_up() {
+    let _ = crate::query::parse("預熱");
+    let _ = crate::script::is_traditional("預熱");
+}
+
 /// Ranking over a retrieval backend.
 pub struct Engine {
     retrieval: Box<dyn Retrieval>,
@@ -135,10 +143,7 @@ impl Engine {
 
     /// An engine over any retrieval backend.
     pub fn over(retrieval: Box<dyn Retrieval>) -> Engine {
-        // Load jieba's dictionary and the script tables now, not on the
-        // first question (~150 ms).
-        let _ = crate::query::parse("預熱");
-        let _ = crate::script::is_traditional("預熱");
+        warm_up();
         let folded_sources = retrieval
             .stats()
             .sources
@@ -164,6 +169,9 @@ impl Engine {
         progress: Progress,
         warn: &dyn Fn(&str),
     ) -> Result<(Engine, Option<BuildReport>)> {
+        // The tables load on another core while the index is checked
+        // (the engine waits for them when it is made).
+        std::thread::spawn(warm_up);
         let Some(corpus_dir) = &loc.corpus_dir else {
             let engine = Engine::open(&loc.index_dir)?;
             let built_from = store::read_manifest(&loc.index_dir)

@@ -548,10 +548,21 @@ pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
     if manifest.options != options_fingerprint() {
         return Some("the export field settings changed".into());
     }
-    let Ok((stats, _)) = corpus::scan(corpus_dir) else {
+    // Listing the corpus waits mostly on the filesystem, reading the file
+    // list mostly on the CPU: side by side they overlap (at 200,000 files
+    // each takes a few hundred milliseconds of a fresh start).
+    let (scanned, files) = std::thread::scope(|s| {
+        let files = s.spawn(|| read_files(index_dir));
+        let scanned = corpus::scan(corpus_dir);
+        let files = files
+            .join()
+            .unwrap_or_else(|_| Err(Error::Index("reading the file list failed".into())));
+        (scanned, files)
+    });
+    let Ok((stats, _)) = scanned else {
         return None; // no corpus to compare with: use the index as it is
     };
-    let files = match read_files(index_dir) {
+    let files = match files {
         Ok(f) => f,
         Err(e) => return Some(format!("unreadable file list ({e})")),
     };
