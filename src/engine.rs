@@ -116,7 +116,7 @@ impl Engine {
         for ((id, article), ordinal) in articles.iter().enumerate().zip(index::ordinals(&articles)) {
             writers.add(id as u64, &Prepared::new(ordinal, &article.file, article)?)?;
         }
-        writers.finish()?;
+        writers.finish(true)?;
         Ok(Engine::over(Box::new(Local::new(&index, &article_index)?)))
     }
 

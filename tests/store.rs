@@ -292,3 +292,25 @@ fn assert_is_symlink(path: &std::path::Path) {
     let meta = std::fs::symlink_metadata(path).unwrap();
     assert!(meta.file_type().is_symlink(), "{} is not a symlink", path.display());
 }
+
+/// A build from scratch leaves each index in one segment (a question looks
+/// its terms up in every segment), and every article is still there.
+#[test]
+fn a_full_build_merges_each_index_into_one_segment() {
+    let corpus = tempfile::tempdir().unwrap();
+    for i in 0..400 {
+        let text = format!("第{i}号通知\n街道第{i}批志愿者{i}人参加防疫突击队,编号{i}。\n");
+        std::fs::write(corpus.path().join(format!("n{i:03}.txt")), text).unwrap();
+    }
+    let data = tempfile::tempdir().unwrap();
+    let index_dir = data.path().join("index");
+    let report = build(corpus.path(), &index_dir, &|_, _| {}).unwrap();
+    assert_eq!(report.articles, 400);
+    let (passages, articles) = archive_bot::index::store::open_indexes(&index_dir).unwrap();
+    for index in [&passages, &articles] {
+        assert_eq!(index.searchable_segment_ids().unwrap().len(), 1);
+    }
+    let engine = Engine::open(&index_dir).unwrap();
+    assert_eq!(engine.stats().articles, 400);
+    assert_eq!(engine.search("编号217", 1)[0].quote.file, "n217.txt");
+}

@@ -344,7 +344,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             done += chunk.len();
             progress(done, to_read.len());
         }
-        writers.finish()?;
+        writers.finish(!incremental)?;
         entries.sort_by(|a, b| a.file.cmp(&b.file));
         let count = |index: &Index| -> Result<usize> { Ok(index.reader()?.searcher().num_docs() as usize) };
         let (articles, passages) = (count(&article_index)?, count(&index)?);
