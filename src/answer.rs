@@ -880,6 +880,33 @@ mod tests {
         }
     }
 
+    /// Passages are ranked within the best articles only, yet a `search`
+    /// for more rows than that pool still reaches further articles.
+    #[test]
+    fn a_long_search_reaches_past_the_article_pool() {
+        let articles: Vec<crate::article::Article> = (0..150)
+            .map(|i| crate::article::Article {
+                file: format!("n{i:03}.txt"),
+                title: format!("第{i}号通知"),
+                source: None,
+                author: None,
+                date: None,
+                url: None,
+                paragraphs: vec![format!("志愿者突击队第{i}批出发。"), "另有其他安排。".into()],
+                lines: Vec::new(),
+            })
+            .collect();
+        let engine = Engine::in_ram(articles).unwrap();
+        let files = |rows: Vec<crate::engine::SearchRow>| {
+            rows.into_iter()
+                .map(|r| r.quote.file)
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+        };
+        assert_eq!(files(engine.search("志愿者突击队", 10)), 10);
+        assert_eq!(files(engine.search("志愿者突击队", 140)), 140);
+    }
+
     #[test]
     fn a_headline_only_place_still_finds_its_article() {
         // News states the place once, in the headline; the body says 省政府.

@@ -249,9 +249,10 @@ impl Engine {
         if parsed.is_empty() || limit == 0 {
             return Vec::new();
         }
-        // A long `search` may list more articles than the pool: one row in
-        // two may then come from an article of its own.
-        let articles = self.retrieve_articles(parsed, ARTICLE_POOL.max(limit / 2));
+        // The pool serves up to PASSAGE_POOL rows; a longer `search` takes
+        // as many articles as rows, since each may come from its own.
+        let pool = if limit > PASSAGE_POOL { limit } else { ARTICLE_POOL };
+        let articles = self.retrieve_articles(parsed, pool);
         let top_article = articles.first().map_or(f32::EPSILON, |a| a.1.max(f32::EPSILON));
         let article_score: HashMap<usize, f32> = articles.iter().map(|&(a, s)| (a, s / top_article)).collect();
 
