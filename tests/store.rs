@@ -314,3 +314,25 @@ fn a_full_build_merges_each_index_into_one_segment() {
     assert_eq!(engine.stats().articles, 400);
     assert_eq!(engine.search("编号217", 1)[0].quote.file, "n217.txt");
 }
+
+/// A missing or damaged file list makes the index stale (and names the
+/// file); the corpus is listed meanwhile, on another thread.
+#[test]
+fn a_missing_or_damaged_file_list_is_stale() {
+    let (corpus, _data, loc) = fresh();
+    build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
+    assert_eq!(staleness(&loc.index_dir, corpus.path()), None);
+    let files = loc.index_dir.join("files.json");
+    std::fs::write(&files, "[{\"file\": 3}]").unwrap();
+    let why = staleness(&loc.index_dir, corpus.path()).unwrap();
+    assert!(
+        why.contains("unreadable file list") && why.contains("files.json"),
+        "{why}"
+    );
+    std::fs::remove_file(&files).unwrap();
+    let why = staleness(&loc.index_dir, corpus.path()).unwrap();
+    assert!(
+        why.contains("unreadable file list") && why.contains("files.json"),
+        "{why}"
+    );
+}

@@ -564,25 +564,27 @@ pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
         return Some("the export field settings changed".into());
     }
     let path = index_dir.join(FILES);
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => return Some(format!("unreadable file list ({})", Error::io(&path, e))),
-    };
+    let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e).to_string());
     // Listing the corpus waits mostly on the filesystem, parsing the file
     // list mostly on the CPU: side by side they overlap (at 200,000 files
     // each takes a few hundred milliseconds of a fresh start).
     let (scanned, files) = std::thread::scope(|s| {
-        let files = s.spawn(|| serde_json::from_slice::<Vec<EntryView>>(&bytes));
+        let files = s.spawn(|| {
+            let bytes = bytes.as_ref().map_err(Clone::clone)?;
+            serde_json::from_slice::<Vec<EntryView>>(bytes).map_err(|e| format!("{}: {e}", path.display()))
+        });
         let scanned = corpus::scan(corpus_dir);
-        (scanned, files.join())
+        let files = files
+            .join()
+            .unwrap_or_else(|_| Err(format!("{}: not parsed", path.display())));
+        (scanned, files)
     });
     let Ok((stats, _)) = scanned else {
         return None; // no corpus to compare with: use the index as it is
     };
     let files = match files {
-        Ok(Ok(f)) => f,
-        Ok(Err(e)) => return Some(format!("unreadable file list ({}: {e})", path.display())),
-        Err(_) => return Some(format!("unreadable file list ({})", path.display())),
+        Ok(f) => f,
+        Err(e) => return Some(format!("unreadable file list ({e})")),
     };
     let old: HashMap<&str, &EntryView> = files.iter().map(|e| (e.file.as_ref(), e)).collect();
     let (mut added, mut changed) = (0, 0);
