@@ -323,16 +323,15 @@ fn a_missing_or_damaged_file_list_is_stale() {
     build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
     assert_eq!(staleness(&loc.index_dir, corpus.path()), None);
     let files = loc.index_dir.join("files.json");
-    std::fs::write(&files, "[{\"file\": 3}]").unwrap();
-    let why = staleness(&loc.index_dir, corpus.path()).unwrap();
-    assert!(
-        why.contains("unreadable file list") && why.contains("files.json"),
-        "{why}"
-    );
-    std::fs::remove_file(&files).unwrap();
-    let why = staleness(&loc.index_dir, corpus.path()).unwrap();
-    assert!(
-        why.contains("unreadable file list") && why.contains("files.json"),
-        "{why}"
-    );
+    let damage: [&dyn Fn(); 2] = [&|| std::fs::write(&files, "[{\"file\": 3}]").unwrap(), &|| {
+        std::fs::remove_file(&files).unwrap()
+    }];
+    for damage in damage {
+        damage();
+        let why = staleness(&loc.index_dir, corpus.path()).unwrap();
+        assert!(
+            why.contains("unreadable file list") && why.contains("files.json"),
+            "{why}"
+        );
+    }
 }

@@ -122,7 +122,12 @@ pub fn read_files(index_dir: &Path) -> Result<Vec<FileEntry>> {
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::Index(format!("{}: {e}", path.display())))
+    parse_json(path, &bytes)
+}
+
+/// Parses the JSON read from `path` (values may borrow from `bytes`).
+fn parse_json<'a, T: Deserialize<'a>>(path: &Path, bytes: &'a [u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Index(format!("{}: {e}", path.display())))
 }
 
 /// The export settings as recorded in a manifest.
@@ -571,7 +576,7 @@ pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
     let (scanned, files) = std::thread::scope(|s| {
         let files = s.spawn(|| {
             let bytes = bytes.as_ref().map_err(Clone::clone)?;
-            serde_json::from_slice::<Vec<EntryView>>(bytes).map_err(|e| format!("{}: {e}", path.display()))
+            parse_json::<Vec<EntryView>>(&path, bytes).map_err(|e| e.to_string())
         });
         let scanned = corpus::scan(corpus_dir);
         let files = files
