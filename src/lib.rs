@@ -16,13 +16,14 @@
 //! - [`load`]: corpus files → clean articles (`corpus` then `clean`), with
 //!   the skipped files and what cleaning removed.
 //! - [`passage`]: articles → passages, byte spans of the cleaned text.
-//! - [`index`]: the tantivy indexes, one of passages and one of whole
-//!   articles (schemas, tokenizers, on-disk store with a manifest that
-//!   triggers rebuilds).
+//! - [`index`]: the tantivy index of whole articles, which also stores
+//!   them (schema, tokenizers, on-disk store with a manifest that triggers
+//!   rebuilds).
 //! - [`query`]: questions → our own search terms, the kind of answer, a
 //!   period filter, and whether the article itself is asked about.
 //! - [`retrieval`]: what ranking needs from a search engine (a trait),
 //!   answered by the local tantivy indexes; stored articles for the hits.
+//! - [`rank`]: the passages of the best articles, ranked from their text.
 //! - [`engine`]: article-aware ranking over a retrieval, under a filter;
 //!   opening (or building) an index.
 //! - [`answer`]: grounded answers with citations (a clause run or sentence,
@@ -54,6 +55,7 @@ pub mod index;
 pub mod load;
 pub mod passage;
 pub mod query;
+pub mod rank;
 pub mod render;
 pub mod retrieval;
 pub mod script;

@@ -1,9 +1,9 @@
 //! Retrieval: the seam between ranking and the search engine under it.
 //!
 //! [`Retrieval`] is what the engine's ranking needs from an index: BM25 over
-//! whole articles, BM25 over passages (optionally within given articles),
-//! a term's rarity, and stored articles by number or key. [`Local`]
-//! answers it with the two tantivy indexes of [`crate::index`], in this
+//! whole articles, a term's rarity, and stored articles by number or key
+//! (passages are ranked from those, see [`crate::rank`]). [`Local`]
+//! answers it with the tantivy index of [`crate::index`], in this
 //! process. Another implementation can answer the same calls from a search
 //! cluster (Quickwit serves tantivy indexes across nodes; OpenSearch with a
 //! whitespace analyzer over our own tokens), since every query is built
@@ -24,36 +24,17 @@ use tantivy::{DocAddress, Index, IndexReader, Searcher, Term};
 
 use crate::article::Article;
 use crate::error::Result;
-use crate::index::{self, ArticleFields, Fields};
+use crate::index::{self, Fields};
 use crate::query::{Filter, Parsed};
 
-/// Boosts of the passage index's fields: bigrams for recall, words for
-/// precision, the article title as light context.
+/// Boosts of the index's fields: bigrams for recall, words for precision.
 const BOOST_BIGRAMS: f32 = 1.0;
 const BOOST_WORDS: f32 = 1.0;
-const BOOST_TITLE: f32 = 0.3;
 /// Articles kept decoded in memory: a question reads a few dozen, a
 /// follow-up or a button press often the same ones again.
 const DOC_CACHE: usize = 512;
-/// Bigram rarities kept: a question has a few dozen bigrams.
-const IDF_CACHE: usize = 8192;
-
-/// A retrieved passage: the byte span `start..end` of article `article`'s
-/// text, and its score.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hit {
-    pub article: usize,
-    pub start: usize,
-    pub end: usize,
-    pub score: f32,
-}
-
-impl Hit {
-    /// What identifies the passage, whatever its score.
-    pub fn place(&self) -> (usize, usize) {
-        (self.article, self.start)
-    }
-}
+/// Document frequencies kept: a question has a few dozen terms.
+const DF_CACHE: usize = 8192;
 
 /// What the archive holds, for `/about` and summaries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -86,6 +67,13 @@ impl Doc {
     }
 }
 
+/// The two ways text is cut into terms (see [`crate::index::tokenize`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TermField {
+    Bigram,
+    Word,
+}
+
 /// What ranking needs from a search engine. Scores are BM25 (relative
 /// use only: the engine divides by the best). Implementations are shared
 /// by every question at once.
@@ -93,11 +81,8 @@ pub trait Retrieval: Send + Sync {
     /// Whole articles (headline and body) for the question's terms under
     /// its filter, best first.
     fn articles(&self, parsed: &Parsed, limit: usize) -> Vec<(usize, f32)>;
-    /// The passages of articles `within` for the question's terms, best
-    /// first.
-    fn passages(&self, parsed: &Parsed, within: &[usize], limit: usize) -> Vec<Hit>;
-    /// Inverse document frequency of a bigram over passages (BM25's form).
-    fn idf_bigram(&self, term: &str) -> f32;
+    /// How many articles hold a term.
+    fn doc_freq(&self, field: TermField, term: &str) -> u64;
     /// The stored article `id`.
     fn doc(&self, id: usize) -> Option<Arc<Doc>>;
     /// The stored article with that key.
@@ -108,25 +93,20 @@ pub trait Retrieval: Send + Sync {
     fn stats(&self) -> &Stats;
 }
 
-/// [`Retrieval`] over the two tantivy indexes of this process.
+/// [`Retrieval`] over the tantivy index of this process.
 pub struct Local {
     fields: Fields,
-    /// The passage index as opened (it never changes under an engine).
+    /// The index as opened (it never changes under an engine).
     searcher: Searcher,
-    /// Per segment of `searcher`: the `article_id`, `start`, `end` columns,
-    /// opened once (opening a column reads its block index: too slow to
-    /// repeat for every hit).
-    spans: Vec<[Column<u64>; 3]>,
-    article_fields: ArticleFields,
-    article_searcher: Searcher,
-    /// Per segment of `article_searcher`: the `article_id` column.
+    /// Per segment of `searcher`: the `article_id` column, opened once
+    /// (opening a column reads its block index: too slow to repeat for
+    /// every hit).
     article_ids: Vec<Column<u64>>,
     stats: Stats,
-    num_docs: u64,
     docs: Mutex<lru::LruCache<usize, Arc<Doc>>>,
-    /// Bigram rarities already looked up (every segment's dictionary each
-    /// time otherwise; coverage asks for the same few many times).
-    idf: Mutex<lru::LruCache<String, f32>>,
+    /// Document frequencies already looked up (every segment's dictionary
+    /// each time otherwise; coverage asks for the same few many times).
+    df: Mutex<lru::LruCache<(TermField, String), u64>>,
 }
 
 fn capacity(n: usize) -> NonZeroUsize {
@@ -143,11 +123,9 @@ fn columns(searcher: &Searcher, name: &str) -> Result<Vec<Column<u64>>> {
 }
 
 impl Local {
-    /// Reads over a passage index and an article index (tokenizers
-    /// registered).
-    pub fn new(index: &Index, article_index: &Index) -> Result<Local> {
+    /// Reads over an index (tokenizers registered).
+    pub fn new(index: &Index) -> Result<Local> {
         let fields = index::fields_of(&index.schema())?;
-        let article_fields = index::article_fields_of(&article_index.schema())?;
         // An index never changes under a running engine (updates go to a
         // new generation, opened as a new engine), so no reload watcher
         // thread is needed.
@@ -155,37 +133,16 @@ impl Local {
             .reader_builder()
             .reload_policy(tantivy::ReloadPolicy::Manual)
             .try_into()?;
-        let article_reader: IndexReader = article_index
-            .reader_builder()
-            .reload_policy(tantivy::ReloadPolicy::Manual)
-            .try_into()?;
         let searcher = reader.searcher();
-        let article_searcher = article_reader.searcher();
-        let num_docs = searcher.num_docs();
-        let stats = stats_of(&article_searcher, &article_fields, num_docs as usize)?;
-        let (ids, starts, ends) = (
-            columns(&searcher, "article_id")?,
-            columns(&searcher, "start")?,
-            columns(&searcher, "end")?,
-        );
-        let spans = ids
-            .into_iter()
-            .zip(starts)
-            .zip(ends)
-            .map(|((a, s), e)| [a, s, e])
-            .collect();
-        let article_ids = columns(&article_searcher, "article_id")?;
+        let stats = stats_of(&searcher, &fields)?;
+        let article_ids = columns(&searcher, "article_id")?;
         Ok(Local {
             fields,
             searcher,
-            spans,
-            article_fields,
-            article_searcher,
             article_ids,
             stats,
-            num_docs,
             docs: Mutex::new(lru::LruCache::new(capacity(DOC_CACHE))),
-            idf: Mutex::new(lru::LruCache::new(capacity(IDF_CACHE))),
+            df: Mutex::new(lru::LruCache::new(capacity(DF_CACHE))),
         })
     }
 
@@ -194,13 +151,13 @@ impl Local {
         if let Some(doc) = self.docs.lock().ok()?.get(&id) {
             return Some(doc.clone());
         }
-        let doc = self.fetch(Term::from_field_u64(self.article_fields.article_id, id as u64))?;
+        let doc = self.fetch(Term::from_field_u64(self.fields.article_id, id as u64))?;
         Some(self.remember(doc))
     }
 
     /// The article with that key, if any (read once, then cached by id).
     fn by_key(&self, key: &str) -> Option<Arc<Doc>> {
-        let doc = self.fetch(Term::from_field_text(self.article_fields.key, key))?;
+        let doc = self.fetch(Term::from_field_text(self.fields.key, key))?;
         Some(self.remember(doc))
     }
 
@@ -215,12 +172,12 @@ impl Local {
 
     /// Reads the one article document matching `term`.
     fn fetch(&self, term: Term) -> Option<Doc> {
-        let searcher = &self.article_searcher;
+        let searcher = &self.searcher;
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score()).ok()?;
         let &(_, addr) = top.first()?;
         let id = self.article_id(addr)?;
-        match index::stored_article(searcher, &self.article_fields, addr) {
+        match index::stored_article(searcher, &self.fields, addr) {
             Ok((key, article)) => {
                 let text = article.text();
                 Some(Doc { id, key, article, text })
@@ -235,8 +192,8 @@ impl Local {
     /// Up to `n` articles of `source` (or of no source, for ""), in the
     /// order they were indexed.
     fn of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>> {
-        let searcher = &self.article_searcher;
-        let term = Term::from_field_text(self.article_fields.source, source);
+        let searcher = &self.searcher;
+        let term = Term::from_field_text(self.fields.source, source);
         let query = TermQuery::new(term, IndexRecordOption::Basic);
         let Ok(top) = searcher.search(
             &query,
@@ -247,59 +204,27 @@ impl Local {
         top.into_iter().filter_map(|(id, _)| self.doc(id? as usize)).collect()
     }
 
-    /// Inverse document frequency of a bigram over passages (BM25's form);
-    /// a term the archive never uses gets the highest value.
-    fn bigram_idf(&self, term: &str) -> f32 {
-        if let Some(&idf) = self.idf.lock().ok().and_then(|mut c| c.get(term).copied()).as_ref() {
-            return idf;
+    /// How many articles hold a term.
+    fn term_df(&self, field: TermField, term: &str) -> u64 {
+        let key = (field, term.to_owned());
+        if let Some(df) = self.df.lock().ok().and_then(|mut c| c.get(&key).copied()) {
+            return df;
         }
-        let df = self
-            .searcher
-            .doc_freq(&Term::from_field_text(self.fields.bigrams, term))
-            .unwrap_or(0) as f32;
-        let n = self.num_docs as f32;
-        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-        if let Ok(mut c) = self.idf.lock() {
-            c.put(term.to_owned(), idf);
+        let f = match field {
+            TermField::Bigram => self.fields.bigrams,
+            TermField::Word => self.fields.words,
+        };
+        let df = self.searcher.doc_freq(&Term::from_field_text(f, term)).unwrap_or(0);
+        if let Ok(mut c) = self.df.lock() {
+            c.put(key, df);
         }
-        idf
+        df
     }
 
-    /// A hit's article number (article index).
+    /// A hit's article number.
     fn article_id(&self, addr: DocAddress) -> Option<usize> {
         let column = self.article_ids.get(addr.segment_ord as usize)?;
         column.first(addr.doc_id).map(|v| v as usize)
-    }
-
-    /// The passage index's query for a question's terms.
-    fn passage_query(&self, parsed: &Parsed) -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for b in &parsed.bigrams {
-            clauses.push(term_clause(self.fields.bigrams, b, BOOST_BIGRAMS));
-            clauses.push(term_clause(self.fields.title, b, BOOST_TITLE));
-        }
-        for w in &parsed.words {
-            clauses.push(term_clause(self.fields.words, w, BOOST_WORDS));
-        }
-        Box::new(BooleanQuery::new(clauses))
-    }
-
-    fn top_passages(&self, searcher: &Searcher, query: &dyn Query, limit: usize) -> Vec<Hit> {
-        let Ok(top) = searcher.search(query, &TopDocs::with_limit(limit).order_by_score()) else {
-            return Vec::new();
-        };
-        top.into_iter()
-            .filter_map(|(score, addr)| {
-                let [article, start, end] = self.spans.get(addr.segment_ord as usize)?;
-                let value = |c: &Column<u64>| c.first(addr.doc_id).map(|v| v as usize);
-                Some(Hit {
-                    article: value(article)?,
-                    start: value(start)?,
-                    end: value(end)?,
-                    score,
-                })
-            })
-            .collect()
     }
 
     /// Whole articles ranked for a question (BM25 over headline and body),
@@ -309,7 +234,7 @@ impl Local {
         if parsed.is_empty() || limit == 0 {
             return Vec::new();
         }
-        let f = &self.article_fields;
+        let f = &self.fields;
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for b in &parsed.bigrams {
             terms.push(term_clause(f.bigrams, b, BOOST_BIGRAMS));
@@ -319,8 +244,7 @@ impl Local {
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(terms)))];
         clauses.extend(filter_query(&parsed.filter, f.date_num, f.source_key).map(|q| (Occur::Must, q)));
-        let searcher = &self.article_searcher;
-        let Ok(top) = searcher.search(
+        let Ok(top) = self.searcher.search(
             &BooleanQuery::new(clauses),
             &TopDocs::with_limit(limit).order_by_score(),
         ) else {
@@ -337,32 +261,8 @@ impl Retrieval for Local {
         self.retrieve_articles(parsed, limit)
     }
 
-    fn passages(&self, parsed: &Parsed, within: &[usize], limit: usize) -> Vec<Hit> {
-        if within.is_empty() || parsed.is_empty() || limit == 0 {
-            return Vec::new();
-        }
-        // The articles passed the question's filter already, and a passage
-        // has its article's date and source: no filter here.
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, self.passage_query(parsed))];
-        // A few dozen ids: a union of term queries, not a TermSetQuery
-        // (whose automaton walks the id field's whole dictionary).
-        let ids: Vec<(Occur, Box<dyn Query>)> = within
-            .iter()
-            .map(|&a| {
-                let term = Term::from_field_u64(self.fields.article_id, a as u64);
-                let q: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-                (Occur::Should, q)
-            })
-            .collect();
-        clauses.push((
-            Occur::Must,
-            Box::new(ConstScoreQuery::new(Box::new(BooleanQuery::new(ids)), 0.0)),
-        ));
-        self.top_passages(&self.searcher, &BooleanQuery::new(clauses), limit)
-    }
-
-    fn idf_bigram(&self, term: &str) -> f32 {
-        self.bigram_idf(term)
+    fn doc_freq(&self, field: TermField, term: &str) -> u64 {
+        self.term_df(field, term)
     }
 
     fn doc(&self, id: usize) -> Option<Arc<Doc>> {
@@ -437,11 +337,11 @@ fn dictionary_error(e: std::io::Error) -> crate::Error {
     crate::Error::Index(format!("a term dictionary cannot be read: {e}"))
 }
 
-/// The archive's summary, read from the article index's dictionaries
-/// (dates and sources are indexed terms), not from the articles. Terms of
+/// The archive's summary, read from the index's dictionaries (dates and
+/// sources are indexed terms) and passage counts, not from the articles. Terms of
 /// articles deleted by an update linger until their segment is merged, so
 /// a date or source may outlive its last article for a while.
-fn stats_of(searcher: &Searcher, fields: &ArticleFields, passages: usize) -> Result<Stats> {
+fn stats_of(searcher: &Searcher, fields: &Fields) -> Result<Stats> {
     let mut dates: Vec<u64> = Vec::new();
     let mut sources: HashMap<String, u64> = HashMap::new();
     for segment in searcher.segment_readers() {
@@ -467,7 +367,7 @@ fn stats_of(searcher: &Searcher, fields: &ArticleFields, passages: usize) -> Res
     counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(Stats {
         articles: searcher.num_docs() as usize,
-        passages,
+        passages: index::passage_count(searcher)?,
         first_date: dated.iter().min().map(|&d| show(d)),
         last_date: dated.iter().max().map(|&d| show(d)),
         sources: counts.into_iter().map(|(s, _)| s).collect(),

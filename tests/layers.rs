@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["index"],
     &["query"],
     &["retrieval"],
+    &["rank"],
     &["engine"],
     &["answer"],
     &["eval", "render", "bench"],

@@ -1,28 +1,24 @@
-//! The tantivy indexes: schemas, writing articles into them, and reading
-//! hits and stored articles back. The index is the store: an article's text
-//! and metadata live in the article index's stored fields and are read for
-//! the hits of a question only, so opening an index reads nothing up front.
+//! The tantivy index: its schema, writing articles into it, and reading
+//! stored articles back. The index is the store: an article's text and
+//! metadata live in its stored fields and are read for the hits of a
+//! question only, so opening an index reads nothing up front.
 //!
-//! Two indexes, searched with the same terms:
+//! One document per article ([`schema`]), headline and body together, so
+//! that a question whose place or agency is only in the headline still
+//! finds the article (whole-document relevance). Its search fields hold the
+//! *folded* text (Simplified, half-width, lower case) cut by our own
+//! tokenizers ([`tokenize`]): `bigrams` and `words`. It stores the cleaned
+//! article (`doc`, JSON) and its short `key`.
 //!
-//! - **passages** ([`schema`]): one document per passage, the unit that is
-//!   quoted. Search fields hold the passage's *folded* text (Simplified,
-//!   half-width, lower case) cut by our own tokenizers ([`tokenize`]):
-//!   `bigrams` and `words`, plus the article title's bigrams in `title`.
-//!   Fast fields `article_id`, `start` and `end` say which byte span of
-//!   which article's text the passage is; nothing else is stored. Passages
-//!   are only ever searched within articles the article index found, so
-//!   they carry no filter fields of their own.
-//! - **articles** ([`article_schema`]): one document per article, headline
-//!   and body together, so that a question whose place or agency is only in
-//!   the headline still finds the article (whole-document relevance). It
-//!   stores the cleaned article (`doc`, JSON) and its short `key`.
+//! There is no index of passages: passages are ranked at question time
+//! from the stored text of the articles found ([`crate::rank`]), which
+//! halves the index and its build. Each article only records how many
+//! passages it makes (`passages`, for the archive's summary).
 //!
 //! Articles carry the filter fields `date_num` (`YYYYMMDD`, 0 when the
 //! article states no date) and `source_key` (the folded source, empty when
-//! none). Both indexes carry `file` (the corpus file the article came
-//! from), by which an update deletes a changed file's articles and
-//! passages.
+//! none), and `file` (the corpus file the article came from), by which an
+//! update deletes a changed file's articles.
 
 pub mod store;
 pub mod tokenize;
@@ -39,29 +35,16 @@ use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 
 /// Memory budget of one indexing thread (tantivy needs at least 15 MB).
 const HEAP_PER_THREAD: usize = 64 * 1024 * 1024;
-/// Indexing threads per writer at most; two writers run side by side.
+/// Indexing threads at most.
 const MAX_THREADS: usize = 8;
 
-/// Handles to the passage index's fields.
+/// Handles to the index's fields.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
-    pub bigrams: Field,
-    pub words: Field,
-    pub title: Field,
-    pub article_id: Field,
-    /// Byte span of the passage in its article's text.
-    pub start: Field,
-    pub end: Field,
-    pub file: Field,
-}
-
-/// Handles to the article index's fields.
-#[derive(Debug, Clone, Copy)]
-pub struct ArticleFields {
     /// Headline and body, folded, as bigrams and as words.
     pub bigrams: Field,
     pub words: Field,
@@ -73,6 +56,8 @@ pub struct ArticleFields {
     /// The source as written (for the archive's list of sources).
     pub source: Field,
     pub file: Field,
+    /// How many passages the article makes.
+    pub passages: Field,
     /// The cleaned [`Article`] as JSON.
     pub doc: Field,
 }
@@ -85,25 +70,10 @@ fn indexed(tokenizer: &str) -> TextOptions {
     )
 }
 
-/// The passage index's schema and its fields.
+/// The index's schema and its fields.
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let fields = Fields {
-        bigrams: b.add_text_field("bigrams", indexed(tokenize::BIGRAM)),
-        words: b.add_text_field("words", indexed(tokenize::WORDS)),
-        title: b.add_text_field("title", indexed(tokenize::BIGRAM)),
-        article_id: b.add_u64_field("article_id", FAST | INDEXED),
-        start: b.add_u64_field("start", FAST),
-        end: b.add_u64_field("end", FAST),
-        file: b.add_text_field("file", STRING),
-    };
-    (b.build(), fields)
-}
-
-/// The article index's schema and its fields.
-pub fn article_schema() -> (Schema, ArticleFields) {
-    let mut b = Schema::builder();
-    let fields = ArticleFields {
         bigrams: b.add_text_field("bigrams", indexed(tokenize::BIGRAM)),
         words: b.add_text_field("words", indexed(tokenize::WORDS)),
         article_id: b.add_u64_field("article_id", FAST | INDEXED),
@@ -112,16 +82,17 @@ pub fn article_schema() -> (Schema, ArticleFields) {
         source_key: b.add_text_field("source_key", STRING),
         source: b.add_text_field("source", STRING),
         file: b.add_text_field("file", STRING),
+        passages: b.add_u64_field("passages", FAST),
         doc: b.add_text_field("doc", STORED),
     };
     (b.build(), fields)
 }
 
-/// The article index's settings: its stored articles are most of the
+/// The index's settings: its stored articles are about half of the
 /// index, so they are compressed with zstd (on Chinese text about a third
 /// smaller than tantivy's default lz4) in blocks of 32 KB (a hit reads one
 /// block: a few dozen microseconds).
-pub fn article_settings() -> tantivy::IndexSettings {
+pub fn settings() -> tantivy::IndexSettings {
     tantivy::IndexSettings {
         docstore_compression: tantivy::store::Compressor::Zstd(tantivy::store::ZstdCompressor {
             compression_level: Some(ZSTD_LEVEL),
@@ -140,24 +111,10 @@ fn field(schema: &Schema, name: &str) -> Result<Field> {
         .map_err(|_| crate::Error::Index(format!("field {name} missing: the index is of another format")))
 }
 
-/// Looks up the fields of an opened passage index's schema.
+/// Looks up the fields of an opened index's schema.
 pub fn fields_of(schema: &Schema) -> Result<Fields> {
     let f = |name: &str| field(schema, name);
     Ok(Fields {
-        bigrams: f("bigrams")?,
-        words: f("words")?,
-        title: f("title")?,
-        article_id: f("article_id")?,
-        start: f("start")?,
-        end: f("end")?,
-        file: f("file")?,
-    })
-}
-
-/// Looks up the fields of an opened article index's schema.
-pub fn article_fields_of(schema: &Schema) -> Result<ArticleFields> {
-    let f = |name: &str| field(schema, name);
-    Ok(ArticleFields {
         bigrams: f("bigrams")?,
         words: f("words")?,
         article_id: f("article_id")?,
@@ -166,8 +123,25 @@ pub fn article_fields_of(schema: &Schema) -> Result<ArticleFields> {
         source_key: f("source_key")?,
         source: f("source")?,
         file: f("file")?,
+        passages: f("passages")?,
         doc: f("doc")?,
     })
+}
+
+/// How many passages the live articles of an index make (deleted ones
+/// left out).
+pub fn passage_count(searcher: &tantivy::Searcher) -> Result<usize> {
+    let mut total = 0;
+    for segment in searcher.segment_readers() {
+        let column = segment.fast_fields().u64("passages")?;
+        let alive = segment.alive_bitset();
+        for doc in 0..segment.max_doc() {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                total += column.first(doc).unwrap_or(0) as usize;
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// `YYYY-MM-DD` as the number `YYYYMMDD`; 0 for no (or no readable) date.
@@ -206,7 +180,7 @@ pub fn ordinals(articles: &[Article]) -> Vec<usize> {
 
 /// One article made ready for the index: everything folded, cut and
 /// serialised, so that this (the costly part but the tokenizing) can run
-/// on all cores before the writers take it.
+/// on all cores before the writer takes it.
 pub struct Prepared {
     key: String,
     file: String,
@@ -214,10 +188,9 @@ pub struct Prepared {
     date_num: u64,
     source: String,
     source_key: String,
-    folded_title: String,
-    folded_whole: String,
-    /// Each passage's byte span and folded text.
-    passages: Vec<(usize, usize, String)>,
+    /// Headline and text, folded.
+    folded: String,
+    passages: usize,
 }
 
 impl Prepared {
@@ -225,12 +198,7 @@ impl Prepared {
     /// [`article_key`]) in corpus file `file`.
     pub fn new(ordinal: usize, file: &str, article: &Article) -> Result<Prepared> {
         let text = article.text();
-        let folded_title = fold(&article.title);
-        let folded_whole = format!("{folded_title}\n{}", fold(&text));
-        let passages = passage::split(0, &text)
-            .into_iter()
-            .map(|p| (p.start, p.end, fold(&text[p.start..p.end])))
-            .collect();
+        let folded = format!("{}\n{}", fold(&article.title), fold(&text));
         let source = article.source.clone().unwrap_or_default();
         Ok(Prepared {
             key: article_key(&article.file, ordinal),
@@ -239,112 +207,84 @@ impl Prepared {
             date_num: date_num(article.date.as_deref()),
             source_key: source_key(&source),
             source,
-            folded_title,
-            folded_whole,
-            passages,
+            folded,
+            passages: passage::split(0, &text).len(),
         })
     }
 
     /// How many passages the article makes.
     pub fn passages(&self) -> usize {
-        self.passages.len()
+        self.passages
     }
 }
 
-/// The two index writers of a build or an update.
-pub struct Writers {
-    passages: IndexWriter,
-    articles: IndexWriter,
+/// The index writer of a build or an update.
+pub struct Writer {
+    writer: IndexWriter,
     fields: Fields,
-    article_fields: ArticleFields,
 }
 
-/// Indexing threads for each of the two writers.
+/// Indexing threads of the writer.
 fn threads() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, MAX_THREADS)
 }
 
-impl Writers {
-    /// Writers on both indexes (tokenizers registered).
-    pub fn new(passages: &Index, articles: &Index) -> Result<Writers> {
+impl Writer {
+    /// A writer on `index` (tokenizers registered).
+    pub fn new(index: &Index) -> Result<Writer> {
         let n = threads();
-        Ok(Writers {
-            passages: passages.writer_with_num_threads(n, n * HEAP_PER_THREAD)?,
-            articles: articles.writer_with_num_threads(n, n * HEAP_PER_THREAD)?,
-            fields: fields_of(&passages.schema())?,
-            article_fields: article_fields_of(&articles.schema())?,
+        Ok(Writer {
+            writer: index.writer_with_num_threads(n, n * HEAP_PER_THREAD)?,
+            fields: fields_of(&index.schema())?,
         })
     }
 
-    /// Queues an article and its passages under number `id`.
+    /// Queues an article under number `id`.
     pub fn add(&self, id: u64, p: &Prepared) -> Result<()> {
         let f = &self.fields;
-        for (start, end, folded) in &p.passages {
-            let mut doc = TantivyDocument::default();
-            doc.add_text(f.bigrams, folded);
-            doc.add_text(f.words, folded);
-            doc.add_text(f.title, &p.folded_title);
-            doc.add_u64(f.article_id, id);
-            doc.add_u64(f.start, *start as u64);
-            doc.add_u64(f.end, *end as u64);
-            doc.add_text(f.file, &p.file);
-            self.passages.add_document(doc)?;
-        }
-        let f = &self.article_fields;
         let mut doc = TantivyDocument::default();
-        doc.add_text(f.bigrams, &p.folded_whole);
-        doc.add_text(f.words, &p.folded_whole);
+        doc.add_text(f.bigrams, &p.folded);
+        doc.add_text(f.words, &p.folded);
         doc.add_u64(f.article_id, id);
         doc.add_text(f.key, &p.key);
         doc.add_u64(f.date_num, p.date_num);
         doc.add_text(f.source_key, &p.source_key);
         doc.add_text(f.source, &p.source);
         doc.add_text(f.file, &p.file);
+        doc.add_u64(f.passages, p.passages as u64);
         doc.add_text(f.doc, &p.json);
-        self.articles.add_document(doc)?;
+        self.writer.add_document(doc)?;
         Ok(())
     }
 
-    /// Queues the removal of every article and passage of a corpus file.
+    /// Queues the removal of every article of a corpus file.
     pub fn delete_file(&self, file: &str) {
-        self.passages.delete_term(Term::from_field_text(self.fields.file, file));
-        self.articles
-            .delete_term(Term::from_field_text(self.article_fields.file, file));
+        self.writer.delete_term(Term::from_field_text(self.fields.file, file));
     }
 
-    /// Commits both indexes and waits for their merges, so that the
-    /// directory is complete when this returns. With `merge_all` (a build
-    /// from scratch), each index is then merged into one segment: a
-    /// question looks its terms up in every segment, and at 200,000
-    /// articles the dozen segments a build leaves cost a third of a
-    /// question's time. Updates keep tantivy's merge policy instead
-    /// (rewriting the whole index for one changed file would be slow).
+    /// Commits and waits for the merges, so that the directory is complete
+    /// when this returns. With `merge_all` (a build from scratch), the
+    /// index is then merged into one segment: a question looks its terms
+    /// up in every segment, and at 200,000 articles the dozen segments a
+    /// build leaves cost a third of a question's time. Updates keep
+    /// tantivy's merge policy instead (rewriting the whole index for one
+    /// changed file would be slow).
     pub fn finish(mut self, merge_all: bool) -> Result<()> {
-        self.passages.commit()?;
-        self.articles.commit()?;
-        let indexes = [self.passages.index().clone(), self.articles.index().clone()];
-        self.passages.wait_merging_threads()?;
-        self.articles.wait_merging_threads()?;
+        self.writer.commit()?;
+        let index = self.writer.index().clone();
+        self.writer.wait_merging_threads()?;
         if merge_all {
             // The policy's own merges are over now (merging a segment they
-            // are still merging fails), so one merge per index can take
-            // every segment; the two indexes merge side by side.
-            let mut writers = Vec::new();
-            for index in &indexes {
-                let mut writer: IndexWriter = index.writer_with_num_threads(1, MERGE_HEAP)?;
-                writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-                let ids = index.searchable_segment_ids()?;
-                let merge = (ids.len() > 1).then(|| writer.merge(&ids));
-                writers.push((writer, merge));
+            // are still merging fails), so one merge can take every segment.
+            let mut writer: IndexWriter = index.writer_with_num_threads(1, MERGE_HEAP)?;
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+            let ids = index.searchable_segment_ids()?;
+            if ids.len() > 1 {
+                writer.merge(&ids).wait()?;
             }
-            for (writer, merge) in writers {
-                if let Some(merge) = merge {
-                    merge.wait()?;
-                }
-                writer.wait_merging_threads()?;
-            }
+            writer.wait_merging_threads()?;
         }
         Ok(())
     }
@@ -353,12 +293,8 @@ impl Writers {
 /// Memory budget of the writer that only merges (tantivy's minimum).
 const MERGE_HEAP: usize = 15_000_000;
 
-/// The stored article and key of an article index document.
-pub fn stored_article(
-    searcher: &tantivy::Searcher,
-    fields: &ArticleFields,
-    addr: DocAddress,
-) -> Result<(String, Article)> {
+/// The stored article and key of an index document.
+pub fn stored_article(searcher: &tantivy::Searcher, fields: &Fields, addr: DocAddress) -> Result<(String, Article)> {
     let doc: TantivyDocument = searcher.doc(addr)?;
     let text = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or("").to_owned();
     let article: Article = serde_json::from_str(&text(fields.doc))?;

@@ -1,8 +1,7 @@
 //! The index on disk, and when to update it.
 //!
-//! An index directory holds `tantivy/` (the passage index),
-//! `tantivy-articles/` (the article index, which also stores the cleaned
-//! articles: the index is the store), `files.json` (every corpus file's
+//! An index directory holds `tantivy/` (the index, which also stores the
+//! cleaned articles: the index is the store), `files.json` (every corpus file's
 //! size, modification time and SHA-256) and `manifest.json`, written last:
 //! the format version, the corpus it was built from and its counts. An
 //! index is used only when its files match the corpus; otherwise it is
@@ -38,14 +37,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
-use super::{FORMAT_VERSION, Prepared, Writers, ordinals, tokenize};
+use super::{FORMAT_VERSION, Prepared, Writer, ordinals, tokenize};
 use crate::corpus::{self, FileStat, Skipped};
 use crate::error::{Error, Result};
 
 const MANIFEST: &str = "manifest.json";
 const FILES: &str = "files.json";
 const TANTIVY_DIR: &str = "tantivy";
-const ARTICLE_INDEX_DIR: &str = "tantivy-articles";
 /// Files read and cleaned together before their articles are handed to
 /// the writers: enough to keep every core busy, few enough to bound memory.
 const CHUNK_FILES: usize = 512;
@@ -199,7 +197,7 @@ pub fn build_full(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Re
 }
 
 /// The current generation, when an update can start from it: same format
-/// and export settings, files list readable, both indexes open.
+/// and export settings, files list readable, the index opens.
 fn previous(index_dir: &Path) -> Option<(PathBuf, Manifest, Vec<FileEntry>)> {
     let dir = index_dir.canonicalize().ok()?;
     let manifest = read_manifest(&dir).ok()?;
@@ -207,9 +205,7 @@ fn previous(index_dir: &Path) -> Option<(PathBuf, Manifest, Vec<FileEntry>)> {
         return None;
     }
     let files = read_files(&dir).ok()?;
-    for sub in [TANTIVY_DIR, ARTICLE_INDEX_DIR] {
-        Index::open_in_dir(dir.join(sub)).ok()?.load_metas().ok()?;
-    }
+    Index::open_in_dir(dir.join(TANTIVY_DIR)).ok()?.load_metas().ok()?;
     Some((dir, manifest, files))
 }
 
@@ -280,31 +276,23 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
     remove_leftovers(&parent, &name, index_dir);
     let tmp = parent.join(format!(".{name}.g-{}", unique_suffix()));
     let tantivy_dir = tmp.join(TANTIVY_DIR);
-    let article_dir = tmp.join(ARTICLE_INDEX_DIR);
 
     let result = (|| {
-        let (index, article_index) = match &previous {
+        let index = match &previous {
             Some((dir, _, _)) => {
                 link_copy(&dir.join(TANTIVY_DIR), &tantivy_dir)?;
-                link_copy(&dir.join(ARTICLE_INDEX_DIR), &article_dir)?;
-                (Index::open_in_dir(&tantivy_dir)?, Index::open_in_dir(&article_dir)?)
+                Index::open_in_dir(&tantivy_dir)?
             }
             None => {
-                for dir in [&tantivy_dir, &article_dir] {
-                    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                }
-                (
-                    Index::create_in_dir(&tantivy_dir, super::schema().0)?,
-                    Index::builder()
-                        .schema(super::article_schema().0)
-                        .settings(super::article_settings())
-                        .create_in_dir(&article_dir)?,
-                )
+                std::fs::create_dir_all(&tantivy_dir).map_err(|e| Error::io(&tantivy_dir, e))?;
+                Index::builder()
+                    .schema(super::schema().0)
+                    .settings(super::settings())
+                    .create_in_dir(&tantivy_dir)?
             }
         };
         tokenize::register(&index);
-        tokenize::register(&article_index);
-        let writers = Writers::new(&index, &article_index)?;
+        let writers = Writer::new(&index)?;
         let mut next_id = previous.as_ref().map_or(0, |p| p.1.next_id);
 
         // Files unchanged by size and time are kept as they are.
@@ -366,8 +354,8 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
         }
         writers.finish(!incremental)?;
         entries.sort_by(|a, b| a.file.cmp(&b.file));
-        let count = |index: &Index| -> Result<usize> { Ok(index.reader()?.searcher().num_docs() as usize) };
-        let (articles, passages) = (count(&article_index)?, count(&index)?);
+        let searcher = index.reader()?.searcher();
+        let (articles, passages) = (searcher.num_docs() as usize, super::passage_count(&searcher)?);
         if articles == 0 {
             return Err(Error::EmptyCorpus {
                 path: corpus_dir.to_path_buf(),
@@ -508,12 +496,12 @@ fn swap_in(generation: &Path, dest: &Path) -> Result<()> {
 /// index path is resolved once, so both come from the same generation even
 /// if a build swaps in a new one meanwhile (the engine opens again when that
 /// build removed this generation under it).
-pub fn open_indexes(index_dir: &Path) -> Result<(Index, Index)> {
+pub fn open_index(index_dir: &Path) -> Result<Index> {
     let resolved = index_dir.canonicalize().unwrap_or_else(|_| index_dir.to_path_buf());
     open_resolved(&resolved)
 }
 
-fn open_resolved(index_dir: &Path) -> Result<(Index, Index)> {
+fn open_resolved(index_dir: &Path) -> Result<Index> {
     let manifest = read_manifest(index_dir)?;
     if manifest.format_version != FORMAT_VERSION {
         return Err(Error::Index(format!(
@@ -523,9 +511,7 @@ fn open_resolved(index_dir: &Path) -> Result<(Index, Index)> {
     }
     let index = Index::open_in_dir(index_dir.join(TANTIVY_DIR))?;
     tokenize::register(&index);
-    let article_index = Index::open_in_dir(index_dir.join(ARTICLE_INDEX_DIR))?;
-    tokenize::register(&article_index);
-    Ok((index, article_index))
+    Ok(index)
 }
 
 /// Checks that the index at `index_dir` opens, without loading it: the
@@ -540,10 +526,7 @@ pub fn check(index_dir: &Path) -> Result<Manifest> {
             manifest.format_version
         )));
     }
-    for sub in [TANTIVY_DIR, ARTICLE_INDEX_DIR] {
-        let index = Index::open_in_dir(dir.join(sub))?;
-        index.load_metas()?;
-    }
+    Index::open_in_dir(dir.join(TANTIVY_DIR))?.load_metas()?;
     Ok(manifest)
 }
 

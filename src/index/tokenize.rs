@@ -36,7 +36,8 @@ pub struct Term {
     pub to: usize,
 }
 
-fn is_word_char(c: char) -> bool {
+/// A character of a Latin word or number (kept whole, not cut in pairs).
+pub fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || (c.is_alphanumeric() && !is_cjk(c) && !c.is_ascii())
 }
 
