@@ -85,9 +85,18 @@ pub fn clean_line_logged(line: &str, log: &mut Log) -> String {
 
 fn clean_line_once(line: &str, log: &mut Log) -> String {
     let normalised = normalise_chars(line);
+    // The characters normalising dropped, looked up in a set: a `contains`
+    // per character was quadratic in the line (7% of a build's CPU).
+    let changed = normalised != line;
+    let kept: std::collections::HashSet<char> = if changed {
+        normalised.chars().collect()
+    } else {
+        std::collections::HashSet::new()
+    };
+    let dropped = |c: char| changed && !kept.contains(&c);
     let invisible: String = line
         .chars()
-        .filter(|&c| !c.is_whitespace() && (c.is_control() || !normalised.contains(c)))
+        .filter(|&c| !c.is_whitespace() && (c.is_control() || dropped(c)))
         .map(|c| format!("U+{:04X} ", c as u32))
         .collect();
     if !invisible.is_empty() {
