@@ -340,7 +340,7 @@ impl Bar {
     fn on_terminal() -> Bar {
         Bar(std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(0);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("indexing {bar:40} {pos}/{len} passages") {
+            if let Ok(style) = indicatif::ProgressStyle::with_template("indexing {bar:40} {pos}/{len} files") {
                 bar.set_style(style);
             }
             bar
