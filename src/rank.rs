@@ -2,7 +2,7 @@
 //! index ranked best.
 //!
 //! There is no index of passages: a question's passages always come from
-//! the few dozen articles the article index found (see [`crate::engine`]),
+//! the best articles the index found (see [`crate::engine`]),
 //! and their text is at hand in the stored articles. Each article is cut
 //! into passages ([`crate::passage::split`]) and folded as the index folds
 //! text, the question's terms are found in one pass over each passage
@@ -13,8 +13,8 @@
 //!
 //! Words are found as substrings rather than re-cut with jieba (which would
 //! cost milliseconds per question), and a passage's length is counted in
-//! characters; both are measured against the index they replace in
-//! `docs/scaling.md`.
+//! characters; what this costs against the index of passages it replaced
+//! is in `docs/scaling.md` and the README.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -52,7 +52,7 @@ const B: f32 = 0.75;
 /// context (it is the same for every passage of an article). The
 /// headline's weight was chosen on half of ncp_dev (its even documents'
 /// questions): 0.2 → nDCG@10 0.939, 0.3 → 0.941, 0.4 → 0.943, 0.5 and
-/// 0.6 → 0.947, 0.7 → 0.944.
+/// 0.6 → 0.947.
 const BOOST_BIGRAMS: f32 = 1.0;
 const BOOST_WORDS: f32 = 1.0;
 const BOOST_TITLE: f32 = 0.5;
