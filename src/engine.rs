@@ -114,11 +114,11 @@ impl Engine {
             .settings(index::settings())
             .create_in_ram()?;
         tokenize::register(&index);
-        let writer = Writer::new(&index)?;
+        let writer = Writer::new(&index, true)?;
         for ((id, article), ordinal) in articles.iter().enumerate().zip(index::ordinals(&articles)) {
             writer.add(id as u64, &Prepared::new(ordinal, &article.file, article)?)?;
         }
-        writer.finish(true)?;
+        writer.finish()?;
         Ok(Engine::over(Box::new(Local::new(&index)?)))
     }
 

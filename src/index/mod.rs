@@ -37,8 +37,12 @@ use crate::script::fold;
 /// so that stale indexes are rebuilt.
 pub const FORMAT_VERSION: u32 = 9;
 
-/// Memory budget of one indexing thread (tantivy needs at least 15 MB).
-const HEAP_PER_THREAD: usize = 64 * 1024 * 1024;
+/// Memory budget of the index writer, shared by its threads (tantivy needs
+/// at least 15 MB a thread). Each thread's segment is flushed when its share
+/// is full: at 64 MB a thread a 200,000-article build spent 20% more time
+/// flushing and merging small segments; 1 GB a thread was no faster than
+/// 256 MB (docs/scaling.md).
+const WRITER_HEAP: usize = 512 * 1024 * 1024;
 /// Indexing threads at most.
 const MAX_THREADS: usize = 8;
 
@@ -222,6 +226,7 @@ impl Prepared {
 pub struct Writer {
     writer: IndexWriter,
     fields: Fields,
+    from_scratch: bool,
 }
 
 /// Indexing threads of the writer.
@@ -232,12 +237,21 @@ fn threads() -> usize {
 }
 
 impl Writer {
-    /// A writer on `index` (tokenizers registered).
-    pub fn new(index: &Index) -> Result<Writer> {
+    /// A writer on `index` (tokenizers registered). `from_scratch`: a
+    /// build of a new index, which [`Writer::finish`] merges into one
+    /// segment; its writer merges nothing on the way, since every merge
+    /// before the last would only rewrite postings that the last rewrites
+    /// again. An update keeps tantivy's merge policy.
+    pub fn new(index: &Index, from_scratch: bool) -> Result<Writer> {
         let n = threads();
+        let writer: IndexWriter = index.writer_with_num_threads(n, WRITER_HEAP.max(n * MIN_HEAP_PER_THREAD))?;
+        if from_scratch {
+            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        }
         Ok(Writer {
-            writer: index.writer_with_num_threads(n, n * HEAP_PER_THREAD)?,
+            writer,
             fields: fields_of(&index.schema())?,
+            from_scratch,
         })
     }
 
@@ -265,17 +279,16 @@ impl Writer {
     }
 
     /// Commits and waits for the merges, so that the directory is complete
-    /// when this returns. With `merge_all` (a build from scratch), the
-    /// index is then merged into one segment: a question looks its terms
-    /// up in every segment, and at 200,000 articles the dozen segments a
-    /// build leaves cost a third of a question's time. Updates keep
-    /// tantivy's merge policy instead (rewriting the whole index for one
-    /// changed file would be slow).
-    pub fn finish(mut self, merge_all: bool) -> Result<()> {
+    /// when this returns. A build from scratch is then merged into one
+    /// segment: a question looks its terms up in every segment, and at
+    /// 200,000 articles the dozen segments a build left cost a third of a
+    /// question's time. Updates keep tantivy's merge policy instead
+    /// (rewriting the whole index for one changed file would be slow).
+    pub fn finish(mut self) -> Result<()> {
         self.writer.commit()?;
         let index = self.writer.index().clone();
         self.writer.wait_merging_threads()?;
-        if merge_all {
+        if self.from_scratch {
             // The policy's own merges are over now (merging a segment they
             // are still merging fails), so one merge can take every segment.
             let mut writer: IndexWriter = index.writer_with_num_threads(1, MERGE_HEAP)?;
@@ -292,6 +305,8 @@ impl Writer {
 
 /// Memory budget of the writer that only merges (tantivy's minimum).
 const MERGE_HEAP: usize = 15_000_000;
+/// The least memory tantivy accepts for one indexing thread.
+const MIN_HEAP_PER_THREAD: usize = MERGE_HEAP;
 
 /// The stored article and key of an index document.
 pub fn stored_article(searcher: &tantivy::Searcher, fields: &Fields, addr: DocAddress) -> Result<(String, Article)> {

@@ -292,7 +292,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             }
         };
         tokenize::register(&index);
-        let writers = Writer::new(&index)?;
+        let writers = Writer::new(&index, previous.is_none())?;
         let mut next_id = previous.as_ref().map_or(0, |p| p.1.next_id);
 
         // Files unchanged by size and time are kept as they are.
@@ -352,7 +352,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             done += chunk.len();
             progress(done, to_read.len());
         }
-        writers.finish(!incremental)?;
+        writers.finish()?;
         entries.sort_by(|a, b| a.file.cmp(&b.file));
         let searcher = index.reader()?.searcher();
         let (articles, passages) = (searcher.num_docs() as usize, super::passage_count(&searcher)?);
