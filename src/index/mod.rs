@@ -8,7 +8,9 @@
 //! finds the article (whole-document relevance). Its search fields hold the
 //! *folded* text (Simplified, half-width, lower case) cut by our own
 //! tokenizers ([`tokenize`]): `bigrams` and `words`. It stores the cleaned
-//! article (`doc`, JSON) and its short `key`.
+//! article (`doc`, JSON) and its short `key`. A built index is served
+//! from [`directory::ServingDirectory`], which reads stored articles with
+//! `pread` instead of a memory map.
 //!
 //! There is no index of passages: passages are ranked at question time
 //! from the stored text of the articles found ([`crate::rank`]), which
@@ -20,6 +22,7 @@
 //! none), and `file` (the corpus file the article came from), by which an
 //! update deletes a changed file's articles.
 
+pub mod directory;
 pub mod store;
 pub mod tokenize;
 

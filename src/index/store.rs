@@ -37,6 +37,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tantivy::Index;
 
+use super::directory::ServingDirectory;
 use super::{FORMAT_VERSION, Prepared, Writer, ordinals, tokenize};
 use crate::corpus::{self, FileStat, Skipped};
 use crate::error::{Error, Result};
@@ -492,10 +493,10 @@ fn swap_in(generation: &Path, dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Opens a built index's two tantivy indexes (tokenizers registered). The
-/// index path is resolved once, so both come from the same generation even
-/// if a build swaps in a new one meanwhile (the engine opens again when that
-/// build removed this generation under it).
+/// Opens a built index (tokenizers registered). The index path is resolved
+/// once, so the manifest and the tantivy index come from the same
+/// generation even if a build swaps in a new one meanwhile (the engine
+/// opens again when that build removed this generation under it).
 pub fn open_index(index_dir: &Path) -> Result<Index> {
     let resolved = index_dir.canonicalize().unwrap_or_else(|_| index_dir.to_path_buf());
     open_resolved(&resolved)
@@ -509,13 +510,15 @@ fn open_resolved(index_dir: &Path) -> Result<Index> {
             manifest.format_version
         )));
     }
-    let index = Index::open_in_dir(index_dir.join(TANTIVY_DIR))?;
+    let path = index_dir.join(TANTIVY_DIR);
+    let directory = ServingDirectory::open(&path).map_err(tantivy::TantivyError::from)?;
+    let index = Index::open(directory)?;
     tokenize::register(&index);
     Ok(index)
 }
 
 /// Checks that the index at `index_dir` opens, without loading it: the
-/// manifest, its format, both tantivy indexes. Cheap enough for a health
+/// manifest, its format, the tantivy index. Cheap enough for a health
 /// check every few seconds on any archive size.
 pub fn check(index_dir: &Path) -> Result<Manifest> {
     let dir = index_dir.canonicalize().map_err(|e| Error::io(index_dir, e))?;
