@@ -18,11 +18,11 @@
 //! - [`passage`]: articles → passages, byte spans of the cleaned text.
 //! - [`index`]: the tantivy index of whole articles, which also stores
 //!   them (schema, tokenizers, on-disk store with a manifest that triggers
-//!   rebuilds).
+//!   rebuilds, and the directory a built index is served from).
 //! - [`query`]: questions → our own search terms, the kind of answer, a
 //!   period filter, and whether the article itself is asked about.
 //! - [`retrieval`]: what ranking needs from a search engine (a trait),
-//!   answered by the local tantivy indexes; stored articles for the hits.
+//!   answered by the local tantivy index; stored articles for the hits.
 //! - [`rank`]: the passages of the best articles, ranked from their text.
 //! - [`engine`]: article-aware ranking over a retrieval, under a filter;
 //!   opening (or building) an index.
