@@ -15,7 +15,6 @@
 use std::fs::File;
 use std::io;
 use std::ops::Range;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -62,9 +61,31 @@ impl FileHandle for ReadAt {
     fn read_bytes(&self, range: Range<usize>) -> io::Result<OwnedBytes> {
         let end = range.end.min(self.len);
         let mut buffer = vec![0; end.saturating_sub(range.start)];
-        self.file.read_exact_at(&mut buffer, range.start as u64)?;
+        read_exact_at(&self.file, &mut buffer, range.start as u64)?;
         Ok(OwnedBytes::new(buffer))
     }
+}
+
+/// Fills `buf` from `file` at `offset`, leaving the file's cursor alone
+/// (many questions read the same file at once).
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Directory for ServingDirectory {
