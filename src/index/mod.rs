@@ -41,7 +41,7 @@ use crate::script::fold;
 pub const FORMAT_VERSION: u32 = 9;
 
 /// Memory budget of the index writer, shared by its threads (tantivy needs
-/// at least 15 MB a thread). Each thread's segment is flushed when its share
+/// at least 15 MB a thread; `MAX_THREADS` leaves each 64 MB or more). Each thread's segment is flushed when its share
 /// is full: at 64 MB a thread a 200,000-article build spent 20% more time
 /// flushing and merging small segments; 1 GB a thread was no faster than
 /// 256 MB (docs/scaling.md).
@@ -247,7 +247,7 @@ impl Writer {
     /// again. An update keeps tantivy's merge policy.
     pub fn new(index: &Index, from_scratch: bool) -> Result<Writer> {
         let n = threads();
-        let writer: IndexWriter = index.writer_with_num_threads(n, WRITER_HEAP.max(n * MIN_HEAP_PER_THREAD))?;
+        let writer: IndexWriter = index.writer_with_num_threads(n, WRITER_HEAP)?;
         if from_scratch {
             writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         }
@@ -289,27 +289,18 @@ impl Writer {
     /// (rewriting the whole index for one changed file would be slow).
     pub fn finish(mut self) -> Result<()> {
         self.writer.commit()?;
-        let index = self.writer.index().clone();
-        self.writer.wait_merging_threads()?;
         if self.from_scratch {
-            // The policy's own merges are over now (merging a segment they
-            // are still merging fails), so one merge can take every segment.
-            let mut writer: IndexWriter = index.writer_with_num_threads(1, MERGE_HEAP)?;
-            writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
-            let ids = index.searchable_segment_ids()?;
+            // This writer runs no merge policy, so nothing else is merging
+            // these segments and one merge can take them all.
+            let ids = self.writer.index().searchable_segment_ids()?;
             if ids.len() > 1 {
-                writer.merge(&ids).wait()?;
+                self.writer.merge(&ids).wait()?;
             }
-            writer.wait_merging_threads()?;
         }
+        self.writer.wait_merging_threads()?;
         Ok(())
     }
 }
-
-/// Memory budget of the writer that only merges (tantivy's minimum).
-const MERGE_HEAP: usize = 15_000_000;
-/// The least memory tantivy accepts for one indexing thread.
-const MIN_HEAP_PER_THREAD: usize = MERGE_HEAP;
 
 /// The stored article and key of an index document.
 pub fn stored_article(searcher: &tantivy::Searcher, fields: &Fields, addr: DocAddress) -> Result<(String, Article)> {

@@ -293,7 +293,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             }
         };
         tokenize::register(&index);
-        let writers = Writer::new(&index, previous.is_none())?;
+        let writers = Writer::new(&index, !incremental)?;
         let mut next_id = previous.as_ref().map_or(0, |p| p.1.next_id);
 
         // Files unchanged by size and time are kept as they are.
