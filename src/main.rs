@@ -74,18 +74,14 @@ impl FilterArgs {
 
 /// A day as `YYYY-MM-DD`.
 fn parse_date(s: &str) -> Result<String, String> {
+    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
     let parts: Vec<&str> = s.split('-').collect();
-    let ok = parts.len() == 3
-        && parts[0].len() == 4
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-        && parts[1].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-        && parts[2].parse::<u32>().is_ok_and(|d| (1..=31).contains(&d));
-    if ok {
-        Ok(format!("{}-{:0>2}-{:0>2}", parts[0], parts[1], parts[2]))
-    } else {
-        Err(format!("expected a day as YYYY-MM-DD, got {s:?}"))
+    let written = parts.len() == 3 && parts[0].len() == 4 && parts.iter().all(|p| digits(p));
+    match written.then(|| archive_bot::date::valid_date(s)).flatten() {
+        Some(day) => Ok(day),
+        None => Err(format!(
+            "expected a calendar day between 1900 and 2100 as YYYY-MM-DD, got {s:?}"
+        )),
     }
 }
 

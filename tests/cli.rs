@@ -301,10 +301,14 @@ fn filters_and_metadata_questions_from_the_command_line() {
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r["source"] == "瑞安日报"), "{rows:?}");
     // A bad date is a usage error; a huge --top is capped, not a panic.
-    let mut args = vec!["search", "--since", "2021-13-01"];
-    args.extend(base);
-    args.push("疫情");
-    assert_eq!(run(&args).status.code(), Some(2));
+    for bad in ["2021-13-01", "2021-02-30", "2021-2-x1"] {
+        let mut args = vec!["search", "--since", bad];
+        args.extend(base);
+        args.push("疫情");
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("calendar day"), "{bad}: {}", stderr(&out));
+    }
     let mut args = vec!["search", "--top", "99999999999"];
     args.extend(base);
     args.push("疫情");
