@@ -104,6 +104,20 @@ fn updates_reprocess_only_changed_added_and_removed_files() {
     assert!(engine.search("机关干部", 5).iter().all(|r| r.quote.file != "a.txt"));
     assert!(engine.doc_by_key(&key_a).is_none());
     assert_eq!(staleness(&loc.index_dir, corpus.path()), None);
+
+    // Files added before, between and after the indexed ones (one in a
+    // subdirectory), one removed and one changed: each counted once.
+    let p = corpus.path();
+    std::fs::write(p.join("0.txt"), "更早的文章\n正文。\n").unwrap();
+    std::fs::create_dir(p.join("sub")).unwrap();
+    std::fs::write(p.join("sub").join("d.txt"), "子目录文章\n正文。\n").unwrap();
+    std::fs::write(p.join("z.txt"), "最后的文章\n正文。\n").unwrap();
+    std::fs::remove_file(p.join("b.txt")).unwrap();
+    std::fs::write(p.join("c.txt"), "新文章\n陈达锋担任隔离点组长,负责全面工作。\n").unwrap();
+    let why = staleness(&loc.index_dir, p).unwrap();
+    assert!(why.contains("(3 files added, 1 changed, 1 removed)"), "{why}");
+    build(p, &loc.index_dir, &|_, _| {}).unwrap();
+    assert_eq!(staleness(&loc.index_dir, p), None);
 }
 
 #[test]

@@ -93,10 +93,18 @@ pub(crate) async fn reload(state: &State, settings: &ReloadSettings, force: bool
     outcome
 }
 
+/// Automatic checks take at most this share of the time: checking stats
+/// every corpus file (a million files: about 2.5 s of CPU, mostly the
+/// kernel's), so a large archive is checked less often than configured
+/// rather than keeping a core busy.
+const CHECK_SHARE: u32 = 20;
+
 /// How long to wait before the next automatic check after `failures`
-/// failed rebuilds in a row.
-pub fn next_wait(every: Duration, failures: u32) -> Duration {
+/// failed rebuilds in a row, when the last check that found nothing to do
+/// took `checked`.
+pub fn next_wait(every: Duration, failures: u32, checked: Duration) -> Duration {
     every
+        .max(checked.saturating_mul(CHECK_SHARE))
         .saturating_mul(1u32 << failures.min(16))
         .min(MAX_BACKOFF.max(every))
 }
@@ -107,13 +115,15 @@ pub fn next_wait(every: Duration, failures: u32) -> Duration {
 /// `settings.every` until aborted.
 pub(crate) fn spawn_watch(state: Arc<State>, settings: ReloadSettings) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut failures = 0;
+        let (mut failures, mut checked) = (0, Duration::ZERO);
         loop {
+            let started = Instant::now();
             match reload(&state, &settings, false).await {
                 Outcome::Failed { .. } => failures += 1,
-                _ => failures = 0,
+                Outcome::Unchanged => (failures, checked) = (0, started.elapsed()),
+                Outcome::Reloaded { .. } => failures = 0,
             }
-            tokio::time::sleep(next_wait(settings.every, failures)).await;
+            tokio::time::sleep(next_wait(settings.every, failures, checked)).await;
         }
     })
 }
@@ -125,11 +135,24 @@ mod tests {
     #[test]
     fn failures_back_off_up_to_an_hour() {
         let s = Duration::from_secs(30);
-        assert_eq!(next_wait(s, 0), s);
-        assert_eq!(next_wait(s, 1), s * 2);
-        assert_eq!(next_wait(s, 3), s * 8);
-        assert_eq!(next_wait(s, 40), MAX_BACKOFF);
+        let quick = Duration::from_millis(40);
+        assert_eq!(next_wait(s, 0, quick), s);
+        assert_eq!(next_wait(s, 1, quick), s * 2);
+        assert_eq!(next_wait(s, 3, quick), s * 8);
+        assert_eq!(next_wait(s, 40, quick), MAX_BACKOFF);
         let day = Duration::from_secs(86_400);
-        assert_eq!(next_wait(day, 5), day, "never sooner than configured");
+        assert_eq!(next_wait(day, 5, quick), day, "never sooner than configured");
+    }
+
+    #[test]
+    fn a_slow_check_runs_less_often() {
+        let s = Duration::from_secs(30);
+        assert_eq!(next_wait(s, 0, Duration::from_secs(3)), Duration::from_secs(60));
+        assert_eq!(next_wait(s, 1, Duration::from_secs(3)), Duration::from_secs(120));
+        assert_eq!(
+            next_wait(s, 0, Duration::from_secs(1)),
+            s,
+            "a check under 1/20 keeps the interval"
+        );
     }
 }
