@@ -69,7 +69,7 @@ pub fn scan(dir: &Path) -> Result<(Vec<FileStat>, Vec<Skipped>)> {
     let mut seen_dirs = HashSet::new();
     let mut candidates = Vec::new();
     let mut skipped = Vec::new();
-    visit(&root, &root, "", &mut seen_dirs, &mut candidates, &mut skipped);
+    visit(&root, "", &mut seen_dirs, &mut candidates, &mut skipped);
     let mut found = Vec::with_capacity(candidates.len());
     for (stat, skip) in stat_all(candidates) {
         found.extend(stat);
@@ -209,17 +209,10 @@ fn read_up_to(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
     Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
-/// Walks `dir`, whose path relative to `root` is `rel_dir` ("" for the
-/// root itself). Relative paths are built as the walk goes down (one
-/// `format!` a file), not re-derived from each full path.
-fn visit(
-    root: &Path,
-    dir: &Path,
-    rel_dir: &str,
-    seen: &mut HashSet<PathBuf>,
-    out: &mut Vec<Candidate>,
-    skipped: &mut Vec<Skipped>,
-) {
+/// Walks `dir`, whose path relative to the corpus directory is `rel_dir`
+/// ("" for the corpus directory itself). Relative paths are built as the
+/// walk goes down (one `format!` a file), not re-derived from full paths.
+fn visit(dir: &Path, rel_dir: &str, seen: &mut HashSet<PathBuf>, out: &mut Vec<Candidate>, skipped: &mut Vec<Skipped>) {
     let Ok(real) = dir.canonicalize() else { return };
     if !seen.insert(real) {
         return; // a symlink back into a directory already walked
@@ -228,7 +221,7 @@ fn visit(
         Ok(entries) => entries,
         Err(e) => {
             skipped.push(Skipped {
-                file: rel_path(root, dir),
+                file: rel_dir.to_string(),
                 reason: format!("directory cannot be read: {e}"),
             });
             return;
@@ -257,7 +250,7 @@ fn visit(
             format!("{rel_dir}/{name}")
         };
         if is_dir {
-            visit(root, &path, &rel, seen, out, skipped);
+            visit(&path, &rel, seen, out, skipped);
         } else {
             out.push(Candidate {
                 entry,
@@ -267,14 +260,6 @@ fn visit(
             });
         }
     }
-}
-
-fn rel_path(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 /// Hex SHA-256 of some bytes (lower case, as `sha256sum` prints it).
