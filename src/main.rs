@@ -1,5 +1,6 @@
 //! The `archive-bot` command line: parses flags, loads settings, and hands
-//! each command to the library. Exit codes: 0 ok, 1 failure, 2 usage.
+//! each command to the library. Exit codes: 0 ok, 1 failure, 2 usage, 3 a
+//! configuration error of `serve` (token missing or refused).
 
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -489,7 +490,10 @@ fn serve(paths: Paths, webhook: Option<String>, mut config: Config) -> anyhow::R
         config.webhook_url = webhook;
     }
     let config = &config;
-    let mut settings = telegram::Settings::from_env(config, |k| std::env::var(k).ok())?;
+    let mut settings = match telegram::Settings::from_env(config, |k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => return configuration_error(e),
+    };
     let loc = Location::resolve(
         paths.corpus.clone(),
         paths.index.clone(),
@@ -518,7 +522,10 @@ fn serve(paths: Paths, webhook: Option<String>, mut config: Config) -> anyhow::R
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    let graceful = runtime.block_on(telegram::run_until_signalled(engine, settings))?;
+    let graceful = match runtime.block_on(telegram::run_until_signalled(engine, settings)) {
+        Ok(graceful) => graceful,
+        Err(e) => return configuration_error(e),
+    };
     // Replies in flight are finished by now; an index rebuild still running
     // on the blocking pool is abandoned (the next build clears its files)
     // rather than holding up the exit.
@@ -528,6 +535,44 @@ fn serve(paths: Paths, webhook: Option<String>, mut config: Config) -> anyhow::R
     } else {
         ExitCode::from(130)
     })
+}
+
+/// `serve`'s exit code when the configuration is at fault (a missing or
+/// refused token, a bad setting): restarting would meet the same error.
+const EXIT_CONFIGURATION: u8 = 3;
+/// How long `serve` waits before exiting on a configuration error when it
+/// is not run from a terminal: a container's restart policy (podman's has
+/// no backoff) would otherwise restart it many times a second.
+const CONFIGURATION_EXIT_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Ends `serve` on a bot error: a configuration error is one line on
+/// stderr and [`EXIT_CONFIGURATION`] (after [`CONFIGURATION_EXIT_WAIT`], cut
+/// short by SIGTERM or Ctrl-C, unless at a terminal); anything else is an
+/// ordinary failure.
+fn configuration_error(e: archive_bot::telegram::BotError) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    if !e.is_configuration() {
+        return Err(e.into());
+    }
+    if std::io::stdin().is_terminal() {
+        eprintln!("error: {e}");
+    } else {
+        let wait = CONFIGURATION_EXIT_WAIT.as_secs();
+        eprintln!(
+            "error: {e} (a configuration error: exiting with code {EXIT_CONFIGURATION} in {wait} s, so a restart policy does not loop)"
+        );
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        runtime.block_on(async {
+            tokio::select! {
+                () = tokio::time::sleep(CONFIGURATION_EXIT_WAIT) => {}
+                () = archive_bot::telegram::shutdown_signal() => {}
+            }
+        });
+    }
+    Ok(ExitCode::from(EXIT_CONFIGURATION))
 }
 
 /// `health`: the index opens and the serving loop beat recently.

@@ -104,6 +104,10 @@ struct Inner {
     /// How long a [`Fault::Timeout`] holds its answer back: longer than
     /// the bot's request timeout.
     stall: Duration,
+    /// The bot account's id (getMe).
+    bot_id: i64,
+    /// An outage: every call is answered 502 Bad Gateway.
+    down: bool,
 }
 
 /// A failure the fake injects into one call.
@@ -133,6 +137,7 @@ impl Fake {
             inner: Arc::new(Mutex::new(Inner {
                 next_update_id: 1000,
                 next_message_id: 5000,
+                bot_id: BOT_ID,
                 ..Inner::default()
             })),
             changed: Arc::new(Notify::new()),
@@ -166,6 +171,18 @@ impl Fake {
         drop(inner);
         self.changed.notify_waiters();
         id
+    }
+
+    /// The next update gets id `id`: Telegram picks a random id after a
+    /// week without updates, so ids can start again lower.
+    fn restart_ids(&self, id: i64) {
+        self.inner.lock().unwrap().next_update_id = id;
+    }
+
+    /// Starts (`true`) or ends an outage: every call answered 502.
+    fn set_down(&self, down: bool) {
+        self.inner.lock().unwrap().down = down;
+        self.changed.notify_waiters();
     }
 
     fn fail_next(&self, method: &str, status: u16, retry_after: u32) {
@@ -264,7 +281,8 @@ async fn api(
     let params = parse_body(&content_type, &body);
     let (fault, stall) = {
         let mut inner = fake.inner.lock().unwrap();
-        let scripted = inner.failures.get_mut(&method).and_then(VecDeque::pop_front);
+        let down = inner.down.then_some(Fault::Status(502, 0));
+        let scripted = down.or_else(|| inner.failures.get_mut(&method).and_then(VecDeque::pop_front));
         inner.call_count += 1;
         let n = inner.call_count;
         let every = inner.fault_every;
@@ -332,7 +350,7 @@ async fn respond(fake: &Fake, method: &str, p: &Value) -> Outcome {
     let plain = |v: Value| (ok(v), None, None);
     match method {
         "getme" => plain(json!({
-            "id": BOT_ID, "is_bot": true, "first_name": "Archive", "username": BOT_NAME,
+            "id": fake.inner.lock().unwrap().bot_id, "is_bot": true, "first_name": "Archive", "username": BOT_NAME,
             "can_join_groups": true, "can_read_all_group_messages": false,
             "supports_inline_queries": true, "can_connect_to_business": false,
             "has_main_web_app": false
@@ -378,7 +396,10 @@ async fn get_updates(fake: &Fake, p: &Value) -> Value {
         notified.as_mut().enable();
         {
             let mut inner = fake.inner.lock().unwrap();
-            if offset > 0 {
+            // As the Bot API server: an offset well ahead of the queue's
+            // next id (ids that started again lower) confirms nothing and
+            // returns the queue from its start.
+            if offset > 0 && offset <= inner.next_update_id + 10 {
                 inner.confirmed = inner.confirmed.max(offset);
                 inner.pending.retain(|u| u["update_id"].as_i64().unwrap() >= offset);
             }
@@ -1340,8 +1361,14 @@ async fn unreachable_api_fails_cleanly() {
     let err = telegram::run(Arc::clone(&ENGINE), settings, std::future::pending())
         .await
         .unwrap_err();
-    assert!(matches!(err, BotError::Request(_)), "{err}");
-    assert!(!err.to_string().contains(TOKEN_SECRET), "{err}");
+    assert!(matches!(err, BotError::Call(_)), "{err}");
+    let text = err.to_string();
+    assert!(!text.contains(TOKEN_SECRET), "{err}");
+    let host = fake.url.trim_start_matches("http://");
+    assert!(
+        text.contains("getMe") && text.contains(host),
+        "the error names the method and the host: {err}"
+    );
     let tries = fake.calls("getMe");
     assert_eq!(tries.len(), telegram::retry::MAX_ATTEMPTS as usize, "{tries:?}");
     assert!(tries.iter().all(|c| c.refused.is_some()));
@@ -1944,12 +1971,16 @@ async fn telegram_errors_are_counted_by_kind() {
     for want in [
         "{kind=\"retry_after\"} 1\n",
         "{kind=\"timeout\"} 1\n",
-        "{kind=\"network\"} 2\n",
+        "{kind=\"network\"} 1\n",
         "{kind=\"api\"} 1\n",
         "{kind=\"server\"} 0\n",
     ] {
         wait_metrics(port, &format!("archive_bot_telegram_errors_total{want}"), 20).await;
     }
+    // The dropped getUpdates is a failed poll, counted apart.
+    wait_metrics(port, "archive_bot_poll_errors_total{kind=\"network\"} 1\n", 20).await;
+    let logs = String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned();
+    assert!(logs.contains("polling recovered"), "a recovery is logged");
     bot.shutdown().await.unwrap();
 }
 
@@ -2246,4 +2277,219 @@ async fn admins_reindex_on_demand_others_cannot() {
     let new = text_of(&fake.nth_sent(1202, 3).await);
     assert!(new.contains(LIVE_ANSWER), "{new}");
     bot.shutdown().await.unwrap();
+}
+
+// ------------------------------------------------- never deaf, outages
+
+/// Starts the bot with its journal in `data`.
+fn start_bot_journaled(fake: &Fake, data: &std::path::Path, limits: RateLimits) -> Running {
+    let data = data.to_owned();
+    start_bot_custom(fake, Arc::clone(&ENGINE), move |s| {
+        s.data_dir = Some(data);
+        s.limits = limits;
+    })
+}
+
+/// Pushes one question from each of `chats` and waits until each chat has
+/// `n` replies.
+async fn ask_each(fake: &Fake, chats: std::ops::Range<i64>, n: usize) {
+    for chat in chats.clone() {
+        fake.push(dm(chat, Q_CHEN));
+    }
+    for chat in chats {
+        fake.nth_sent(chat, n).await;
+    }
+}
+
+/// Telegram picks a random update id after a week without updates, so ids
+/// can start again lower: after a restart with the same data directory,
+/// and while running. Every question is answered, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_ids_that_start_again_lower_are_answered() {
+    let fake = Fake::start().await;
+    let data = tempfile::tempdir().unwrap();
+    fake.restart_ids(5000);
+    let bot = start_bot_journaled(&fake, data.path(), fast_limits());
+    ask_each(&fake, 130..133, 1).await;
+    // While running: the ids drop to 1000.
+    fake.restart_ids(1000);
+    ask_each(&fake, 130..133, 2).await;
+    bot.shutdown().await.unwrap();
+    // A clean stop, then the same data directory with ids from 1.
+    fake.restart_ids(1);
+    let bot = start_bot_journaled(&fake, data.path(), fast_limits());
+    ask_each(&fake, 130..133, 3).await;
+    bot.shutdown().await.unwrap();
+    for chat in 130..133 {
+        assert_eq!(fake.sent_to(chat).len(), 3, "chat {chat}: each question answered once");
+    }
+}
+
+/// A data directory that outlives its bot (a new token, a copied volume):
+/// the journal is set aside and the new bot's updates, whose ids repeat
+/// the old bot's, are all answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_directory_reused_by_another_bot_starts_a_fresh_journal() {
+    let data = tempfile::tempdir().unwrap();
+    let first = Fake::start().await;
+    let bot = start_bot_journaled(&first, data.path(), fast_limits());
+    ask_each(&first, 140..143, 1).await;
+    bot.shutdown().await.unwrap();
+
+    let second = Fake::start().await; // ids from 1000 again
+    second.inner.lock().unwrap().bot_id = 777;
+    let bot = start_bot_journaled(&second, data.path(), fast_limits());
+    ask_each(&second, 140..143, 1).await;
+    bot.shutdown().await.unwrap();
+    for chat in 140..143 {
+        assert_eq!(second.sent_to(chat).len(), 1, "chat {chat}");
+    }
+    let aside = data.path().join(format!("updates.journal.bot{BOT_ID}"));
+    assert!(aside.exists(), "the old bot's journal is kept for inspection");
+}
+
+/// Figures of one outage run.
+#[derive(Debug)]
+struct Outage {
+    questions: usize,
+    answered: usize,
+    lost: usize,
+    twice: usize,
+    /// From the outage's end to the last reply.
+    last_reply_after: Duration,
+}
+
+/// 400 questions from 80 chats (40 private, 40 groups; Telegram's rate
+/// limits): 200 at once, then every call fails (502) for `down` while the
+/// other 200 arrive. Replies wait out the outage; polling resumes within
+/// seconds.
+async fn outage(down: Duration) -> Outage {
+    let fake = Fake::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let bot = start_bot_journaled(&fake, data.path(), RateLimits::default());
+    fake.wait(20, "polling", |f| (!f.calls("getUpdates").is_empty()).then_some(()))
+        .await;
+    let chats: Vec<i64> = (0..80).map(|c| if c < 40 { 2000 + c } else { -100_800 - c }).collect();
+    let push = |chat: i64, round: usize| {
+        let q = format!("{Q_CHEN} ({round})");
+        let msg = if chat > 0 {
+            text_message(private(chat), chat, &q)
+        } else {
+            text_message(supergroup(chat, false), 7000 - chat, &format!("/ask {q}"))
+        };
+        fake.push(json!({ "message": msg }));
+    };
+    let answered = |f: &Fake| f.calls("sendMessage").iter().filter(|c| c.refused.is_none()).count();
+    for round in 0..5 {
+        for &chat in &chats {
+            if round < 2 || (round == 2 && chat > 0) {
+                push(chat, round);
+            }
+        }
+    }
+    // The outage starts in the middle of the burst.
+    fake.wait(60, "a quarter answered", |f| (answered(f) >= 100).then_some(()))
+        .await;
+    fake.set_down(true);
+    for round in 2..5 {
+        for &chat in &chats {
+            if !(round == 2 && chat > 0) {
+                push(chat, round);
+            }
+        }
+    }
+    tokio::time::sleep(down).await;
+    fake.set_down(false);
+    let up = Instant::now();
+    let deadline = down + Duration::from_secs(120);
+    let _ = tokio::time::timeout(
+        deadline,
+        fake.wait(deadline.as_secs(), "all 400 answered", |f| {
+            (answered(f) >= 400).then_some(())
+        }),
+    )
+    .await;
+    bot.shutdown().await.unwrap();
+    let mut lost = 0;
+    let mut twice = 0;
+    for &chat in &chats {
+        let n = fake.sent_to(chat).len();
+        lost += 5usize.saturating_sub(n);
+        twice += n.saturating_sub(5);
+    }
+    let last = fake
+        .calls("sendMessage")
+        .iter()
+        .filter(|c| c.refused.is_none())
+        .map(|c| c.at)
+        .max();
+    Outage {
+        questions: 400,
+        answered: answered(&fake),
+        lost,
+        twice,
+        last_reply_after: last.map(|t| t.saturating_duration_since(up)).unwrap_or_default(),
+    }
+}
+
+async fn outage_loses_nothing(down: Duration) {
+    let o = outage(down).await;
+    eprintln!("outage of {down:?}: {o:?}");
+    assert_eq!((o.answered, o.lost, o.twice), (o.questions, 0, 0), "{o:?}");
+    assert!(
+        o.last_reply_after <= Duration::from_secs(20),
+        "the last question is answered within 20 s of the outage's end: {o:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_of_two_minutes_loses_nothing() {
+    outage_loses_nothing(Duration::from_secs(120)).await;
+}
+
+/// The closing note's other figures: `cargo test --test bot -- --ignored outage_of`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "30 s; run for the figures"]
+async fn outage_of_30_seconds() {
+    outage_loses_nothing(Duration::from_secs(30)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "10 minutes; run for the figures"]
+async fn outage_of_10_minutes() {
+    outage_loses_nothing(Duration::from_secs(600)).await;
+}
+
+/// A reply deferred by shutdown while Telegram is down stays in the
+/// journal and is answered by the next start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_during_an_outage_keeps_the_question_for_the_next_start() {
+    let fake = Fake::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let bot = start_bot_journaled(&fake, data.path(), fast_limits());
+    fake.wait(20, "polling", |f| (!f.calls("getUpdates").is_empty()).then_some(()))
+        .await;
+    // The question is received, then Telegram goes down before the reply.
+    fake.inner.lock().unwrap().send_delay = Duration::from_millis(300);
+    fake.push(dm(150, Q_CHEN));
+    fake.wait(20, "the question in flight", |f| {
+        f.calls("sendChatAction")
+            .iter()
+            .any(|c| c.params["chat_id"] == 150)
+            .then_some(())
+    })
+    .await;
+    fake.set_down(true);
+    fake.wait(20, "a refused reply", |f| {
+        f.calls("sendMessage").iter().any(|c| c.refused.is_some()).then_some(())
+    })
+    .await;
+    bot.shutdown().await.unwrap();
+    assert!(fake.sent_to(150).is_empty());
+    fake.set_down(false);
+    fake.inner.lock().unwrap().send_delay = Duration::ZERO;
+    let bot = start_bot_journaled(&fake, data.path(), fast_limits());
+    fake.nth_sent(150, 1).await;
+    bot.shutdown().await.unwrap();
+    assert_eq!(fake.sent_to(150).len(), 1);
 }

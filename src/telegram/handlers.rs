@@ -172,7 +172,7 @@ async fn leave_group(bot: &Tg, state: &State, chat: ChatId, script: Script) -> H
             tracing::warn!(error = %e, chat = chat.0, "could not say goodbye");
         }
     }
-    retry::call(bot.leave_chat(chat), &state.errors).await?;
+    retry::call(bot.leave_chat(chat), &state.api).await?;
     Ok(())
 }
 
@@ -323,13 +323,13 @@ async fn answer_on_pool(
     }
 }
 
-async fn send_typing(bot: &Tg, errors: &retry::ErrorCounts, to: Target) {
+async fn send_typing(bot: &Tg, api: &retry::Api, to: Target) {
     let mut req = bot.send_chat_action(to.chat, ChatAction::Typing);
     if let Some(t) = to.thread {
         req = req.message_thread_id(t);
     }
     if let Err(e) = req.send().await {
-        errors.count(&e);
+        api.errors.count(&e);
         tracing::debug!(error = %e, "typing action failed");
     }
 }
@@ -337,15 +337,15 @@ async fn send_typing(bot: &Tg, errors: &retry::ErrorCounts, to: Target) {
 /// Runs `work` while showing `typing…`: once at the start (awaited, so it
 /// precedes the answer, but never for long) and every few seconds after.
 async fn with_typing<T>(bot: &Tg, state: &State, to: Target, work: impl Future<Output = T>) -> T {
-    let first = tokio::time::timeout(TYPING_FIRST_WAIT, send_typing(bot, &state.errors, to));
+    let first = tokio::time::timeout(TYPING_FIRST_WAIT, send_typing(bot, &state.api, to));
     let work = async {
         tokio::pin!(work);
         loop {
             tokio::select! {
                 out = &mut work => return out,
                 _ = tokio::time::sleep(TYPING_EVERY) => {
-                    let (bot, errors) = (bot.clone(), Arc::clone(&state.errors));
-                    tokio::spawn(async move { send_typing(&bot, &errors, to).await });
+                    let (bot, api) = (bot.clone(), Arc::clone(&state.api));
+                    tokio::spawn(async move { send_typing(&bot, &api, to).await });
                 }
             }
         }
@@ -367,9 +367,10 @@ async fn send_reply(bot: &Tg, state: &State, to: Target, reply: &Reply) -> Resul
     Ok(ids)
 }
 
-/// Sends one HTML message, retrying transient failures. Should Telegram
-/// refuse the markup, the same text goes out as plain text rather than
-/// being lost; a group that became a supergroup gets it at its new id.
+/// Sends one HTML message, waiting out an outage ([`retry::deliver`]).
+/// Should Telegram refuse the markup, the same text goes out as plain text
+/// rather than being lost; a group that became a supergroup gets it at its
+/// new id.
 async fn send_html(
     bot: &Tg,
     state: &State,
@@ -397,22 +398,25 @@ async fn send_html(
     let mut chat = to.chat;
     let mut migrated = false;
     loop {
-        match retry::call(build(chat, html.to_owned(), true), &state.errors).await {
+        let err = match retry::deliver(build(chat, html.to_owned(), true), &state.api).await {
             Ok(m) => return Ok(m),
-            Err(RequestError::MigrateToChatId(new_chat)) if !migrated => {
+            Err(e) => e,
+        };
+        match err.request() {
+            Some(RequestError::MigrateToChatId(new_chat)) if !migrated => {
                 tracing::info!(
                     old = chat.0,
                     new = new_chat.0,
                     "group became a supergroup; resending there"
                 );
-                chat = new_chat;
+                chat = *new_chat;
                 migrated = true;
             }
-            Err(RequestError::Api(ApiError::CantParseEntities(e))) => {
+            Some(RequestError::Api(ApiError::CantParseEntities(e))) => {
                 tracing::error!(error = %e, "Telegram refused our HTML; sending plain text");
-                return Ok(retry::call(build(chat, strip_tags(html), false), &state.errors).await?);
+                return Ok(retry::deliver(build(chat, strip_tags(html), false), &state.api).await?);
             }
-            Err(e) => return Err(e.into()),
+            _ => return Err(err.into()),
         }
     }
 }
@@ -427,7 +431,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
         let ack = bot
             .answer_callback_query(q.id.clone())
             .text(render::not_allowed(ui_script));
-        if let Err(e) = retry::call(ack, &state.errors).await {
+        if let Err(e) = retry::call(ack, &state.api).await {
             tracing::warn!(error = %e, "answerCallbackQuery failed");
         }
         return Ok(());
@@ -460,7 +464,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
         }
         _ => ack = ack.text(render::stale_button(ui_script)),
     }
-    if let Err(e) = retry::call(ack, &state.errors).await {
+    if let Err(e) = retry::call(ack, &state.api).await {
         tracing::warn!(error = %e, "answerCallbackQuery failed");
     }
     let Some((reply, open, m)) = work else {
@@ -483,8 +487,9 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
     if !reply.buttons.is_empty() {
         edit = edit.reply_markup(keyboard(&reply.buttons));
     }
-    match retry::call(edit, &state.errors).await {
-        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+    match retry::deliver(edit, &state.api).await {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.request(), Some(RequestError::Api(ApiError::MessageNotModified))) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }
@@ -520,7 +525,7 @@ pub async fn on_inline(bot: Tg, q: InlineQuery, state: Arc<State>) -> HandlerRes
     let count = results.len();
     match retry::call(
         bot.answer_inline_query(q.id.clone(), results).cache_time(60),
-        &state.errors,
+        &state.api,
     )
     .await
     {
@@ -529,7 +534,7 @@ pub async fn on_inline(bot: Tg, q: InlineQuery, state: Arc<State>) -> HandlerRes
             Ok(())
         }
         // The user typed on; Telegram no longer wants this answer.
-        Err(RequestError::Api(ApiError::InvalidQueryId)) => Ok(()),
+        Err(e) if matches!(e.request(), Some(RequestError::Api(ApiError::InvalidQueryId))) => Ok(()),
         Err(e) => Err(e.into()),
     }
 }

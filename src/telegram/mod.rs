@@ -13,10 +13,12 @@
 //!   escaped HTML with buttons. Pure.
 //! - [`split`]: HTML → messages of ≤ 4096 UTF-16 units. Pure.
 //! - [`recent`]: the bounded memory of answer messages for follow-ups.
-//! - [`retry`]: retrying 429s, 5xx and network errors with backoff.
+//! - [`retry`]: retrying 429s, 5xx and network errors with backoff;
+//!   replies wait out an outage.
 //! - [`heartbeat`]: the file `archive-bot health` reads.
 //! - [`journal`]: received updates on disk until handled, so a crash
 //!   loses no question.
+//! - [`poll`]: long polling that resumes within seconds of an outage.
 //! - [`reload`]: live index updates (a changed corpus, `/reindex`).
 //! - `handlers`: the I/O — one async fn per kind of update.
 //!
@@ -36,6 +38,7 @@ pub mod examples;
 mod handlers;
 pub mod heartbeat;
 pub mod journal;
+pub mod poll;
 pub mod recent;
 pub mod reload;
 pub mod render;
@@ -49,7 +52,6 @@ use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, SystemTime};
 
@@ -62,7 +64,7 @@ use teloxide::prelude::*;
 use teloxide::stop::StopToken;
 use teloxide::types::AllowedUpdate;
 use teloxide::types::{BotCommand, ChatMemberUpdated, UserId};
-use teloxide::update_listeners::{AsUpdateStream, Polling, UpdateListener};
+use teloxide::update_listeners::{AsUpdateStream, UpdateListener};
 
 use crate::config::Config;
 use crate::engine::Engine;
@@ -95,6 +97,38 @@ pub enum BotError {
     NoUsername,
     #[error("Telegram Bot API: {0}")]
     Request(#[from] teloxide::RequestError),
+    #[error("Telegram Bot API: {0}")]
+    Call(#[from] retry::CallError),
+}
+
+impl BotError {
+    /// Whether this is the operator's to fix (a missing or refused token, a
+    /// bad setting) rather than a passing failure: `serve` exits with its
+    /// own code then, and a restart would meet the same error.
+    pub fn is_configuration(&self) -> bool {
+        use teloxide::{ApiError, RequestError};
+        match self {
+            BotError::NoToken
+            | BotError::TokenFile { .. }
+            | BotError::ApiUrl(_)
+            | BotError::Proxy(_)
+            | BotError::Webhook(_)
+            | BotError::NoUsername => true,
+            // 401 Unauthorized; 404 Not Found (a malformed token, or an API
+            // URL that is not a Bot API).
+            BotError::Call(e) => match e.request() {
+                Some(RequestError::Api(ApiError::InvalidToken)) => true,
+                Some(RequestError::Api(ApiError::Unknown(text))) => text.contains("Not Found"),
+                _ => false,
+            },
+            BotError::Request(_) | BotError::Client(_) => false,
+        }
+    }
+
+    /// A reply deferred by shutdown: its update stays in the journal.
+    fn is_deferred(&self) -> bool {
+        matches!(self, BotError::Call(retry::CallError::Deferred { .. }))
+    }
 }
 
 /// Telegram's rate limits as the bot applies them to outgoing messages.
@@ -321,8 +355,6 @@ pub(crate) struct State {
     pub bot_id: UserId,
     /// Answer messages → the question they answered (for follow-ups).
     pub recent: Mutex<Recent>,
-    /// The highest update id handled so far (-1 before the first).
-    last_update: AtomicI64,
     journal: Option<Arc<journal::Journal>>,
     /// The example questions (/start, /help, `ex<n>` links).
     pub examples: Vec<String>,
@@ -333,8 +365,9 @@ pub(crate) struct State {
     pub reload: Option<ReloadSettings>,
     /// Held while a reload runs: one at a time.
     pub reloading: tokio::sync::Mutex<()>,
-    /// Failed Bot API calls by kind (`/metrics`).
-    pub errors: Arc<retry::ErrorCounts>,
+    /// The Bot API: its host, failed calls by kind (`/metrics`), replies
+    /// waiting for it.
+    pub api: Arc<retry::Api>,
 }
 
 impl State {
@@ -364,20 +397,19 @@ impl State {
         }
     }
 
-    fn saw(&self, update: &Update) {
-        self.last_update.fetch_max(i64::from(update.id.0), Ordering::SeqCst);
-    }
-
     /// The first example question, if any.
     pub fn example(&self) -> Option<&str> {
         self.examples.first().map(String::as_str)
     }
 
-    /// An update is handled (answered, or failed for good).
-    fn handled(&self, update: &Update) {
-        if let Some(j) = &self.journal {
+    /// Marks an update handled (answered, or failed for good) unless its
+    /// reply was deferred by shutdown, and passes the handler's result on.
+    fn handled(&self, update: &Update, result: Result<(), BotError>) -> Result<(), BotError> {
+        let deferred = matches!(&result, Err(e) if e.is_deferred());
+        if let (Some(j), false) = (&self.journal, deferred) {
             j.done(i64::from(update.id.0));
         }
+        result
     }
 
     /// Remembers that `message` in `chat` answered `question`.
@@ -404,57 +436,47 @@ impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
     }
 }
 
-/// Logs and counts polling errors (getUpdates failing).
-struct CountErrors(Arc<retry::ErrorCounts>);
+/// Polling errors are counted and logged by [`poll`] (and the webhook's
+/// never fail): nothing more to do.
+struct PollErrors;
 
-impl ErrorHandler<teloxide::RequestError> for CountErrors {
+impl ErrorHandler<teloxide::RequestError> for PollErrors {
     fn handle_error(
         self: Arc<Self>,
-        error: teloxide::RequestError,
+        _error: teloxide::RequestError,
     ) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
-        self.0.count(&error);
-        tracing::warn!(error = %error, "polling failed");
         Box::pin(async {})
     }
 }
 
 /// The dispatch tree: messages, button presses, inline queries; every
 /// update, these and the rest, is marked handled in the journal when its
-/// handler returns, whatever the outcome.
+/// handler returns, whatever the outcome, unless its reply was deferred by
+/// shutdown (Telegram unreachable): then it is handled at the next start.
 fn schema() -> UpdateHandler<BotError> {
     dptree::entry()
-        .inspect(|upd: Update, state: Arc<State>| state.saw(&upd))
         .branch(
             Update::filter_message().endpoint(|bot: Tg, msg: Message, upd: Update, state: Arc<State>| async move {
-                let result = handlers::on_message(bot, msg, Arc::clone(&state)).await;
-                state.handled(&upd);
-                result
+                state.handled(&upd, handlers::on_message(bot, msg, Arc::clone(&state)).await)
             }),
         )
         .branch(Update::filter_callback_query().endpoint(
             |bot: Tg, q: CallbackQuery, upd: Update, state: Arc<State>| async move {
-                let result = handlers::on_callback(bot, q, Arc::clone(&state)).await;
-                state.handled(&upd);
-                result
+                state.handled(&upd, handlers::on_callback(bot, q, Arc::clone(&state)).await)
             },
         ))
         .branch(Update::filter_my_chat_member().endpoint(
             |bot: Tg, change: ChatMemberUpdated, upd: Update, state: Arc<State>| async move {
-                let result = handlers::on_my_chat_member(bot, change, Arc::clone(&state)).await;
-                state.handled(&upd);
-                result
+                state.handled(&upd, handlers::on_my_chat_member(bot, change, Arc::clone(&state)).await)
             },
         ))
         .branch(Update::filter_inline_query().endpoint(
             |bot: Tg, q: InlineQuery, upd: Update, state: Arc<State>| async move {
-                let result = handlers::on_inline(bot, q, Arc::clone(&state)).await;
-                state.handled(&upd);
-                result
+                state.handled(&upd, handlers::on_inline(bot, q, Arc::clone(&state)).await)
             },
         ))
         .branch(dptree::endpoint(|upd: Update, state: Arc<State>| async move {
-            state.handled(&upd);
-            Ok(())
+            state.handled(&upd, Ok(()))
         }))
 }
 
@@ -482,7 +504,7 @@ where
         let live = self.inner.as_stream().filter(move |item| {
             let keep = match item {
                 Ok(update) => match serde_json::to_value(update) {
-                    Ok(value) => journal.received(i64::from(update.id.0), &value),
+                    Ok(value) => journal.received(i64::from(update.id.0), &value).is_ok(),
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot journal an update");
                         true
@@ -490,9 +512,6 @@ where
                 },
                 Err(_) => true,
             };
-            if !keep {
-                tracing::info!("skipping an update the journal already holds");
-            }
             std::future::ready(keep)
         });
         Box::pin(replay.chain(live))
@@ -518,8 +537,9 @@ where
 
 /// Opens the journal in `dir`: the journal and the updates to replay. A
 /// journal that cannot be opened is a warning, not a stop.
-fn open_journal(dir: &std::path::Path) -> Option<(Arc<journal::Journal>, Vec<Update>)> {
-    match journal::Journal::open(dir) {
+fn open_journal(dir: &std::path::Path, bot: UserId) -> Option<(Arc<journal::Journal>, Vec<Update>)> {
+    let bot = i64::try_from(bot.0).unwrap_or(i64::MAX);
+    match journal::Journal::open(dir, bot) {
         Ok((j, pending)) => {
             let replay: Vec<Update> = pending
                 .into_iter()
@@ -620,8 +640,8 @@ pub async fn run(
         .no_retry();
     let bot: Tg = Throttle::spawn_with_settings(bot, throttle);
 
-    let errors = Arc::new(retry::ErrorCounts::default());
-    let me = retry::call(bot.get_me(), &errors).await?;
+    let api = Arc::new(retry::Api::new(&settings.api_url));
+    let me = retry::call(bot.get_me(), &api).await?;
     let username = me.user.username.clone().ok_or(BotError::NoUsername)?;
     tracing::info!(bot = %username, "connected to the Bot API");
     let chosen = {
@@ -633,11 +653,11 @@ pub async fn run(
     };
     tracing::info!(examples = ?chosen, "example questions");
     let menu = bot.set_my_commands(commands(chosen.first().map(String::as_str)));
-    if let Err(e) = retry::call(menu, &errors).await {
+    if let Err(e) = retry::call(menu, &api).await {
         tracing::warn!(error = %e, "setMyCommands failed; the command menu may be stale");
     }
 
-    let (journal, replay) = match settings.data_dir.as_deref().and_then(open_journal) {
+    let (journal, replay) = match settings.data_dir.as_deref().and_then(|d| open_journal(d, me.user.id)) {
         Some((j, replay)) => (Some(j), replay),
         None => (None, Vec::new()),
     };
@@ -649,7 +669,6 @@ pub async fn run(
         username,
         bot_id: me.user.id,
         recent: Mutex::new(Recent::new(settings.follow_up_memory)),
-        last_update: AtomicI64::new(-1),
         journal: journal.clone(),
         examples: chosen,
         rules: settings.access.clone(),
@@ -657,7 +676,7 @@ pub async fn run(
         stats: Mutex::new(stats::Counters::default()),
         reload: settings.reload.clone(),
         reloading: tokio::sync::Mutex::new(()),
-        errors,
+        api,
     });
     let watch = match &settings.reload {
         Some(r) if !r.every.is_zero() => {
@@ -704,14 +723,11 @@ async fn serve_metrics(
                     let engine = state.engine();
                     let stats = engine.stats();
                     let age = state.index_age();
-                    let errors: Vec<(&str, u64)> = retry::ErrorKind::ALL
-                        .iter()
-                        .map(|k| (k.name(), state.errors.get(*k)))
-                        .collect();
+                    let api = stats::ApiFigures::of(&state.api, state.journal.as_deref());
                     let text = state
                         .stats
                         .lock()
-                        .map(|c| c.prometheus(stats.articles, stats.passages, age, &errors, std::time::Instant::now()))
+                        .map(|c| c.prometheus(stats.articles, stats.passages, age, &api, std::time::Instant::now()))
                         .unwrap_or_default();
                     ([("content-type", "text/plain; version=0.0.4")], text)
                 }
@@ -745,15 +761,13 @@ async fn serve_updates(
         let (listener, bound) = webhook::serve(hook.listen, secret.clone(), journal, replay)
             .await
             .map_err(|e| BotError::Webhook(format!("listening on {}: {e}", hook.listen)))?;
-        retry::call(bot.set_webhook(url).secret_token(secret), &state.errors).await?;
+        retry::call(bot.set_webhook(url).secret_token(secret), &state.api).await?;
         tracing::info!(address = %bound, "webhook set; serving");
-        return dispatch(bot, state, listener, shutdown, settings.data_dir, false).await;
+        return dispatch(bot, state, listener, shutdown, settings.data_dir).await;
     }
-    let polling = Polling::builder(bot.clone())
-        .timeout(settings.poll_timeout)
-        .delete_webhook()
-        .await
-        .build();
+    // A webhook left set would make getUpdates fail.
+    retry::call(bot.delete_webhook(), &state.api).await?;
+    let polling = poll::Poller::new(bot.clone(), Arc::clone(&state.api), settings.poll_timeout);
     match journal {
         Some(journal) => {
             let listener = Journaled {
@@ -761,21 +775,20 @@ async fn serve_updates(
                 journal,
                 replay,
             };
-            dispatch(bot, state, listener, shutdown, settings.data_dir, true).await
+            dispatch(bot, state, listener, shutdown, settings.data_dir).await
         }
-        None => dispatch(bot, state, polling, shutdown, settings.data_dir, true).await,
+        None => dispatch(bot, state, polling, shutdown, settings.data_dir).await,
     }
 }
 
 /// Dispatches the listener's updates until `shutdown`, then finishes the
-/// replies in flight and, when `polling`, confirms the offset.
+/// replies in flight (the poller confirms the offset as it stops).
 async fn dispatch<L>(
     bot: Tg,
     state: Arc<State>,
     mut listener: L,
     shutdown: impl Future<Output = ()> + Send + 'static,
     data_dir: Option<PathBuf>,
-    polling: bool,
 ) -> Result<(), BotError>
 where
     L: UpdateListener<Err = teloxide::RequestError> + Send,
@@ -785,10 +798,13 @@ where
     // already fetched and confirms the offset; the dispatcher finishes
     // every queued update before returning.
     let stop = listener.stop_token();
+    let api = Arc::clone(&state.api);
     let stopper = tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: no new updates; finishing replies in flight");
         stop.stop();
+        // Replies waiting for Telegram stay in the journal for next time.
+        api.stop();
     });
 
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
@@ -817,7 +833,7 @@ where
         })
     });
     let result = dispatcher
-        .try_dispatch_with_listener(listener, Arc::new(CountErrors(Arc::clone(&state.errors))))
+        .try_dispatch_with_listener(listener, Arc::new(PollErrors))
         .await;
     stopper.abort();
     if let (Some(task), Some(dir)) = (beating, &data_dir) {
@@ -825,28 +841,8 @@ where
         heartbeat::stop(dir);
     }
     result?;
-    // (With a webhook set, getUpdates is refused: nothing to confirm.)
-    if polling {
-        confirm_offset(&bot, &state.errors, state.last_update.load(Ordering::SeqCst)).await;
-    }
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Tells Telegram every update up to `last` is handled (teloxide's polling
-/// does this too when it stops; this covers a failure of that last call).
-async fn confirm_offset(bot: &Tg, errors: &retry::ErrorCounts, last: i64) {
-    if last < 0 {
-        return;
-    }
-    let Ok(offset) = i32::try_from(last + 1) else {
-        return;
-    };
-    let req = bot.get_updates().offset(offset).limit(1).timeout(0);
-    match retry::call(req, errors).await {
-        Ok(_) => tracing::info!(offset, "update offset confirmed"),
-        Err(e) => tracing::warn!(error = %e, "could not confirm the update offset"),
-    }
 }
 
 /// [`run`] until SIGTERM or Ctrl-C, then a graceful stop. A second signal

@@ -10,6 +10,37 @@ const KEPT: usize = 10_000;
 /// Upper bounds (seconds) of the reply-time histogram's buckets.
 pub const BUCKETS: [f64; 9] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
+/// The Bot API's side of the metrics, read off [`super::retry::Api`] and
+/// the journal.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ApiFigures {
+    /// Failed calls by kind (`getUpdates` excepted), every attempt.
+    pub errors: Vec<(&'static str, u64)>,
+    /// Failed `getUpdates` by kind.
+    pub poll_errors: Vec<(&'static str, u64)>,
+    /// Replies waiting for Telegram to come back, now.
+    pub replies_waiting: u64,
+    /// Replies dropped after waiting for Telegram too long.
+    pub replies_dropped: u64,
+    /// Updates skipped as already received.
+    pub updates_skipped: u64,
+}
+
+impl ApiFigures {
+    pub fn of(api: &super::retry::Api, journal: Option<&super::journal::Journal>) -> ApiFigures {
+        use super::retry::ErrorKind;
+        use std::sync::atomic::Ordering::Relaxed;
+        let by_kind = |c: &super::retry::ErrorCounts| ErrorKind::ALL.iter().map(|k| (k.name(), c.get(*k))).collect();
+        ApiFigures {
+            errors: by_kind(&api.errors),
+            poll_errors: by_kind(&api.poll_errors),
+            replies_waiting: api.waiting.load(Relaxed),
+            replies_dropped: api.dropped.load(Relaxed),
+            updates_skipped: journal.map_or(0, |j| j.skipped()),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct Counters {
     started: Instant,
@@ -83,14 +114,13 @@ impl Counters {
     }
 
     /// The counters in Prometheus' text format, with the index's size and
-    /// age (seconds) when known.
-    /// `telegram_errors` are failed Bot API calls by kind.
+    /// age (seconds) when known, and the Bot API's figures.
     pub fn prometheus(
         &self,
         articles: usize,
         passages: usize,
         index_age: Option<Duration>,
-        telegram_errors: &[(&str, u64)],
+        api: &ApiFigures,
         now: Instant,
     ) -> String {
         let mut out = String::new();
@@ -133,11 +163,38 @@ impl Counters {
         metric(
             "archive_bot_telegram_errors_total",
             "counter",
-            "Failed Bot API calls by kind (every attempt, retried or not).",
-            telegram_errors
+            "Failed Bot API calls by kind, getUpdates excepted (every attempt, retried or not).",
+            api.errors
                 .iter()
                 .map(|(kind, n)| format!("archive_bot_telegram_errors_total{{kind=\"{kind}\"}} {n}"))
                 .collect(),
+        );
+        metric(
+            "archive_bot_poll_errors_total",
+            "counter",
+            "Failed getUpdates calls by kind.",
+            api.poll_errors
+                .iter()
+                .map(|(kind, n)| format!("archive_bot_poll_errors_total{{kind=\"{kind}\"}} {n}"))
+                .collect(),
+        );
+        metric(
+            "archive_bot_replies_waiting",
+            "gauge",
+            "Replies waiting for Telegram to come back.",
+            vec![format!("archive_bot_replies_waiting {}", api.replies_waiting)],
+        );
+        metric(
+            "archive_bot_replies_dropped_total",
+            "counter",
+            "Replies dropped after waiting an hour for Telegram.",
+            vec![format!("archive_bot_replies_dropped_total {}", api.replies_dropped)],
+        );
+        metric(
+            "archive_bot_updates_skipped_total",
+            "counter",
+            "Updates skipped because the journal had already received them.",
+            vec![format!("archive_bot_updates_skipped_total {}", api.updates_skipped)],
         );
         metric(
             "archive_bot_index_articles",
@@ -220,10 +277,21 @@ mod tests {
         c.reloaded(true);
         c.reloaded(false);
         c.reloaded(true);
-        let text = c.prometheus(7, 135, Some(Duration::from_secs(60)), &[("timeout", 3), ("api", 0)], t0);
+        let api = ApiFigures {
+            errors: vec![("timeout", 3), ("api", 0)],
+            poll_errors: vec![("server", 4)],
+            replies_waiting: 2,
+            replies_dropped: 1,
+            updates_skipped: 5,
+        };
+        let text = c.prometheus(7, 135, Some(Duration::from_secs(60)), &api, t0);
         assert!(
             text.contains("archive_bot_telegram_errors_total{kind=\"timeout\"} 3\n")
-                && text.contains("archive_bot_telegram_errors_total{kind=\"api\"} 0\n"),
+                && text.contains("archive_bot_telegram_errors_total{kind=\"api\"} 0\n")
+                && text.contains("archive_bot_poll_errors_total{kind=\"server\"} 4\n")
+                && text.contains("archive_bot_replies_waiting 2\n")
+                && text.contains("archive_bot_replies_dropped_total 1\n")
+                && text.contains("archive_bot_updates_skipped_total 5\n"),
             "{text}"
         );
         assert!(

@@ -81,11 +81,11 @@ async fn receive(AxumState(shared): AxumState<Shared>, headers: HeaderMap, body:
         let value = serde_json::from_str::<serde_json::Value>(text).unwrap_or_default();
         let journal = Arc::clone(journal);
         let id = i64::from(update.id.0);
-        let fresh = tokio::task::spawn_blocking(move || journal.received(id, &value))
+        // A redelivery is answered 200 (the journal logs and counts it).
+        let fresh = tokio::task::spawn_blocking(move || journal.received(id, &value).is_ok())
             .await
             .unwrap_or(true);
         if !fresh {
-            tracing::info!(update = id, "webhook redelivered an update already received");
             return StatusCode::OK;
         }
     }
