@@ -554,12 +554,18 @@ fn configuration_error(e: archive_bot::telegram::BotError) -> anyhow::Result<Exi
     if !e.is_configuration() {
         return Err(e.into());
     }
+    // What to check when Telegram refused the token (the other errors say
+    // which setting is wrong).
+    let hint = match e {
+        archive_bot::telegram::BotError::Call(_) => "; check TELOXIDE_TOKEN (or token_file) and TELOXIDE_API_URL",
+        _ => "",
+    };
     if std::io::stdin().is_terminal() {
-        eprintln!("error: {e}");
+        eprintln!("error: {e}{hint}");
     } else {
         let wait = CONFIGURATION_EXIT_WAIT.as_secs();
         eprintln!(
-            "error: {e} (a configuration error: exiting with code {EXIT_CONFIGURATION} in {wait} s, so a restart policy does not loop)"
+            "error: {e}{hint} (a configuration error: exiting with code {EXIT_CONFIGURATION} in {wait} s, so a restart policy does not loop)"
         );
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

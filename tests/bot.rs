@@ -2493,3 +2493,60 @@ async fn shutdown_during_an_outage_keeps_the_question_for_the_next_start() {
     bot.shutdown().await.unwrap();
     assert_eq!(fake.sent_to(150).len(), 1);
 }
+
+fn line_has_hint(logs: &str) -> bool {
+    logs.contains("check TELOXIDE_TOKEN")
+}
+
+/// A refused token is a configuration error: one line naming the method
+/// and host (never the token), then exit code 3 after a wait that keeps
+/// a container's restart policy from looping; SIGTERM cuts the wait short.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_exits_3_without_a_hot_loop() {
+    let fake = Fake::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("stderr.log");
+    let wrong = "999:wrong-token-secret";
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_archive-bot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["serve", "--corpus", "corpus", "--index"])
+        .arg(dir.path().join("index"))
+        .env("TELOXIDE_TOKEN", wrong)
+        .env("TELOXIDE_API_URL", &fake.url)
+        .env("ARCHIVE_BOT_DATA_DIR", dir.path().join("data"))
+        .env("RUST_LOG", "warn")
+        .env_remove("ARCHIVE_BOT_CONFIG")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    // A file has no change notification: look every 20 ms, for 60 s at most.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let logs = loop {
+        let logs = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if logs.contains("exiting with code 3") {
+            break logs;
+        }
+        assert!(Instant::now() < deadline, "no configuration error within 60 s: {logs}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(child.try_wait().unwrap().is_none(), "it waits before exiting: {logs}");
+    assert_eq!(
+        logs.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "one line: {logs}"
+    );
+    assert!(line_has_hint(&logs), "{logs}");
+    let line = logs.lines().find(|l| l.starts_with("error:")).unwrap();
+    let host = fake.url.trim_start_matches("http://");
+    assert!(line.contains("getMe") && line.contains(host), "{line}");
+    assert!(!logs.contains("wrong-token-secret"), "{logs}");
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(exit_of(&mut child).await.code(), Some(3));
+}
