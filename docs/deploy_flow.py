@@ -14,10 +14,14 @@ reaches it over its compose network at the host's address; writes `.env`
 (the test token, TELOXIDE_API_URL, ARCHIVE_DIR, ARCHIVE_BOT_RELOAD_SECONDS);
 copies corpus/ to ARCHIVE_DIR; runs `COMPOSE up -d --build`; asks; adds an
 article to ARCHIVE_DIR; asks about it until answered; removes it and asks
-until the answer is gone; then `COMPOSE down` (the data volume is kept
-unless --down-volumes). Prints one line per step with its time.
+until the answer is gone; `COMPOSE down`. Then webhook mode: the two
+webhook variables in `.env`, `ports` uncommented in compose.yaml, `up -d`,
+an update POSTed to the published port 8080 (a wrong secret first), the
+reply; `.env` and compose.yaml restored, `COMPOSE down` (the data volume is
+kept unless --down-volumes). Prints one line per step with its time.
 """
-import argparse, importlib.util, os, shutil, socket, subprocess, sys, time
+import argparse, importlib.util, itertools, json, os, shutil, socket, subprocess, sys, time
+import urllib.error, urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--fake-tg", required=True, help="path of fake_tg.py")
@@ -96,8 +100,13 @@ def ask_until(text, pred, limit):
     return None, n, reply
 
 
-# the fake Bot API, reachable from the container network
+# the fake Bot API, reachable from the container network. Update ids go on
+# from the clock, as Telegram's do from one run to the next (a fresh fake
+# would start again at 1 under the journal kept in the data volume).
 tg.TOKEN = TOKEN
+tg.STATE.next_update = itertools.count(int(time.time()))
+HOOKS = []
+tg.METHODS["setwebhook"] = lambda p: HOOKS.append(p) or True   # the fake has no setWebhook
 srv = tg.Server(("0.0.0.0", a.port), tg.Handler)
 import threading
 threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -150,8 +159,69 @@ _, logs = compose("logs", check=False)
 with open("/tmp/op-flow-container.log", "w") as f:
     f.write(logs.stdout + logs.stderr)
 step("container log: /tmp/op-flow-container.log")
-restarts = subprocess.run(["podman", "ps", "-a", "--format", "{{.Names}} {{.Status}} restarts={{.Restarts}}"],
-                          capture_output=True, text=True).stdout.strip()
-step("podman ps -a: " + restarts)
-dt, _ = compose("down", *(["-v"] if a.down_volumes else []), check=False)
+if a.compose.startswith("podman"):
+    # podman runs health checks from systemd timers; without systemd, by hand
+    names = subprocess.run(["podman", "ps", "--format", "{{.Names}}"], capture_output=True, text=True).stdout.split()
+    bot = next((n for n in names if "bot" in n), None)
+    if bot:
+        hc = subprocess.run(["podman", "inspect", "--format", "{{json .Config.Healthcheck.Test}}", bot],
+                            capture_output=True, text=True).stdout.strip()
+        r = subprocess.run(["podman", "healthcheck", "run", bot], capture_output=True, text=True)
+        st = subprocess.run(["podman", "ps", "--format", "{{.Names}} {{.Status}}"], capture_output=True,
+                            text=True).stdout.strip()
+        step(f"healthcheck {hc}: podman healthcheck run {bot} -> rc {r.returncode}; podman ps: {st}")
+dt, _ = compose("down", check=False)
 step(f"{a.compose} down: {dt:.1f} s")
+
+# webhook mode: what README says an operator does
+env = open(".env").read()
+conf = open("compose.yaml").read()
+ports = '    # ports:\n    #   - "8080:8080"'
+if ports not in conf:
+    sys.exit("compose.yaml has no commented-out ports to uncomment")
+try:
+    with open(".env", "w") as f:
+        f.write(env + "ARCHIVE_BOT_WEBHOOK_URL=https://bot.example.org/telegram\n"
+                "ARCHIVE_BOT_WEBHOOK_SECRET=test_secret_123\n")
+    with open("compose.yaml", "w") as f:
+        f.write(conf.replace(ports, '    ports:\n      - "8080:8080"'))
+    t = time.time()
+    dt, _ = compose("up", "-d")
+    step(f"webhook mode: {a.compose} up -d: {dt:.1f} s")
+    if not tg.wait_for(lambda: HOOKS, 60):
+        sys.exit("no setWebhook within 60 s")
+    step(f"setWebhook {time.time() - t:.1f} s after up: {HOOKS[-1]}")
+    uid = next(USER)
+    tg._see(tg.private_chat(uid), tg.user(uid))
+
+    def post(secret):
+        upd = {"update_id": next(tg.STATE.next_update),
+               "message": {"message_id": next(tg.STATE.next_msg), "date": int(time.time()),
+                           "chat": tg.private_chat(uid), "from": tg.user(uid), "text": OLD_QUESTION}}
+        req = urllib.request.Request(f"http://127.0.0.1:8080/telegram", data=json.dumps(upd).encode(),
+                                     method="POST", headers={"Content-Type": "application/json",
+                                                             "X-Telegram-Bot-Api-Secret-Token": secret})
+        for _ in range(40):
+            try:
+                return urllib.request.urlopen(req, timeout=10).status
+            except urllib.error.HTTPError as e:
+                return e.code
+            except OSError:
+                time.sleep(0.25)       # the port is published before the server listens
+        return None
+
+    step(f"POST to the published port with a wrong secret: HTTP {post('wrong')}")
+    t = time.time()
+    code = post("test_secret_123")
+    rep = tg.wait_for(lambda: [c for c in tg.calls("sendMessage", t) if str(c["params"].get("chat_id")) == str(uid)],
+                      20)
+    step(f"POST with the secret: HTTP {code}; reply after {time.time() - t:.2f} s: "
+         f"{str(rep[0]['params'].get('text'))[:40] if rep else None!r}; getUpdates calls: "
+         f"{len(tg.calls('getUpdates', t))}")
+finally:
+    with open(".env", "w") as f:
+        f.write(env)
+    with open("compose.yaml", "w") as f:
+        f.write(conf)
+    dt, _ = compose("down", *(["-v"] if a.down_volumes else []), check=False)
+    step(f"{a.compose} down{' -v' if a.down_volumes else ''}: {dt:.1f} s")
