@@ -63,6 +63,23 @@ pub struct AskOptions {
     /// The gate's threshold; `None` means [`MIN_CONFIDENCE`]. `Some(0.0)`
     /// answers whenever anything was retrieved (for `eval`'s curve).
     pub min_confidence: Option<f32>,
+    /// The page of a list answer (0-based; see [`crate::collection`]).
+    pub page: usize,
+}
+
+/// What kind of answer a question got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A fact stated in the archive, quoted (or a refusal).
+    #[default]
+    Fact,
+    /// Articles of the collection listed ([`crate::collection`]).
+    List,
+    /// Articles counted (and the first page listed).
+    Count,
+    /// The newest or oldest article named (and the next ones listed).
+    Top,
 }
 
 /// One cited passage.
@@ -106,9 +123,21 @@ pub struct Answer {
     pub filter: Filter,
     /// Engine time for this question: retrieval and composition.
     pub took_ms: f64,
+    pub kind: Kind,
+    /// Articles matching a question about the collection (all pages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<usize>,
+    /// Pages of a list answer ([`crate::collection::PAGE_SIZE`] articles
+    /// each); 0 for a fact.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub pages: usize,
     /// The script the answer is written in (renderers show quotes in it too).
     #[serde(skip)]
     pub script: Script,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Weights of an answer sentence's score: its own coverage of the question
@@ -252,6 +281,13 @@ fn refusal(empty: bool, script: Script) -> String {
 impl Engine {
     /// Answers a question (any string at all) from the archive.
     pub fn ask(&self, question: &str, opts: &AskOptions) -> Answer {
+        // A question about the collection (which articles, how many …)
+        // has an answer of its own; a follow-up is always about facts.
+        if opts.context.is_none()
+            && let Some(answer) = self.ask_collection(question, opts)
+        {
+            return answer;
+        }
         let started = Instant::now();
         let script = resolve_script(opts.script, question);
         let (searched, source) = self.find_source(question);
@@ -283,6 +319,9 @@ impl Engine {
             filter: parsed.filter.clone(),
             took_ms: 0.0,
             script,
+            kind: Kind::Fact,
+            count: None,
+            pages: 0,
         };
         if own.is_empty() {
             answer.answer = refusal(true, script);
@@ -355,7 +394,7 @@ impl Engine {
 
     /// A source of the archive named in the question ("瑞安日报的报道"): the
     /// question without it, and the source (the longest one named).
-    fn find_source(&self, question: &str) -> (String, Option<String>) {
+    pub(crate) fn find_source(&self, question: &str) -> (String, Option<String>) {
         let folded = fold(question);
         let named = self
             .folded_sources()

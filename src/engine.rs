@@ -34,7 +34,7 @@ use crate::query::{Filter, Parsed};
 pub use crate::rank::Hit;
 use crate::rank::Matcher;
 pub use crate::retrieval::{Doc, Stats};
-use crate::retrieval::{Local, Retrieval, TermField};
+use crate::retrieval::{Local, Order, Retrieval, Selection, TermField};
 
 /// Weight of the article's relative score in a passage's final score.
 /// Chosen on half of a news QA set (the even documents of ncp_dev) and
@@ -228,6 +228,32 @@ impl Engine {
     /// order they were indexed.
     pub fn docs_of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>> {
         self.retrieval.docs_of_source(source, n)
+    }
+
+    /// How many articles a selection holds, and `limit` of them from
+    /// `offset` on in `order` (see [`Retrieval::select`]).
+    pub fn select(
+        &self,
+        selection: &Selection,
+        order: Order,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<(usize, f32)>) {
+        self.retrieval.select(selection, order, offset, limit.min(MAX_TOP))
+    }
+
+    /// Whether some article's byline names this author (folded).
+    pub fn has_author(&self, name: &str) -> bool {
+        self.retrieval.has_author(name)
+    }
+
+    /// The best passage of one article for a parsed question.
+    pub fn best_passage(&self, parsed: &Parsed, doc: &Arc<Doc>) -> Option<Hit> {
+        let idf = |field: TermField, term: &str| self.idf(field, term);
+        let matcher = Matcher::new(parsed, &idf)?;
+        crate::rank::passages(&matcher, std::slice::from_ref(doc), 1)
+            .into_iter()
+            .next()
     }
 
     /// The verbatim text of a hit's passage.

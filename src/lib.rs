@@ -29,6 +29,9 @@
 //! - [`answer`]: grounded answers with citations (a clause run or sentence,
 //!   or an article's metadata), a confidence for the gate, or an honest
 //!   no-answer.
+//! - [`collection`]: questions about the collection itself (which
+//!   articles, how many, the newest, by whom, anything on a topic),
+//!   answered from the index's counts, terms and date column.
 //! - [`eval`]: quality figures on question sets.
 //! - [`render`]: the command line's text formats (answers, TSV lines).
 //! - [`text`]: sentence ends, clipping, mentions: one definition each.
@@ -45,6 +48,7 @@ pub mod answer;
 pub mod article;
 pub mod bench;
 pub mod clean;
+pub mod collection;
 pub mod config;
 pub mod corpus;
 pub mod date;

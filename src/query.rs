@@ -186,9 +186,11 @@ pub fn without_article_words(text: &str) -> String {
 
 /// A publication period named in the question ("2021年12月", "2020年以来",
 /// "2020年3月之前") as a filter, and the text with the period blanked out.
-/// A full date with a day ("2月4日") names an event, not a period, and stays
-/// a search term unless a direction word follows it ("2020年3月1日以来").
-fn find_period(folded: &str) -> (Filter, String) {
+/// In a fact question a full date with a day ("2月4日") names an event, not
+/// a period, and stays a search term unless a direction word follows it
+/// ("2020年3月1日以来"); in a question about the collection
+/// (`days_are_periods`: "列出2019年9月7日的文章") it is the day listed.
+pub fn find_period(folded: &str, days_are_periods: bool) -> (Filter, String) {
     static PERIOD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
         crate::text::static_regex(
             r"(?P<y>(?:19|20)\d{2})\s*年(?:\s*(?P<m>\d{1,2})\s*月份?(?:\s*(?P<d>\d{1,2})\s*[日号])?)?(?P<dir>以来|之后|以后|起|至今|之前|以前)?",
@@ -209,7 +211,7 @@ fn find_period(folded: &str) -> (Filter, String) {
             .and_then(|d| d.as_str().parse::<u32>().ok())
             .filter(|d| (1..=31).contains(d));
         let dir = c.name("dir").map(|d| d.as_str());
-        if c.name("m").is_some() && m.is_none() || d.is_some() && dir.is_none() {
+        if c.name("m").is_some() && m.is_none() || d.is_some() && dir.is_none() && !days_are_periods {
             continue; // not a month, or an event's date
         }
         let first = format!("{y:04}-{:02}-{:02}", m.unwrap_or(1), d.unwrap_or(1));
@@ -362,12 +364,26 @@ fn strip_question_words(folded: &str) -> (String, AnswerKind) {
     (out, first.map_or(AnswerKind::Any, |(_, k)| k))
 }
 
+/// A question as it is searched: capped at [`MAX_QUESTION_CHARS`], folded,
+/// spaced-out characters joined, mentions dropped.
+pub fn normalise(question: &str) -> String {
+    let capped: String = question.chars().take(MAX_QUESTION_CHARS).collect();
+    without_mentions(&join_spaced_chinese(&fold(&capped)))
+}
+
+/// A one-character word a topic can be ("有关于雪的报道吗"): a Chinese
+/// character that is not a numeral (一 of 一篇 frames a question).
+pub fn is_single_topic_char(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if is_cjk(c) && !"一二三四五六七八九十两几".contains(c))
+}
+
 /// Parses a question (any string at all).
 pub fn parse(question: &str) -> Parsed {
     let capped: String = question.chars().take(MAX_QUESTION_CHARS).collect();
     let folded = fold(&capped);
     let spaced = without_mentions(&join_spaced_chinese(&folded));
-    let (filter, spaced) = find_period(&spaced);
+    let (filter, spaced) = find_period(&spaced, false);
     let (meta, spaced) = find_meta(&spaced);
     let (content, kind) = strip_question_words(&spaced);
     let mut segments: Vec<String> = vec![String::new()];

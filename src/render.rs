@@ -109,6 +109,9 @@ mod tests {
             filter: Default::default(),
             took_ms: 1.0,
             script: Script::Original,
+            kind: Default::default(),
+            count: None,
+            pages: 0,
         }
     }
 

@@ -67,6 +67,30 @@ impl Doc {
     }
 }
 
+/// Which articles a question about the collection means: those under a
+/// filter, by an author, on a topic, or any mix of these.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selection {
+    pub filter: Filter,
+    /// An author, folded, as [`crate::index::author_keys`] cuts bylines.
+    pub author: Option<String>,
+    /// A topic: an article must hold every bigram of each of its key words
+    /// (in its headline or body), and is ranked by BM25 over its terms.
+    pub topic: Option<Parsed>,
+}
+
+/// The order a selection is listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Latest publication date first; undated articles last.
+    Newest,
+    /// Earliest first; undated articles are left out (nothing says when
+    /// they appeared).
+    Oldest,
+    /// Best BM25 score for the topic first (newest first without one).
+    Relevance,
+}
+
 /// The two ways text is cut into terms (see [`crate::index::tokenize`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TermField {
@@ -89,6 +113,11 @@ pub trait Retrieval: Send + Sync {
     fn doc_by_key(&self, key: &str) -> Option<Arc<Doc>>;
     /// Up to `n` articles of `source` ("" for none), in indexing order.
     fn docs_of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>>;
+    /// How many articles a selection holds, and the `limit` of them from
+    /// `offset` on in `order`, with their scores (0 unless by relevance).
+    fn select(&self, selection: &Selection, order: Order, offset: usize, limit: usize) -> (usize, Vec<(usize, f32)>);
+    /// Whether some article's byline names this author (folded).
+    fn has_author(&self, name: &str) -> bool;
     /// What the archive holds.
     fn stats(&self) -> &Stats;
 }
@@ -256,6 +285,90 @@ impl Local {
     }
 }
 
+impl Local {
+    /// [`Retrieval::select`]: one query (filter, author and topic as
+    /// required clauses, the topic's terms for the score), counted with
+    /// tantivy's `Count` and paged with `TopDocs` by score or by the
+    /// `date_num` fast field: a count or a page costs the postings of a few
+    /// terms, never a read of the articles.
+    fn selected(&self, sel: &Selection, order: Order, offset: usize, limit: usize) -> (usize, Vec<(usize, f32)>) {
+        let f = &self.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(q) = filter_query(&sel.filter, f.date_num, f.source_key) {
+            clauses.push((Occur::Must, q));
+        }
+        if let Some(author) = &sel.author {
+            let q = TermQuery::new(Term::from_field_text(f.author_key, author), IndexRecordOption::Basic);
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(q), 0.0))));
+        }
+        if order == Order::Oldest {
+            let dated = RangeQuery::new(Bound::Included(Term::from_field_u64(f.date_num, 1)), Bound::Unbounded);
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(dated), 0.0))));
+        }
+        let mut by_score = false;
+        if let Some(topic) = &sel.topic {
+            let mut required = 0;
+            // A one-character topic (雪) has no bigram: its word is required.
+            for w in topic.words.iter().filter(|w| crate::query::is_single_topic_char(w)) {
+                let q = TermQuery::new(Term::from_field_text(f.words, w), IndexRecordOption::Basic);
+                clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(q), 0.0))));
+                required += 1;
+            }
+            for word in &topic.key_words {
+                for b in &word.bigrams {
+                    let q = TermQuery::new(Term::from_field_text(f.bigrams, b), IndexRecordOption::Basic);
+                    clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(q), 0.0))));
+                    required += 1;
+                }
+            }
+            if required == 0 {
+                return (0, Vec::new()); // a topic with nothing to require
+            }
+            let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+            for b in &topic.bigrams {
+                terms.push(term_clause(f.bigrams, b, 1.0));
+            }
+            for w in &topic.words {
+                terms.push(term_clause(f.words, w, 1.0));
+            }
+            if !terms.is_empty() {
+                clauses.push((Occur::Should, Box::new(BooleanQuery::new(terms))));
+            }
+            by_score = order == Order::Relevance;
+        }
+        let query: Box<dyn Query> = if clauses.is_empty() {
+            Box::new(tantivy::query::AllQuery)
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        let total = self.searcher.search(&query, &tantivy::collector::Count).unwrap_or(0);
+        if limit == 0 || offset >= total {
+            return (total, Vec::new());
+        }
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let page: Vec<(f32, DocAddress)> = if by_score {
+            self.searcher.search(&query, &top.order_by_score()).unwrap_or_default()
+        } else {
+            let dir = if order == Order::Oldest {
+                tantivy::Order::Asc
+            } else {
+                tantivy::Order::Desc
+            };
+            self.searcher
+                .search(&query, &top.order_by_u64_field("date_num", dir))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, addr)| (0.0, addr))
+                .collect()
+        };
+        let rows = page
+            .into_iter()
+            .filter_map(|(score, addr)| Some((self.article_id(addr)?, score)))
+            .collect();
+        (total, rows)
+    }
+}
+
 impl Retrieval for Local {
     fn articles(&self, parsed: &Parsed, limit: usize) -> Vec<(usize, f32)> {
         self.retrieve_articles(parsed, limit)
@@ -275,6 +388,15 @@ impl Retrieval for Local {
 
     fn docs_of_source(&self, source: &str, n: usize) -> Vec<Arc<Doc>> {
         self.of_source(source, n)
+    }
+
+    fn select(&self, selection: &Selection, order: Order, offset: usize, limit: usize) -> (usize, Vec<(usize, f32)>) {
+        self.selected(selection, order, offset, limit)
+    }
+
+    fn has_author(&self, name: &str) -> bool {
+        let term = Term::from_field_text(self.fields.author_key, name);
+        self.searcher.doc_freq(&term).unwrap_or(0) > 0
     }
 
     fn stats(&self) -> &Stats {

@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["retrieval"],
     &["rank"],
     &["engine"],
-    &["answer"],
+    &["answer", "collection"],
     &["eval", "render", "bench"],
     &["telegram"],
 ];

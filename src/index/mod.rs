@@ -38,7 +38,7 @@ use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 9;
+pub const FORMAT_VERSION: u32 = 10;
 
 /// Memory budget of the index writer, shared by its threads (tantivy needs
 /// at least 15 MB a thread; `MAX_THREADS` leaves each 64 MB or more). Each thread's segment is flushed when its share
@@ -62,6 +62,8 @@ pub struct Fields {
     pub source_key: Field,
     /// The source as written (for the archive's list of sources).
     pub source: Field,
+    /// Each author named in the byline, folded (one term each).
+    pub author_key: Field,
     pub file: Field,
     /// How many passages the article makes.
     pub passages: Field,
@@ -88,6 +90,7 @@ pub fn schema() -> (Schema, Fields) {
         date_num: b.add_u64_field("date_num", FAST | INDEXED),
         source_key: b.add_text_field("source_key", STRING),
         source: b.add_text_field("source", STRING),
+        author_key: b.add_text_field("author_key", STRING),
         file: b.add_text_field("file", STRING),
         passages: b.add_u64_field("passages", FAST),
         doc: b.add_text_field("doc", STORED),
@@ -129,6 +132,7 @@ pub fn fields_of(schema: &Schema) -> Result<Fields> {
         date_num: f("date_num")?,
         source_key: f("source_key")?,
         source: f("source")?,
+        author_key: f("author_key")?,
         file: f("file")?,
         passages: f("passages")?,
         doc: f("doc")?,
@@ -166,6 +170,28 @@ pub fn source_key(source: &str) -> String {
     fold(source.trim())
 }
 
+/// Longest author name kept as a term, in characters: a byline longer
+/// than this is page furniture, not a name.
+const MAX_AUTHOR_CHARS: usize = 12;
+
+/// The author names of a byline ("陈成成、林双双" → both), folded: what
+/// "林双双写过哪些报道" is looked up by. Names are split at the separators
+/// Chinese bylines use (、，,;；/ and spaces, 和, 与, 及).
+pub fn author_keys(author: &str) -> Vec<String> {
+    let folded = fold(author);
+    let mut names: Vec<String> = Vec::new();
+    for part in folded.split(|c: char| {
+        c.is_whitespace() || matches!(c, '、' | ',' | ';' | '/' | '|' | '和' | '与' | '及' | ':' | '(' | ')')
+    }) {
+        let name = part.trim();
+        let chars = name.chars().count();
+        if (2..=MAX_AUTHOR_CHARS).contains(&chars) && !names.iter().any(|n| n == name) {
+            names.push(name.to_owned());
+        }
+    }
+    names
+}
+
 /// 16 hex digits of a hash of an article's file and its place in the file:
 /// stable across rebuilds and updates, short enough for Telegram's 64-byte
 /// callback data, and (64 bits) without collisions at any archive size we
@@ -195,6 +221,7 @@ pub struct Prepared {
     date_num: u64,
     source: String,
     source_key: String,
+    authors: Vec<String>,
     /// Headline and text, folded.
     folded: String,
     passages: usize,
@@ -214,6 +241,7 @@ impl Prepared {
             date_num: date_num(article.date.as_deref()),
             source_key: source_key(&source),
             source,
+            authors: article.author.as_deref().map(author_keys).unwrap_or_default(),
             folded,
             passages: passage::split(0, &text).len(),
         })
@@ -269,6 +297,9 @@ impl Writer {
         doc.add_u64(f.date_num, p.date_num);
         doc.add_text(f.source_key, &p.source_key);
         doc.add_text(f.source, &p.source);
+        for a in &p.authors {
+            doc.add_text(f.author_key, a);
+        }
         doc.add_text(f.file, &p.file);
         doc.add_u64(f.passages, p.passages as u64);
         doc.add_text(f.doc, &p.json);

@@ -552,6 +552,9 @@ mod tests {
             filter: Default::default(),
             took_ms: 1.0,
             script,
+            kind: Default::default(),
+            count: None,
+            pages: 0,
         }
     }
 

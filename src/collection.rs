@@ -1,0 +1,542 @@
+//! Questions about the collection itself: which articles (哪些文章提到殡仪馆),
+//! how many (档案中共有几篇报道), the newest or oldest (最近的一篇文章是什么),
+//! whether there is anything on a topic (有没有关于苹果公司的报道), by a
+//! source, an author, a period or a day, or several at once
+//! (环球网2019年10月的报道有哪些).
+//!
+//! 1. [`recognise`] reads what is wanted from general question patterns: a
+//!    word for an article (文章, 报道, 新闻 …) next to a listing, counting,
+//!    existence or extreme word. A fact question ("锦湖街道集结了多少名干部")
+//!    names no article and is left to [`crate::answer`]; so is a question
+//!    about one article's metadata ("那篇报道是哪天的").
+//! 2. What the question names is taken out of it: a period (a day too: in
+//!    a list a day is a filter, unlike an event's date in a fact question),
+//!    a source of the archive, an author of the archive (looked up in the
+//!    index's author terms), and the words that only frame the question.
+//!    What is left is the topic.
+//! 3. The articles are selected in the index ([`Retrieval::select`]): a
+//!    count and a page from the postings and the date column, never by
+//!    reading every article. Only the page's articles are read, for their
+//!    citation line and (for a topic) their best passage.
+//!
+//! Order: newest first for a source, an author or a period; by relevance
+//! for a topic; the extremes by date. An undated article is never listed
+//! under a period or as the oldest (the answer says how many undated
+//! articles were left out). A topic matches an article whose headline or
+//! body holds every bigram of each of its key words: the same floor for
+//! listing, counting and "is there anything on X", so a topic an article
+//! is about is never answered "nothing found", and a topic it merely
+//! brushes (one word of two) is not listed.
+//!
+//! [`Retrieval::select`]: crate::retrieval::Retrieval::select
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::answer::{Answer, AskOptions, Citation, resolve_script};
+use crate::engine::{Doc, Engine, Quote};
+use crate::query::{self, Parsed};
+use crate::retrieval::{Order, Selection};
+use crate::script::{self, is_cjk};
+
+/// Articles on one page of a list answer.
+pub const PAGE_SIZE: usize = 10;
+
+/// What a question about the collection asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Want {
+    /// Which articles (a list, or "is there anything on X").
+    List,
+    /// How many.
+    Count,
+    /// The newest one.
+    Newest,
+    /// The oldest one.
+    Oldest,
+}
+
+/// Words that name an article as a publication (general Chinese; 篇 is
+/// the measure word for articles).
+const ARTICLE_WORDS: &[&str] = &["文章", "报道", "新闻", "稿件", "消息", "资讯", "篇"];
+/// Listing: the question asks which (哪些, 什么 right before an article
+/// word, or 列出 anywhere).
+const LIST_BEFORE: &[&str] = &["哪些", "哪几篇", "什么", "啥", "有何"];
+/// Listing phrased after the article word (报道有哪些, 文章都有什么).
+const LIST_AFTER: &[&str] = &["有哪些", "都有哪些", "有什么", "都有什么", "有啥", "是哪些"];
+/// Imperatives that ask for a list.
+const LIST_VERBS: &[&str] = &["列出", "列举", "罗列", "列一下", "看看", "给我看"];
+/// Counting: a number asked right before an article word (多少篇, 几篇报道).
+const COUNT_BEFORE: &[&str] = &["多少篇", "几篇", "多少条", "几条", "多少份", "多少个", "多少"];
+/// Existence: is there anything (有没有 …, 有无 …, 是否有 …).
+const EXIST_WORDS: &[&str] = &["有没有", "有无", "是否有", "有否"];
+/// A question ending (有…吗): with an opening 有, an existence question.
+const QUESTION_ENDS: &[&str] = &["吗", "么", "嘛", "没有", "没"];
+/// The newest and the oldest, as superlatives of time.
+const NEWEST_WORDS: &[&str] = &["最新", "最近", "最晚", "最后一篇", "最后发"];
+const OLDEST_WORDS: &[&str] = &["最早", "最旧", "最老", "第一篇", "最先"];
+/// Words that only frame a question about the collection: the archive
+/// itself, verbs of publishing and mentioning, prepositions of aboutness.
+/// Removed before the topic is read (general Chinese).
+const FRAME_WORDS: &[&str] = &[
+    "档案馆",
+    "档案里",
+    "档案中",
+    "档案",
+    "资料库",
+    "数据库",
+    "库里",
+    "一共",
+    "总共",
+    "共有",
+    "合计",
+    "都有",
+    "一篇",
+    "哪一篇",
+    "哪篇",
+    "那篇",
+    "这篇",
+    "是哪",
+    "是什么",
+    "是啥",
+    "什么",
+    "哪些",
+    "多少",
+    "几",
+    "列出",
+    "列举",
+    "罗列",
+    "列一下",
+    "看看",
+    "给我看",
+    "有没有",
+    "有无",
+    "是否有",
+    "有否",
+    "有关于",
+    "关于",
+    "有关",
+    "相关",
+    "涉及",
+    "提到",
+    "提及",
+    "谈到",
+    "谈及",
+    "说到",
+    "讲到",
+    "讲述",
+    "讲",
+    "谈",
+    "写过",
+    "写了",
+    "写的",
+    "发表",
+    "发布过",
+    "发过",
+    "发了",
+    "刊登",
+    "刊发",
+    "登载",
+    "刊载",
+    "撰写",
+    "写",
+    "发",
+    "最新",
+    "最近",
+    "最晚",
+    "最后",
+    "最早",
+    "最旧",
+    "最老",
+    "第一",
+    "最先",
+    "报道过",
+    "报道了",
+];
+
+/// What a question about the collection wants, or `None` for any other
+/// question. `folded` is the folded question.
+pub fn recognise(folded: &str) -> Option<Want> {
+    let text: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+    let article_at: Vec<usize> = ARTICLE_WORDS
+        .iter()
+        .flat_map(|w| text.match_indices(w).map(|(i, _)| i))
+        .collect();
+    if article_at.is_empty() {
+        return None;
+    }
+    // A phrase ending right before an article word (at most 的/一/了 between).
+    let right_before = |phrases: &[&str]| {
+        article_at.iter().any(|&at| {
+            let head = text[..at].trim_end_matches(['的', '一', '了']);
+            phrases.iter().any(|p| head.ends_with(p))
+        })
+    };
+    let right_after = |phrases: &[&str]| {
+        ARTICLE_WORDS.iter().any(|w| {
+            text.match_indices(w).any(|(i, _)| {
+                let tail = text[i + w.len()..].trim_start_matches(['都', '还']);
+                phrases.iter().any(|p| tail.starts_with(p))
+            })
+        })
+    };
+    let extreme = if NEWEST_WORDS.iter().any(|w| text.contains(w)) {
+        Some(Want::Newest)
+    } else if OLDEST_WORDS.iter().any(|w| text.contains(w)) {
+        Some(Want::Oldest)
+    } else {
+        None
+    };
+    if right_before(COUNT_BEFORE) {
+        return Some(Want::Count);
+    }
+    let listing = right_before(LIST_BEFORE) || right_after(LIST_AFTER) || LIST_VERBS.iter().any(|w| text.contains(w));
+    let asks_one = ["哪一篇", "哪篇", "一篇", "是什么", "是啥", "是哪"]
+        .iter()
+        .any(|w| text.contains(w));
+    match extreme {
+        Some(e) if asks_one || !listing => return Some(e),
+        _ => {}
+    }
+    if listing {
+        return Some(Want::List);
+    }
+    let trimmed = text.trim_end_matches(|c: char| !c.is_alphanumeric() && !is_cjk(c));
+    let exists = EXIST_WORDS.iter().any(|w| text.contains(w))
+        || (text.starts_with('有') && QUESTION_ENDS.iter().any(|e| trimmed.ends_with(e)));
+    exists.then_some(Want::List)
+}
+
+/// A question about the collection, read: what is wanted and which
+/// articles are meant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub want: Want,
+    pub selection: Selection,
+    /// The topic as the user wrote it (folded), for the reply.
+    pub topic: Option<String>,
+    /// Whether the question named a period (then undated articles are
+    /// left out, and counted).
+    pub period: bool,
+}
+
+/// The listing an answer is made from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Listing {
+    pub want: Want,
+    /// Matching articles in all.
+    pub total: usize,
+    /// Undated articles that would match but a period left out.
+    pub undated: usize,
+    /// The page shown (0-based) and the articles on it.
+    pub page: usize,
+    #[serde(skip)]
+    pub items: Vec<(std::sync::Arc<Doc>, (usize, usize))>,
+}
+
+impl Engine {
+    /// Reads a question about the collection (`None`: not one).
+    pub fn collection_request(&self, question: &str) -> Option<Request> {
+        let parsed = query::parse(question);
+        if parsed.meta.is_some() {
+            return None; // one article's date, author, source or headline
+        }
+        let folded = query::normalise(question);
+        let want = recognise(&folded)?;
+        let (mut filter, rest) = query::find_period(&folded, true);
+        let period = !filter.is_empty();
+        filter.dated_only = period;
+        let (rest, source) = self.find_source(&rest);
+        filter.source = source;
+        let (rest, author) = self.find_author(&rest);
+        let topic = self.topic_of(&frame_removed(&rest));
+        Some(Request {
+            want,
+            topic: topic.as_ref().map(|t| t.words.join(" ")),
+            selection: Selection { filter, author, topic },
+            period,
+        })
+    }
+
+    /// The topic's terms, or `None` when nothing is left to search: no
+    /// key word (two characters or more) and no single character other
+    /// than a numeral ("有关于雪的报道吗").
+    fn topic_of(&self, topic: &str) -> Option<Parsed> {
+        let parsed = query::parse(topic);
+        let single = parsed.words.iter().any(|w| query::is_single_topic_char(w));
+        (!parsed.key_words.is_empty() || single).then_some(parsed)
+    }
+
+    /// An author of the archive named in the question: the longest run of
+    /// 2–6 characters that some byline holds (looked up in the index).
+    fn find_author(&self, text: &str) -> (String, Option<String>) {
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        for len in (2..=6).rev() {
+            for w in chars.windows(len) {
+                if !w.iter().all(|&(_, c)| is_cjk(c)) {
+                    continue;
+                }
+                let start = w[0].0;
+                let end = w[len - 1].0 + w[len - 1].1.len_utf8();
+                let name = &text[start..end];
+                if self.has_author(name) {
+                    let mut rest = text.to_owned();
+                    rest.replace_range(start..end, " ");
+                    return (rest, Some(name.to_owned()));
+                }
+            }
+        }
+        (text.to_owned(), None)
+    }
+
+    /// The listing for a request, page `page` (0-based).
+    pub fn listing(&self, req: &Request, page: usize) -> Listing {
+        let order = match req.want {
+            Want::Newest => Order::Newest,
+            Want::Oldest => Order::Oldest,
+            Want::List | Want::Count if req.selection.topic.is_some() => Order::Relevance,
+            Want::List | Want::Count => Order::Newest,
+        };
+        let (offset, limit) = match req.want {
+            Want::Newest | Want::Oldest => (page * PAGE_SIZE, PAGE_SIZE),
+            Want::List | Want::Count => (page * PAGE_SIZE, PAGE_SIZE),
+        };
+        let (total, rows) = self.select(&req.selection, order, offset, limit);
+        let undated = if req.period {
+            let mut loose = req.selection.clone();
+            loose.filter.dated_only = false;
+            self.select(&loose, Order::Relevance, 0, 0).0.saturating_sub(total)
+        } else {
+            0
+        };
+        let items = rows
+            .into_iter()
+            .filter_map(|(id, _)| self.doc(id))
+            .map(|doc| {
+                let span = self.cited_span(req.selection.topic.as_ref(), &doc);
+                (doc, span)
+            })
+            .collect();
+        Listing {
+            want: req.want,
+            total,
+            undated,
+            page,
+            items,
+        }
+    }
+
+    /// The passage an article is cited by in a list: its best for the
+    /// topic, else its first.
+    fn cited_span(&self, topic: Option<&Parsed>, doc: &std::sync::Arc<Doc>) -> (usize, usize) {
+        if let Some(t) = topic
+            && let Some(hit) = self.best_passage(t, doc)
+        {
+            return (hit.start, hit.end);
+        }
+        crate::passage::split(doc.id, &doc.text)
+            .first()
+            .map_or((0, 0), |p| (p.start, p.end))
+    }
+
+    /// Answers a question about the collection, or `None` if it is not one.
+    pub fn ask_collection(&self, question: &str, opts: &AskOptions) -> Option<Answer> {
+        let started = Instant::now();
+        let mut req = self.collection_request(question)?;
+        // The caller's filter (flags) adds to what the question names.
+        let given = &opts.filter;
+        let f = &mut req.selection.filter;
+        f.since = given.since.clone().or(f.since.take());
+        f.until = given.until.clone().or(f.until.take());
+        f.source = given.source.clone().or(f.source.take());
+        if given.since.is_some() || given.until.is_some() {
+            req.period = true;
+            f.dated_only = true;
+        }
+        let script = resolve_script(opts.script, question);
+        let listing = self.listing(&req, opts.page);
+        let text = describe(&req, &listing);
+        let offset = listing.page * PAGE_SIZE;
+        let citations: Vec<Citation> = listing
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, (doc, (start, end)))| Citation {
+                n: offset + i + 1,
+                article: doc.key.clone(),
+                quote: Quote::new(doc, *start, *end),
+                line: doc.article.line_at(*start),
+                url: doc.article.url.clone(),
+                score: 0.0,
+            })
+            .collect();
+        let none = listing.total == 0;
+        Some(Answer {
+            question: question.to_owned(),
+            answer: script::render(&text, script),
+            no_answer: none,
+            confidence: if none { 0.0 } else { 1.0 },
+            citations,
+            filter: req.selection.filter.clone(),
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            script,
+            kind: match req.want {
+                Want::List => crate::answer::Kind::List,
+                Want::Count => crate::answer::Kind::Count,
+                Want::Newest | Want::Oldest => crate::answer::Kind::Top,
+            },
+            count: Some(listing.total),
+            pages: listing.total.div_ceil(PAGE_SIZE),
+        })
+    }
+}
+
+/// The text with the words that frame a collection question removed
+/// (framing phrases first: several hold an article word, 哪一篇). A
+/// leading 有 opens an existence question (有锦湖街道的报道吗).
+fn frame_removed(text: &str) -> String {
+    // 於 is kept by folding (it is also a Simplified character).
+    let mut out = text.replace('於', "于");
+    for w in FRAME_WORDS {
+        out = out.replace(w, " ");
+    }
+    out = query::without_article_words(&out);
+    for w in ARTICLE_WORDS {
+        out = out.replace(w, " ");
+    }
+    let trimmed = out.trim_start();
+    match trimmed.strip_prefix('有') {
+        Some(rest) => rest.to_owned(),
+        None => trimmed.to_owned(),
+    }
+}
+
+/// What was searched, in words: "2019-10-01 至 2019-10-31、来源为环球网、
+/// 作者为林双双、关于“殡仪馆”".
+fn searched(req: &Request) -> String {
+    let f = &req.selection.filter;
+    let mut parts = Vec::new();
+    match (&f.since, &f.until) {
+        (Some(a), Some(b)) if a == b => parts.push(a.clone()),
+        (Some(a), Some(b)) => parts.push(format!("{a} 至 {b}")),
+        (Some(a), None) => parts.push(format!("{a} 以来")),
+        (None, Some(b)) => parts.push(format!("{b} 以前")),
+        (None, None) => {}
+    }
+    if let Some(s) = &f.source {
+        parts.push(format!("来源为{s}"));
+    }
+    if let Some(a) = &req.selection.author {
+        parts.push(format!("作者为{a}"));
+    }
+    if let (Some(t), Some(_)) = (&req.topic, &req.selection.topic) {
+        parts.push(format!("关于“{t}”"));
+    }
+    parts.join("、")
+}
+
+/// The answer's text (citations carry the articles themselves).
+fn describe(req: &Request, l: &Listing) -> String {
+    let what = searched(req);
+    let of = if what.is_empty() {
+        String::new()
+    } else {
+        format!("{what}的")
+    };
+    if l.total == 0 {
+        let mut text = format!("档案中没有{of}文章。");
+        if l.undated > 0 {
+            text.push_str(&format!("另有 {} 篇没有日期的文章无法按时间查找。", l.undated));
+        }
+        return text;
+    }
+    let mut text = match l.want {
+        Want::Newest | Want::Oldest => {
+            let which = if l.want == Want::Newest { "最新" } else { "最早" };
+            match l.items.first().filter(|_| l.page == 0) {
+                Some((doc, _)) => {
+                    let a = &doc.article;
+                    let meta: Vec<&str> = [a.source.as_deref(), a.date.as_deref()].into_iter().flatten().collect();
+                    format!(
+                        "档案中{of}文章{which}的一篇是《{}》({})[1]。",
+                        a.title,
+                        if meta.is_empty() {
+                            "无日期".to_owned()
+                        } else {
+                            meta.join(",")
+                        }
+                    )
+                }
+                None => format!("档案中共有 {} 篇{of}文章。", l.total),
+            }
+        }
+        Want::Count => format!("档案中共有 {} 篇{of}文章。", l.total),
+        Want::List => {
+            let order = if req.selection.topic.is_some() {
+                "按相关程度排列"
+            } else {
+                "最新的在前"
+            };
+            let undated = match l.undated {
+                0 => String::new(),
+                n => format!("(另有 {n} 篇没有日期的文章未列入)"),
+            };
+            return format!("档案中共有 {} 篇{of}文章{undated},{order}:", l.total);
+        }
+    };
+    if l.undated > 0 {
+        text.push_str(&format!("(另有 {} 篇没有日期的文章未列入。)", l.undated));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn want(q: &str) -> Option<Want> {
+        recognise(&query::normalise(q))
+    }
+
+    #[test]
+    fn collection_questions_are_recognised() {
+        for (q, w) in [
+            ("哪些文章提到殡仪馆?", Want::List),
+            ("城区委组织部发过什么文章?", Want::List),
+            ("中国广州发布的报道有哪些?", Want::List),
+            ("列出2019年9月7日的文章", Want::List),
+            ("有没有关于苹果公司的报道?", Want::List),
+            ("有讲新冠症状的文章吗?", Want::List),
+            ("關於華為晶片的報道有哪些?", Want::List),
+            ("档案中共有几篇报道?", Want::Count),
+            ("2019年9月一共有多少篇文章?", Want::Count),
+            ("最近的一篇文章是什么?", Want::Newest),
+            ("档案里最早的报道是哪篇?", Want::Oldest),
+            ("2019年最新的报道是哪一篇?", Want::Newest),
+        ] {
+            assert_eq!(want(q), Some(w), "{q}");
+        }
+    }
+
+    #[test]
+    fn fact_questions_are_left_alone() {
+        for q in [
+            "锦湖街道集结了多少名机关干部?",
+            "陈达锋担任了哪个隔离点的组长?",
+            "市医保局哪几名党员报名参加了突击队?",
+            "2020年3月以来有哪些防控措施",
+            "那篇报道说锦湖街道集结了多少名干部?",
+            "这篇报道提到了哪些措施?",
+            "有什么防控措施?",
+        ] {
+            assert_eq!(want(q), None, "{q}");
+        }
+    }
+
+    #[test]
+    fn framing_words_leave_the_topic() {
+        assert_eq!(frame_removed("哪些文章提到殡仪馆").trim(), "殡仪馆");
+        assert_eq!(frame_removed("有没有关于苹果公司的报道").replace(' ', ""), "苹果公司的");
+    }
+}
