@@ -36,6 +36,7 @@ use serde::Serialize;
 
 use crate::answer::{Answer, AskOptions, Citation, resolve_script};
 use crate::engine::{Doc, Engine, Quote};
+use crate::index::tokenize::JIEBA;
 use crate::query::{self, Parsed};
 use crate::retrieval::{Order, Selection};
 use crate::script::{self, is_cjk};
@@ -126,8 +127,6 @@ const FRAME_WORDS: &[&str] = &[
     "说到",
     "讲到",
     "讲述",
-    "讲",
-    "谈",
     "写过",
     "写了",
     "写的",
@@ -140,8 +139,6 @@ const FRAME_WORDS: &[&str] = &[
     "登载",
     "刊载",
     "撰写",
-    "写",
-    "发",
     "最新",
     "最近",
     "最晚",
@@ -154,6 +151,9 @@ const FRAME_WORDS: &[&str] = &[
     "报道过",
     "报道了",
 ];
+/// Verbs of one character that frame the question (写, 发, 讲 …): dropped
+/// only where jieba cuts them as words, never from inside one (发布, 写字楼).
+const FRAME_CHARS: &[&str] = &["写", "发", "讲", "谈", "说", "几", "有", "篇", "共"];
 
 /// What a question about the collection wants, or `None` for any other
 /// question. `folded` is the folded question.
@@ -393,8 +393,7 @@ impl Engine {
 }
 
 /// The text with the words that frame a collection question removed
-/// (framing phrases first: several hold an article word, 哪一篇). A
-/// leading 有 opens an existence question (有锦湖街道的报道吗).
+/// (framing phrases first: several hold an article word, 哪一篇).
 fn frame_removed(text: &str) -> String {
     // 於 is kept by folding (it is also a Simplified character).
     let mut out = text.replace('於', "于");
@@ -405,11 +404,15 @@ fn frame_removed(text: &str) -> String {
     for w in ARTICLE_WORDS {
         out = out.replace(w, " ");
     }
-    let trimmed = out.trim_start();
-    match trimmed.strip_prefix('有') {
-        Some(rest) => rest.to_owned(),
-        None => trimmed.to_owned(),
-    }
+    // A leading 有 opens an existence question (有锦湖街道的报道吗); jieba
+    // may glue it to the next word.
+    let out = out.trim_start();
+    let out = out.strip_prefix('有').unwrap_or(out);
+    JIEBA
+        .cut(out, false)
+        .into_iter()
+        .map(|t| if FRAME_CHARS.contains(&t.word) { " " } else { t.word })
+        .collect()
 }
 
 /// What was searched, in words: "2019-10-01 至 2019-10-31、来源为环球网、

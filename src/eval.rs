@@ -45,6 +45,115 @@ pub fn read_questions(text: &str) -> Result<Vec<Question>, String> {
         .collect()
 }
 
+/// One question about the collection (`archive_questions`' format).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CollectionQuestion {
+    /// `list`, `count`, `top`, `topic` or `none`.
+    pub kind: String,
+    pub q: String,
+    /// Gold article files (`list`, `top`, `topic`).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// `list` only: nothing outside `files` may be listed.
+    #[serde(default)]
+    pub exact: bool,
+    /// `count` only: the number the answer must state.
+    #[serde(default)]
+    pub count: Option<String>,
+}
+
+/// Reads a JSONL file of questions about the collection.
+pub fn read_collection_questions(text: &str) -> Result<Vec<CollectionQuestion>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
+}
+
+/// Figures on questions about the collection, by kind.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CollectionReport {
+    /// (kind, judged right, questions), in the order kinds first appear.
+    pub by_kind: Vec<(String, usize, usize)>,
+    pub misses: Vec<Miss>,
+    pub p50_ms: f64,
+    pub max_ms: f64,
+}
+
+impl CollectionReport {
+    pub fn summary(&self) -> String {
+        let right: usize = self.by_kind.iter().map(|k| k.1).sum();
+        let all: usize = self.by_kind.iter().map(|k| k.2).sum();
+        let kinds: Vec<String> = self.by_kind.iter().map(|(k, r, n)| format!("{k} {r}/{n}")).collect();
+        format!(
+            "collection  {right}/{all} right ({})
+             collection time p50 {:.2} ms  max {:.2} ms
+",
+            kinds.join(", "),
+            self.p50_ms,
+            self.max_ms
+        )
+    }
+}
+
+/// Whether `text` states `number` as a whole number (not inside a longer one).
+fn states_number(text: &str, number: &str) -> bool {
+    text.match_indices(number).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + number.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+/// Asks every question and judges it as `archive_questions`' README says:
+/// the listed articles are the answer's citations, in order, one per file.
+pub fn run_collection(engine: &Engine, questions: &[CollectionQuestion]) -> CollectionReport {
+    let mut report = CollectionReport::default();
+    let mut times = Vec::with_capacity(questions.len());
+    for q in questions {
+        let started = Instant::now();
+        let a = engine.ask(&q.q, &AskOptions::default());
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        let mut listed: Vec<&str> = Vec::new();
+        for c in &a.citations {
+            if !listed.contains(&c.quote.file.as_str()) {
+                listed.push(&c.quote.file);
+            }
+        }
+        let has = |f: &String| listed.contains(&f.as_str());
+        let right = match q.kind.as_str() {
+            "list" => q.files.iter().all(has) && (!q.exact || listed.iter().all(|l| q.files.iter().any(|f| f == l))),
+            "count" => q.count.as_deref().is_some_and(|n| states_number(&a.answer, n)),
+            "top" => listed.first().is_some_and(|f| q.files.first().is_some_and(|g| g == f)),
+            "topic" => {
+                let first: Vec<&str> = listed.iter().take(q.files.len() + 2).copied().collect();
+                q.files.iter().all(|f| first.contains(&f.as_str()))
+            }
+            _ => listed.is_empty(),
+        };
+        match report.by_kind.iter_mut().find(|k| k.0 == q.kind) {
+            Some(k) => {
+                k.1 += usize::from(right);
+                k.2 += 1;
+            }
+            None => report.by_kind.push((q.kind.clone(), usize::from(right), 1)),
+        }
+        if !right {
+            report.misses.push(Miss {
+                id: q.kind.clone(),
+                q: q.q.clone(),
+                what: format!("{}{}", q.files.join(" "), q.count.as_deref().unwrap_or("")),
+                got: format!("{} | {}", a.answer, listed.join(" ")),
+            });
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    report.p50_ms = times.get(times.len() / 2).copied().unwrap_or(0.0);
+    report.max_ms = times.last().copied().unwrap_or(0.0);
+    report
+}
+
 /// Longest answer text that counts for "gold inside the answer text".
 pub const ANSWER_TEXT_CHARS: usize = 200;
 

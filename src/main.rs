@@ -179,8 +179,13 @@ enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Questions about the collection: {"kind","q","files","exact","count"}
+        /// per line (kinds list, count, top, topic, none), scored beside the
+        /// fact questions.
+        #[arg(long, value_name = "FILE")]
+        collection: Option<PathBuf>,
         /// Questions: {"id","q","file","answer":[...]} per line.
-        file: PathBuf,
+        file: Option<PathBuf>,
     },
     /// Run the Telegram bot (long polling) until SIGTERM or Ctrl-C. Token
     /// from TELOXIDE_TOKEN or the configured token_file; API server from
@@ -641,8 +646,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             no_answer,
             verbose,
             json,
+            collection,
             file,
-        } => eval(paths, &file, no_answer.as_deref(), verbose, json, &config).map(done),
+        } => eval(
+            paths,
+            file.as_deref(),
+            collection.as_deref(),
+            no_answer.as_deref(),
+            verbose,
+            json,
+            &config,
+        )
+        .map(done),
         Command::Bench {
             corpus,
             questions,
@@ -708,23 +723,47 @@ fn ask(paths: Paths, json: bool, opts: &AskOptions, question: &str, config: &Con
 /// `eval`: quality figures on a question file (and one of no-answer questions).
 fn eval(
     paths: Paths,
-    file: &Path,
+    file: Option<&Path>,
+    collection: Option<&Path>,
     no_answer: Option<&Path>,
     verbose: bool,
     json: bool,
     config: &Config,
 ) -> anyhow::Result<()> {
-    let questions = read_questions(file)?;
+    if file.is_none() && collection.is_none() {
+        return Err(Usage("eval needs a question file, --collection FILE, or both".into()).into());
+    }
+    let questions = file.map(read_questions).transpose()?.unwrap_or_default();
     let refusals = no_answer.map(read_questions).transpose()?.unwrap_or_default();
+    let about = match collection {
+        Some(path) => archive_bot::eval::read_collection_questions(&read_limited(path, MAX_QUESTION_FILE_BYTES)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        None => Vec::new(),
+    };
     let engine = open_engine(paths, config)?;
-    let report = archive_bot::eval::run(&engine, &questions, &refusals);
+    let report = file.map(|_| archive_bot::eval::run(&engine, &questions, &refusals));
+    let about = collection.map(|_| archive_bot::eval::run_collection(&engine, &about));
     let mut out = std::io::stdout().lock();
     if json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
-    } else {
+        // The fact report alone keeps its shape; with questions about the
+        // collection, both side by side.
+        let value = match (&report, &about) {
+            (Some(r), None) => serde_json::to_value(r)?,
+            _ => serde_json::json!({ "facts": report, "collection": about }),
+        };
+        writeln!(out, "{}", serde_json::to_string_pretty(&value)?)?;
+        return Ok(());
+    }
+    if let Some(report) = &report {
         write!(out, "{}", report.summary())?;
         if verbose {
             write!(out, "{}", render::misses_text(&report.misses))?;
+        }
+    }
+    if let Some(about) = &about {
+        write!(out, "{}", about.summary())?;
+        if verbose {
+            write!(out, "{}", render::misses_text(&about.misses))?;
         }
     }
     Ok(())
