@@ -244,19 +244,33 @@ impl Engine {
         }
         let folded = query::normalise(question);
         let want = recognise(&folded)?;
-        let (mut filter, rest) = query::find_period(&folded, true);
+        Some(self.request(&folded, want))
+    }
+
+    /// The request `text` (normalised) makes with `want`: its period,
+    /// source, author and topic.
+    fn request(&self, text: &str, want: Want) -> Request {
+        let (mut filter, rest) = query::find_period(text, true);
         let period = !filter.is_empty();
         filter.dated_only = period;
         let (rest, source) = self.find_source(&rest);
         filter.source = source;
         let (rest, author) = self.find_author(&rest);
         let topic = self.topic_of(&frame_removed(&rest));
-        Some(Request {
+        Request {
             want,
             topic: topic.as_ref().map(|t| t.words.join(" ")),
             selection: Selection { filter, author, topic },
             period,
-        })
+        }
+    }
+
+    /// Lists articles for words and filters without a question
+    /// (`search --articles`, the bot's `/search` and `/latest`): the same
+    /// reading of periods, sources, authors and topic as a question.
+    pub fn list_articles(&self, words: &str, want: Want, opts: &AskOptions) -> Answer {
+        let req = self.request(&query::normalise(words), want);
+        self.answer_request(words, req, opts)
     }
 
     /// The topic's terms, or `None` when nothing is left to search: no
@@ -342,8 +356,13 @@ impl Engine {
 
     /// Answers a question about the collection, or `None` if it is not one.
     pub fn ask_collection(&self, question: &str, opts: &AskOptions) -> Option<Answer> {
+        let req = self.collection_request(question)?;
+        Some(self.answer_request(question, req, opts))
+    }
+
+    /// The answer to a read request (the caller's filter added).
+    fn answer_request(&self, question: &str, mut req: Request, opts: &AskOptions) -> Answer {
         let started = Instant::now();
-        let mut req = self.collection_request(question)?;
         // The caller's filter (flags) adds to what the question names.
         let given = &opts.filter;
         let f = &mut req.selection.filter;
@@ -372,7 +391,7 @@ impl Engine {
             })
             .collect();
         let none = listing.total == 0;
-        Some(Answer {
+        Answer {
             question: question.to_owned(),
             answer: script::render(&text, script),
             no_answer: none,
@@ -388,7 +407,7 @@ impl Engine {
             },
             count: Some(listing.total),
             pages: listing.total.div_ceil(PAGE_SIZE),
-        })
+        }
     }
 }
 

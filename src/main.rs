@@ -130,6 +130,15 @@ enum Command {
         /// How many passages (at most 1000).
         #[arg(long, default_value_t = 10)]
         top: usize,
+        /// List whole articles instead of passages, 10 a page, as the bot's
+        /// /search does: by relevance for words, newest first for filters
+        /// alone; periods, sources and authors may be written in the query
+        /// (`search --articles "新京报 2019年9月"`). An empty query lists all.
+        #[arg(long)]
+        articles: bool,
+        /// With --articles: the page to print (from 1).
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        page: usize,
         #[command(flatten)]
         filter: FilterArgs,
         /// The query; `-` reads one query per line from standard input.
@@ -623,9 +632,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search {
             paths,
             json,
+            articles: true,
+            page,
+            filter,
+            query,
+            ..
+        } => {
+            let opts = AskOptions {
+                filter: filter.filter(),
+                page: page.saturating_sub(1),
+                ..AskOptions::default()
+            };
+            list_articles(paths, json, &opts, &query, &config).map(done)
+        }
+        Command::Search {
+            paths,
+            json,
             top,
             filter,
             query,
+            ..
         } => search(paths, json, top, filter.filter(), &query, &config).map(done),
         Command::Ask {
             paths,
@@ -700,6 +726,21 @@ fn search(paths: Paths, json: bool, top: usize, filter: Filter, query: &str, con
             writeln!(out, "{}", serde_json::to_string(&rows)?)?;
         } else {
             write!(out, "{}", render::search_tsv(&rows))?;
+        }
+        Ok(())
+    })
+}
+
+/// `search --articles`: the articles for each query, as text or JSON lines.
+fn list_articles(paths: Paths, json: bool, opts: &AskOptions, query: &str, config: &Config) -> anyhow::Result<()> {
+    let engine = open_engine(paths, config)?;
+    let mut out = std::io::stdout().lock();
+    each_input(query, |q| {
+        let answer = engine.list_articles(q, archive_bot::collection::Want::List, opts);
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&answer)?)?;
+        } else {
+            writeln!(out, "{}", render::answer_text(&answer))?;
         }
         Ok(())
     })
