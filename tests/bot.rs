@@ -2550,3 +2550,125 @@ async fn a_refused_token_exits_3_without_a_hot_loop() {
     assert!(killed.success());
     assert_eq!(exit_of(&mut child).await.code(), Some(3));
 }
+
+// ------------------------------------------- questions about the archive
+
+/// 23 short articles of one source, dated 2020-01-01 to 2020-01-23, half
+/// by one author: more than two pages of a list.
+fn list_engine() -> Arc<Engine> {
+    let articles = (0..23)
+        .map(|i| Article {
+            file: format!("list/{i:02}.txt"),
+            title: format!("第{}号通告 社区防疫安排", i + 1),
+            source: Some("测试日报".into()),
+            author: (i % 2 == 0).then(|| "王小明".to_owned()),
+            date: Some(format!("2020-01-{:02}", i + 1)),
+            url: None,
+            paragraphs: vec![format!("第{}号通告说，社区继续做好防疫工作，居民出入测温登记。", i + 1)],
+            lines: vec![1],
+        })
+        .collect();
+    Arc::new(Engine::in_ram(articles).unwrap())
+}
+
+fn callback_data(call: &Call) -> Vec<String> {
+    buttons(call)
+        .iter()
+        .filter_map(|b| b["callback_data"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// A question about the collection gets a list: one message, a button
+/// per article, ◀ ▶ turning pages in place; an article opens from it;
+/// `/search` and `/latest` list without a question; in a group the
+/// articles open by deep link and the pages still turn.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_page_in_place_and_open_articles_in_dms_and_groups() {
+    let fake = Fake::start().await;
+    let bot = start_bot_with(&fake, list_engine(), fast_limits());
+
+    fake.push(dm(160, "测试日报发过哪些文章?"));
+    let list = fake.nth_sent(160, 1).await;
+    let text = text_of(&list);
+    assert!(
+        text.contains("共有 23 篇") && text.contains("[10]") && !text.contains("[11]"),
+        "{text}"
+    );
+    assert!(text.contains("第23号通告"), "newest first: {text}");
+    let data = callback_data(&list);
+    assert_eq!(data.iter().filter(|d| d.starts_with("o:")).count(), 10, "{data:?}");
+    assert!(
+        data.contains(&"l:1:s".to_owned()) && !data.iter().any(|d| d == "l:0:s"),
+        "{data:?}"
+    );
+
+    // Turn to page 2, in place.
+    let msg = list.result.clone().unwrap();
+    fake.push(callback(160, &msg, "l:1:s"));
+    let page2 = fake
+        .wait(20, "page 2", |f| f.calls("editMessageText").first().cloned())
+        .await;
+    assert_eq!(page2.params["message_id"], msg["message_id"]);
+    let text = text_of(&page2);
+    assert!(
+        text.contains("[11]") && text.contains("[20]") && !text.contains("[10]"),
+        "{text}"
+    );
+    let data = callback_data(&page2);
+    assert!(
+        data.contains(&"l:0:s".to_owned()) && data.contains(&"l:2:s".to_owned()),
+        "{data:?}"
+    );
+
+    // Open an article from the list: sent to the chat.
+    let open = data.iter().find(|d| d.starts_with("o:")).unwrap().clone();
+    fake.push(callback(160, &msg, &open));
+    let article = fake.nth_sent(160, 2).await;
+    assert!(text_of(&article).contains("第13号通告"), "{}", text_of(&article));
+
+    // /search with a filter and an author, /latest.
+    fake.push(dm(160, "/search 王小明 2020年1月"));
+    let search = fake.nth_sent(160, 3).await;
+    assert!(text_of(&search).contains("共有 12 篇"), "{}", text_of(&search));
+    assert!(text_of(&search).contains("作者为王小明"), "{}", text_of(&search));
+    fake.push(dm(160, "/latest"));
+    let latest = fake.nth_sent(160, 4).await;
+    assert!(
+        text_of(&latest).contains("最新的一篇是《第23号通告"),
+        "{}",
+        text_of(&latest)
+    );
+
+    // In a group: deep links for the articles, pages turn in place.
+    let group = -100_160;
+    fake.push(group_message(group, 161, &format!("/search@{BOT_NAME} 社区防疫")));
+    let glist = fake.nth_sent(group, 1).await;
+    let urls: Vec<String> = buttons(&glist)
+        .iter()
+        .filter_map(|b| b["url"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(urls.len(), 10, "{:?}", buttons(&glist));
+    assert!(
+        urls.iter()
+            .all(|u| u.starts_with(&format!("https://t.me/{BOT_NAME}?start=")))
+    );
+    let gmsg = glist.result.clone().unwrap();
+    fake.push(callback(161, &gmsg, "l:2:s"));
+    let last = fake
+        .wait(20, "the group's page 3", |f| {
+            f.calls("editMessageText")
+                .into_iter()
+                .find(|c| c.params["chat_id"] == group)
+        })
+        .await;
+    assert!(
+        text_of(&last).contains("[21]") && text_of(&last).contains("[23]"),
+        "{}",
+        text_of(&last)
+    );
+    assert!(
+        !callback_data(&last).contains(&"l:3:s".to_owned()),
+        "no page after the last"
+    );
+    bot.shutdown().await.unwrap();
+}

@@ -16,10 +16,11 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 
 use super::render::{self, Button, ButtonAction, Links, Reply};
-use super::route::{self, Action, Callback, Incoming, Place};
+use super::route::{self, Action, Callback, Incoming, ListOf, Place};
 use super::split::strip_tags;
 use super::{BotError, State, Tg, access, recent, reload, retry};
-use crate::answer::{Answer, AskOptions, resolve_script};
+use crate::answer::{Answer, AskOptions, Kind, resolve_script};
+use crate::collection::Want;
 use crate::script::Script;
 
 /// Longer "questions" get a polite refusal instead of engine time: the
@@ -136,9 +137,14 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
     match action {
         Action::Ignore => Ok(()),
         Action::Ask(question) => {
-            let context = replied.and_then(|r| state.recall(msg.chat.id, r.id));
+            // A reply to a list of /search or /latest follows up on nothing.
+            let context = replied
+                .and_then(|r| state.recall(msg.chat.id, r.id))
+                .and_then(|t| ListOf::decode(&t).question().map(str::to_owned));
             ask(&bot, &state, to, place, user, question, context).await
         }
+        Action::Search(words) => list(&bot, &state, to, place, user, ListOf::Search(words), ui_script).await,
+        Action::Latest => list(&bot, &state, to, place, user, ListOf::Latest, ui_script).await,
         Action::Start(payload) => start(&bot, &state, to, place, user, payload.as_deref(), ui_script).await,
         Action::Stats if state.rules.is_admin(user) => {
             let snapshot = match state.stats.lock() {
@@ -282,7 +288,15 @@ async fn ask(
         Place::Private => Links::Callback,
         Place::Group => Links::DeepLink(&state.username),
     };
-    let reply = render::answer_reply(&answer, links);
+    let (reply, remembered) = if answer.kind == Kind::Fact {
+        (render::answer_reply(&answer, links), remembered)
+    } else {
+        // A list's page buttons list again what its message remembers.
+        (
+            render::list_reply(&answer, links, 0),
+            ListOf::Question(answer.question.clone()).encode(),
+        )
+    };
     let ids = send_reply(bot, state, to, &reply).await?;
     for id in ids {
         state.remember(to.chat, id, &remembered);
@@ -298,6 +312,96 @@ async fn ask(
         "answered"
     );
     Ok(())
+}
+
+/// `/search` and `/latest`: the first page of the list, remembered with
+/// its message for the page buttons. Rate-limited like a question.
+async fn list(
+    bot: &Tg,
+    state: &Arc<State>,
+    to: Target,
+    place: Place,
+    user: i64,
+    of: ListOf,
+    script: Script,
+) -> HandlerResult {
+    let started = std::time::Instant::now();
+    let rate = match state.gate.lock() {
+        Ok(mut gate) => gate.rate(&state.rules, user, started),
+        Err(_) => access::Rate::Ok,
+    };
+    if let access::Rate::Limited { notify, wait } = rate {
+        if notify {
+            let text = render::rate_limited(state.rules.per_minute, wait.as_secs().max(1), script);
+            return send_text(bot, state, to, text).await;
+        }
+        return Ok(());
+    }
+    if let ListOf::Search(words) = &of
+        && words.chars().count() > MAX_QUESTION_CHARS
+    {
+        return send_text(bot, state, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
+    }
+    let Some(answer) = with_typing(bot, state, to, list_on_pool(state, of.clone(), 0, script)).await else {
+        return send_text(bot, state, to, render::failed(script)).await;
+    };
+    let links = match place {
+        Place::Private => Links::Callback,
+        Place::Group => Links::DeepLink(&state.username),
+    };
+    let ids = send_reply(bot, state, to, &render::list_reply(&answer, links, 0)).await?;
+    for id in ids {
+        state.remember(to.chat, id, &of.encode());
+    }
+    if let Ok(mut stats) = state.stats.lock() {
+        stats.record(answer.no_answer, started.elapsed());
+    }
+    tracing::info!(
+        chat = to.chat.0,
+        engine_ms = answer.took_ms,
+        listed = answer.citations.len(),
+        "listed"
+    );
+    Ok(())
+}
+
+/// Page `page` of what `of` lists, on the blocking pool; `None` if it
+/// panicked.
+async fn list_on_pool(state: &Arc<State>, of: ListOf, page: usize, script: Script) -> Option<Answer> {
+    let engine = state.engine();
+    let work = move || match &of {
+        ListOf::Question(q) => {
+            let opts = AskOptions {
+                script: Some(script),
+                page,
+                ..AskOptions::default()
+            };
+            engine.ask(q, &opts)
+        }
+        ListOf::Search(words) => {
+            let opts = AskOptions {
+                script: Some(script),
+                page,
+                ..AskOptions::default()
+            };
+            engine.list_articles(words, Want::List, &opts)
+        }
+        ListOf::Latest => {
+            let opts = AskOptions {
+                script: Some(script),
+                page,
+                ..AskOptions::default()
+            };
+            engine.list_articles("", Want::Newest, &opts)
+        }
+    };
+    match tokio::task::spawn_blocking(work).await {
+        Ok(answer) => Some(answer),
+        Err(e) => {
+            tracing::error!(error = %e, "listing failed");
+            None
+        }
+    }
 }
 
 /// Runs `engine.ask` on the blocking pool; `None` if it panicked.
@@ -441,10 +545,29 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
     let mut ack = bot.answer_callback_query(q.id.clone());
     let mut work = None;
     match (decoded, message) {
+        (Some(Callback::List { page, script }), Some(m)) => {
+            // The list's message remembers what it lists; a restart or a
+            // long-gone message forgets it.
+            match state.recall(m.chat.id, m.id) {
+                Some(remembered) => match list_on_pool(&state, ListOf::decode(&remembered), page, script).await {
+                    Some(answer) => {
+                        let links = if m.chat.is_private() {
+                            Links::Callback
+                        } else {
+                            Links::DeepLink(&state.username)
+                        };
+                        work = Some((render::list_reply(&answer, links, page), false, m));
+                    }
+                    None => ack = ack.text(render::failed(script)),
+                },
+                None => ack = ack.text(render::stale_button(ui_script)),
+            }
+        }
         (Some(cb), Some(m)) => {
             let (key, page, script, open) = match cb {
                 Callback::Open { key, script } => (key, 0, script, true),
                 Callback::Page { key, page, script } => (key, page, script, false),
+                Callback::List { .. } => return Ok(()), // taken above
             };
             let page_reply = state
                 .engine()

@@ -614,6 +614,8 @@ fn commands(example: Option<&str>) -> Vec<BotCommand> {
     };
     vec![
         BotCommand::new("ask", ask),
+        BotCommand::new("search", "列出文章：/search 关键词、来源、作者或日期"),
+        BotCommand::new("latest", "最新的文章"),
         BotCommand::new("help", "怎么提问、怎么读回答"),
         BotCommand::new("about", "档案概况：文章、段落、日期、来源"),
     ]

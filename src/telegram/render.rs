@@ -124,6 +124,62 @@ pub fn answer_reply(answer: &Answer, links: Links<'_>) -> Reply {
     }
 }
 
+/// Characters of a listed article's passage shown under it (a topic list).
+const LIST_PASSAGE_CHARS: usize = 60;
+
+/// The reply to a question about the collection, `/search` or `/latest`:
+/// one message with the answer's text and one line per listed article
+/// (`[n] title · source · date`, and for a topic a short quote), a button
+/// per article and, when there are more pages, ◀ ▶ buttons that turn them
+/// in place.
+pub fn list_reply(answer: &Answer, links: Links<'_>, page: usize) -> Reply {
+    let script = answer.script;
+    let mut html = escape(&answer.answer);
+    for c in &answer.citations {
+        html.push_str(&format!(
+            "\n\n[{}] {}",
+            c.n,
+            byline(
+                &c.quote.title,
+                c.quote.source.as_deref(),
+                c.quote.date.as_deref(),
+                script
+            )
+        ));
+        let quote = clip(c.quote.passage.trim(), LIST_PASSAGE_CHARS);
+        if !quote.is_empty() {
+            html.push_str(&format!("\n<i>{}</i>", shown(&quote, script)));
+        }
+    }
+    if answer.pages > 1 {
+        html.push_str(&format!(
+            "\n\n{}",
+            ui(&format!("第 {}/{} 页", page + 1, answer.pages), script)
+        ));
+    }
+    let mut buttons = citation_buttons(answer, links);
+    let mut nav = Vec::new();
+    if page > 0 {
+        nav.push(Button {
+            label: ui("◀ 上一页", script),
+            action: ButtonAction::Callback(Callback::List { page: page - 1, script }.encode()),
+        });
+    }
+    if page + 1 < answer.pages {
+        nav.push(Button {
+            label: ui("下一页 ▶", script),
+            action: ButtonAction::Callback(Callback::List { page: page + 1, script }.encode()),
+        });
+    }
+    if !nav.is_empty() {
+        buttons.push(nav);
+    }
+    Reply {
+        chunks: split_html(&html, MAX_MESSAGE_UTF16),
+        buttons,
+    }
+}
+
 /// The answer's HTML with at most `max_citations` citation blocks.
 fn answer_html(answer: &Answer, max_citations: usize) -> String {
     let script = answer.script;
@@ -382,6 +438,9 @@ pub fn help(bot: &str, example: Option<&str>, script: Script) -> String {
          <b>怎么读回答</b>\n\
          回答逐字引自档案，[1] [2] 对应下方的出处（标题 · 来源 · 日期）和引文；点按钮阅读全文，长文章可以翻页。档案里没有的内容，我会直接说没有。\n\
          用简体提问就用简体回答，用繁体提问就用繁体回答。\n\n\
+         <b>查档案本身</b>\n\
+         • 也可以问档案里有什么：“林双双写过哪些报道？”“2019年9月一共有多少篇文章？”“有没有关于殡仪馆的报道？”\n\
+         • /search 关键词、来源、作者或日期（如 /search 新京报 2019年9月）列出文章，/latest 最新的文章；◀ ▶ 翻页。\n\n\
          /about 档案概况"
     );
     ui(&text, script)

@@ -43,6 +43,10 @@ pub enum Action {
     Reindex,
     /// Answer this question.
     Ask(String),
+    /// `/search <words and filters>`: list the articles.
+    Search(String),
+    /// `/latest`: the newest articles.
+    Latest,
     /// Addressed to us but holding no question (`/ask` alone, a bare mention).
     Usage,
     /// A command of ours we do not know, addressed to us.
@@ -121,6 +125,8 @@ pub fn route(msg: Incoming<'_>, username: &str) -> Action {
             "about" => Action::About,
             "stats" => Action::Stats,
             "reindex" => Action::Reindex,
+            "search" => Action::Search(strip_mentions(cmd.rest, username)),
+            "latest" | "newest" => Action::Latest,
             "ask" => {
                 let q = strip_mentions(cmd.rest, username);
                 if q.is_empty() { Action::Usage } else { Action::Ask(q) }
@@ -147,6 +153,50 @@ pub enum Callback {
     Open { key: String, script: Script },
     /// Show page `page` of the article, editing the message in place.
     Page { key: String, page: usize, script: Script },
+    /// Show page `page` of the list in this message (what it lists is
+    /// remembered with the message: see [`ListOf`]).
+    List { page: usize, script: Script },
+}
+
+/// What a list message lists, remembered with it so that its page buttons
+/// can list the next page: a question about the collection, `/search`'s
+/// words, or `/latest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListOf {
+    Question(String),
+    Search(String),
+    Latest,
+}
+
+/// Marks a remembered `/search` or `/latest` (never typed in a question).
+const LIST_MARK: char = '\u{1}';
+
+impl ListOf {
+    /// As remembered: a question as itself (so a reply to the list is a
+    /// follow-up on it), the commands behind a mark.
+    pub fn encode(&self) -> String {
+        match self {
+            ListOf::Question(q) => q.clone(),
+            ListOf::Search(words) => format!("{LIST_MARK}s{words}"),
+            ListOf::Latest => format!("{LIST_MARK}l"),
+        }
+    }
+
+    pub fn decode(text: &str) -> ListOf {
+        match text.strip_prefix(LIST_MARK) {
+            Some(rest) if rest.starts_with('l') => ListOf::Latest,
+            Some(rest) => ListOf::Search(rest.strip_prefix('s').unwrap_or(rest).to_owned()),
+            None => ListOf::Question(text.to_owned()),
+        }
+    }
+
+    /// The question a reply to this list follows up on, if any.
+    pub fn question(&self) -> Option<&str> {
+        match self {
+            ListOf::Question(q) => Some(q),
+            _ => None,
+        }
+    }
 }
 
 fn script_letter(s: Script) -> char {
@@ -172,11 +222,13 @@ fn valid_key(key: &str) -> bool {
 }
 
 impl Callback {
-    /// The callback data: `o:<key>:<s>` or `p:<key>:<page>:<s>`.
+    /// The callback data: `o:<key>:<s>`, `p:<key>:<page>:<s>` or
+    /// `l:<page>:<s>`.
     pub fn encode(&self) -> String {
         match self {
             Callback::Open { key, script } => format!("o:{key}:{}", script_letter(*script)),
             Callback::Page { key, page, script } => format!("p:{key}:{page}:{}", script_letter(*script)),
+            Callback::List { page, script } => format!("l:{page}:{}", script_letter(*script)),
         }
     }
 
@@ -193,6 +245,10 @@ impl Callback {
             }),
             ["p", key, page, s] if valid_key(key) && page.len() <= 4 => Some(Callback::Page {
                 key: (*key).to_owned(),
+                page: page.parse().ok()?,
+                script: letter_script(s)?,
+            }),
+            ["l", page, s] if page.len() <= 4 => Some(Callback::List {
                 page: page.parse().ok()?,
                 script: letter_script(s)?,
             }),
@@ -288,6 +344,11 @@ mod tests {
         assert_eq!(dm("/start"), Action::Start(None));
         assert_eq!(dm("/reindex"), Action::Reindex);
         assert_eq!(dm("/stats"), Action::Stats);
+        assert_eq!(
+            dm("/search 新京报 2019年9月"),
+            Action::Search("新京报 2019年9月".into())
+        );
+        assert_eq!(dm("/latest"), Action::Latest);
     }
 
     #[test]
@@ -342,11 +403,32 @@ mod tests {
                 page: 9999,
                 script: Script::Original,
             },
+            Callback::List {
+                page: 9999,
+                script: Script::Simplified,
+            },
         ] {
             let data = cb.encode();
             assert!(data.len() <= MAX_CALLBACK_BYTES, "{data}");
             assert_eq!(Callback::decode(&data), Some(cb));
         }
+    }
+
+    #[test]
+    fn a_list_remembers_what_it_lists() {
+        for l in [
+            ListOf::Question("林双双写过哪些报道?".into()),
+            ListOf::Search("新京报 2019年9月".into()),
+            ListOf::Search(String::new()),
+            ListOf::Latest,
+        ] {
+            assert_eq!(ListOf::decode(&l.encode()), l);
+        }
+        assert_eq!(ListOf::Latest.question(), None);
+        assert_eq!(
+            ListOf::decode("哪些文章提到殡仪馆").question(),
+            Some("哪些文章提到殡仪馆")
+        );
     }
 
     #[test]
