@@ -767,7 +767,7 @@ async fn dm_answer_has_citations_buttons_and_typing() {
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["ask", "help", "about"]);
+    assert_eq!(names, ["ask", "search", "latest", "help", "about"]);
     assert!(!fake.calls("getMe").is_empty());
     bot.shutdown().await.unwrap();
 }
