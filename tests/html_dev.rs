@@ -17,6 +17,7 @@ fn html_dev_figures() {
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("truth.json")).unwrap()).unwrap();
     let (mut title, mut date, mut body, mut furniture, mut answer, mut pages) = (0, 0, 0, 0, 0, 0);
+    let mut source = 0;
     let (mut body_n, mut furn_n) = (0, 0);
     let mut articles_read = Vec::new();
     for t in truth.as_array().unwrap() {
@@ -33,11 +34,13 @@ fn html_dev_figures() {
         let text = norm(&a.text());
         let ok_title = norm(&a.title) == norm(t["title"].as_str().unwrap());
         let ok_date = a.date.as_deref() == t["date"].as_str();
+        let ok_source = a.source.as_deref() == t["source"].as_str();
         title += ok_title as usize;
         date += ok_date as usize;
+        source += ok_source as usize;
         let mut line = format!(
-            "{file}: title {ok_title} date {ok_date} ({:?} vs {})",
-            a.date, t["date"]
+            "{file}: title {ok_title} date {ok_date} ({:?} vs {}) source {ok_source} ({:?} vs {})",
+            a.date, t["date"], a.source, t["source"]
         );
         if !ok_title {
             line += &format!(" [got title {:?}]", a.title);
@@ -65,7 +68,7 @@ fn html_dev_figures() {
         articles_read.extend(articles);
     }
     println!(
-        "html_dev: title {title}/{pages}, date {date}/{pages}, body {body}/{body_n}, furniture removed {furniture}/{furn_n}, answer span in text {answer}/{pages}"
+        "html_dev: title {title}/{pages}, date {date}/{pages}, source {source}/{pages}, body {body}/{body_n}, furniture removed {furniture}/{furn_n}, answer span in text {answer}/{pages}"
     );
     questions_answered(&truth, articles_read);
 }

@@ -40,7 +40,9 @@ pub fn read_page(bytes: &[u8]) -> Result<Record, String> {
         title,
         body,
         date: meta.date.or(article.published_time),
-        source: meta.source.or(article.site_name),
+        source: meta
+            .source
+            .or_else(|| article.site_name.as_deref().and_then(normalise_source)),
         author: meta.author.or(article.byline),
         url: meta.url.or(article.url),
         // The DOM has no lines to point at; the url says where the page is.
@@ -158,11 +160,9 @@ fn page_meta(doc: &Document) -> PageMeta {
         .iter()
         .map(|h| collapse_ws(&h.text()))
         .find(|t| !t.is_empty());
-    let title = ld
-        .title
-        .clone()
-        .or_else(|| meta(&["og:title", "twitter:title"]))
-        .or_else(|| headline_from(h1.as_deref(), &collapse_ws(&doc.select("title").text())));
+    let stated = ld.title.clone().or_else(|| meta(&["og:title", "twitter:title"]));
+    let visible = headline_from(h1.as_deref(), &collapse_ws(&doc.select("title").text()));
+    let title = choose_headline(stated, visible);
     let time = doc
         .select("time[datetime]")
         .iter()
@@ -187,17 +187,156 @@ fn page_meta(doc: &Document) -> PageMeta {
             .filter(|d| crate::date::normalise_date(d).is_some())
         })
         .or(time)
-        .or_else(|| visible_date(doc, h1.as_deref()));
+        .or_else(|| visible_date(doc, title.as_deref().or(h1.as_deref())));
+    let source = page_source(doc, title.as_deref().or(h1.as_deref()));
     PageMeta {
         title,
         date,
-        source: ld
-            .source
-            .or_else(|| meta(&["og:site_name", "article:publisher", "source", "mediaid"])),
+        source: source.or_else(|| {
+            [
+                ld.source,
+                meta(&["source", "og:site_name", "article:publisher", "mediaid"]),
+            ]
+            .into_iter()
+            .flatten()
+            .find_map(|s| normalise_source(&s))
+        }),
         author: ld.author.or_else(|| meta(&["article:author", "author"])),
         url: meta(&["og:url"]).or_else(|| doc.select("link[rel='canonical']").attr("href").map(|h| h.to_string())),
     }
 }
+
+/// Platforms that host other publishers' posts (a page's site name there
+/// says where it was posted, not who published it): the self-media
+/// platforms of the big Chinese portals and WeChat's.
+const PLATFORMS: &[&str] = &[
+    "微信公众平台",
+    "微信公众号",
+    "百家号",
+    "头条号",
+    "企鹅号",
+    "搜狐号",
+    "网易号",
+    "大鱼号",
+    "一点号",
+    "澎湃号",
+    "新浪看点",
+    "新浪网",
+    "网易",
+    "搜狐",
+    "腾讯网",
+    "今日头条",
+];
+
+/// Class or id names with which pages mark who published an article: the
+/// source of a news CMS (`source`, `media_name`), the account of a
+/// self-media post (`author-name`, `account-name`, a nickname), and a name
+/// inside an author block.
+const SOURCE_SELECTOR: &str = "[class~='source'], [id='source'], [class~='article-source'], [class~='source-name'],      [id='media_name'], [class~='media_name'], [class~='media-name'], [class~='author-name'], [class~='account-name'],      [class*='nickname'], [id*='nickname'], [class*='author'] [class~='name']";
+
+/// Endings of Chinese publishers' names (news agency, paper, site, station,
+/// magazine, a government's release account): a short header line ending
+/// so is a source.
+const PUBLISHER_ENDINGS: &[&str] = &[
+    "社", "报", "网", "台", "刊", "新闻", "杂志", "发布", "频道", "在线", "传媒", "晚报", "日报",
+];
+
+/// A stated source made plain: no `来源` label, no date or time, no
+/// editor's name after it, at most 30 characters; `None` when nothing is
+/// left or it names a platform rather than a publisher.
+pub fn normalise_source(raw: &str) -> Option<String> {
+    let mut s = collapse_ws(raw);
+    for label in [
+        "本文来源",
+        "文章来源",
+        "新闻来源",
+        "来源",
+        "來源",
+        "稿源",
+        "出处",
+        "出處",
+    ] {
+        if let Some(rest) = s.trim_start().strip_prefix(label) {
+            s = rest.trim_start_matches([':', '：', ' ', '|', '丨']).to_owned();
+        }
+    }
+    // Cut at what follows a source on a byline: an editor, an author, a
+    // date or time, a separator.
+    let cut = [
+        "责任编辑",
+        "编辑",
+        "作者",
+        "记者",
+        "原标题",
+        " ",
+        "|",
+        "丨",
+        "　",
+        "（",
+        "(",
+    ];
+    let mut end = s.len();
+    for c in cut {
+        if let Some(i) = s.find(c) {
+            end = end.min(i);
+        }
+    }
+    if let Some(i) = s.find(|c: char| c.is_ascii_digit()) {
+        end = end.min(i);
+    }
+    let s = s[..end].trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+    let n = s.chars().count();
+    if !(2..=30).contains(&n) || !s.chars().any(crate::script::is_cjk) && n < 3 {
+        return None;
+    }
+    if PLATFORMS.iter().any(|p| s.contains(p)) {
+        return None;
+    }
+    Some(s)
+}
+
+/// Who published the page, from what the page states, strongest first: an
+/// element marked as the source or account, a `来源：X` label near the
+/// headline, a byline under the headline naming a publisher
+/// (`石佳/中国青年报`, `新华社`).
+fn page_source(doc: &Document, headline: Option<&str>) -> Option<String> {
+    let marked = doc
+        .select(SOURCE_SELECTOR)
+        .iter()
+        .map(|e| e.text().to_string())
+        .filter(|t| t.trim().chars().count() <= 40)
+        .find_map(|t| normalise_source(&t));
+    if marked.is_some() {
+        return marked;
+    }
+    let text = collapse_ws(&doc.select("body").text());
+    let start = headline.and_then(|h| text.find(h)).unwrap_or(0);
+    // A label within the header: the first stretch after the headline.
+    let header: String = text[start..].chars().take(HEADER_CHARS).collect();
+    static LABEL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        crate::text::static_regex(r"(?:本文来源|文章来源|来源|來源|稿源)\s*[:：]\s*([^\s|丨]{2,40})")
+    });
+    if let Some(source) = LABEL.captures_iter(&header).find_map(|c| normalise_source(&c[1])) {
+        return Some(source);
+    }
+    // A byline: a short element right after the headline.
+    doc.select("h1 ~ * p, h1 ~ p, h1 ~ * span, h1 ~ span, h1 ~ div")
+        .iter()
+        .take(8)
+        .map(|e| collapse_ws(&e.text()))
+        .filter(|t| (2..=24).contains(&t.chars().count()))
+        .find_map(|t| {
+            let last = t.rsplit(['/', '／']).next().unwrap_or(&t).trim().to_owned();
+            let publisher = PUBLISHER_ENDINGS.iter().any(|e| last.ends_with(e));
+            (publisher && !last.contains(char::is_numeric))
+                .then(|| normalise_source(&last))
+                .flatten()
+        })
+}
+
+/// How much of a page's text after its headline is its header (byline,
+/// source, date) for the labels looked for there.
+const HEADER_CHARS: usize = 300;
 
 /// The headline: the page's `<h1>` when the `<title>` contains it (the
 /// title adds the site's name), else the longest part of the `<title>`
@@ -221,17 +360,59 @@ fn headline_from(h1: Option<&str>, title: &str) -> Option<String> {
         .or_else(|| h1.map(str::to_owned))
 }
 
-/// A visible date: the first `2021-12-23` / `2021年12月23日` in the page's
-/// text after its headline (where bylines sit), else anywhere.
-fn visible_date(doc: &Document, h1: Option<&str>) -> Option<String> {
+/// A visible date, where bylines sit first: the date nearest the headline
+/// within the page's header (a few hundred characters around it), then
+/// the first after the headline, then any (a date in the body is what the
+/// text talks about, the last resort for when the page was published).
+fn visible_date(doc: &Document, headline: Option<&str>) -> Option<String> {
     static DATE: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| crate::text::static_regex(r"(19|20)\d{2}\s*[-年/.]\s*\d{1,2}\s*[-月/.]\s*\d{1,2}"));
     doc.select("script, style, noscript").remove();
-    let text = doc.select("body").text();
-    let start = h1.and_then(|h| text.find(h)).unwrap_or(0);
-    DATE.find_iter(&text[start..])
-        .chain(DATE.find_iter(&text))
-        .find_map(|m| crate::date::normalise_date(m.as_str()).map(|_| m.as_str().to_owned()))
+    let text = collapse_ws(&doc.select("body").text());
+    let valid = |m: &regex::Match<'_>| crate::date::normalise_date(m.as_str()).is_some();
+    if let Some((at, len)) = headline.and_then(|h| text.find(h).map(|i| (i, h.len()))) {
+        let header_end = at + len;
+        let nearest = DATE
+            .find_iter(&text)
+            .filter(valid)
+            .map(|m| {
+                let distance = if m.start() >= header_end {
+                    m.start() - header_end
+                } else {
+                    at.saturating_sub(m.end())
+                };
+                (distance, m)
+            })
+            .filter(|(d, _)| *d <= HEADER_CHARS)
+            .min_by_key(|(d, _)| *d);
+        if let Some((_, m)) = nearest {
+            return Some(m.as_str().to_owned());
+        }
+        if let Some(m) = DATE.find_iter(&text[header_end..]).find(valid) {
+            return Some(m.as_str().to_owned());
+        }
+    }
+    DATE.find_iter(&text).find(valid).map(|m| m.as_str().to_owned())
+}
+
+/// The headline from what the page states (JSON-LD, `og:title`) and what it
+/// shows (`<h1>`, `<title>` without the site's name). The visible one wins
+/// when the stated one is a cut-off beginning of it (markup that carries a
+/// `"` unescaped in an attribute ends the value there) or holds it plus a
+/// site suffix; a visible one much shorter than the stated (a logo's
+/// `<h1>`) never does.
+fn choose_headline(stated: Option<String>, visible: Option<String>) -> Option<String> {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    match (stated, visible) {
+        (Some(s), Some(v)) => {
+            let (sq, vq) = (squeeze(&s), squeeze(&v));
+            let (sn, vn) = (sq.chars().count(), vq.chars().count());
+            let cut = vn > sn && vq.starts_with(&sq);
+            let suffixed = sn > vn && sq.contains(&vq) && vn * 2 >= sn && vn >= 4;
+            if cut || suffixed { Some(v) } else { Some(s) }
+        }
+        (s, v) => s.or(v),
+    }
 }
 
 /// The first JSON-LD object of a news or article type.
@@ -488,6 +669,87 @@ pub fn decode_entities(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A page: `head` inside `<head>`, `header` between the headline and
+    /// the body, `before` above the headline; a body long enough to be
+    /// the article.
+    fn page(head: &str, before: &str, h1: &str, header: &str) -> Record {
+        let para = "市防汛指挥部组织各区开展防汛应急演练，检验预案、队伍和物资。演练模拟强降雨导致城区积水，\
+            各部门按预案分工处置，排涝车辆半小时内到达现场。指挥部表示，汛期将持续加强值守，确保群众安全。";
+        let body: String = (0..4).map(|_| format!("<p>{para}</p>")).collect();
+        let html = format!(
+            "<html><head><meta charset=\"utf-8\">{head}</head><body><div class=\"nav\">{before}</div>\
+             <h1>{h1}</h1><div class=\"info\">{header}</div><div class=\"content\">{body}</div></body></html>"
+        );
+        read_page(html.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn the_source_is_what_the_page_states_not_its_platform() {
+        let h = "全市开展防汛应急演练";
+        let marked = page(
+            "",
+            "",
+            h,
+            "<span class=\"source\">江南日报</span><span>2021-06-01</span>",
+        );
+        assert_eq!(marked.source.as_deref(), Some("江南日报"));
+        let label = page(
+            "",
+            "",
+            h,
+            "<span>2021-06-01 10:00</span><span>来源：江南日报 编辑：王某</span>",
+        );
+        assert_eq!(label.source.as_deref(), Some("江南日报"));
+        let byline = page("", "", h, "<p>李明/江南日报</p><p>2021-06-01 10:00</p>");
+        assert_eq!(byline.source.as_deref(), Some("江南日报"));
+        let account = page(
+            "<meta property=\"og:site_name\" content=\"微信公众平台\">",
+            "",
+            h,
+            "<a class=\"profile_nickname\">江南发布</a>",
+        );
+        assert_eq!(account.source.as_deref(), Some("江南发布"));
+        let platform_only = page("<meta property=\"og:site_name\" content=\"微信公众平台\">", "", h, "");
+        assert_eq!(platform_only.source, None, "a platform is not a source");
+        let platform_label = page("", "", h, "<span>来源：澎湃新闻·澎湃号·政务</span>");
+        assert_eq!(platform_label.source, None);
+        assert_eq!(
+            normalise_source("来源: 江南日报 2021-06-01 责任编辑：王某").as_deref(),
+            Some("江南日报")
+        );
+    }
+
+    #[test]
+    fn a_headline_cut_at_an_unescaped_quote_is_read_whole() {
+        let h = "60万\"12306账号\"外泄? 官方辟谣称消息不实";
+        let r = page(&format!("<meta property=\"og:title\" content=\"{h}\">"), "", h, "");
+        assert_eq!(r.title.as_deref(), Some(h));
+        // A site suffix on the stated title goes; a logo's short <h1> never wins.
+        let r = page(
+            "<meta property=\"og:title\" content=\"全市开展防汛应急演练_江南网\">",
+            "",
+            "全市开展防汛应急演练",
+            "",
+        );
+        assert_eq!(r.title.as_deref(), Some("全市开展防汛应急演练"));
+    }
+
+    #[test]
+    fn the_date_comes_from_the_byline_not_from_the_text() {
+        let h = "全市开展防汛应急演练";
+        // The byline above the headline, an older date in the text below.
+        let html = format!(
+            "<html><head><meta charset=\"utf-8\"></head><body><div>2019-09-07 15:10 江南日报</div><h1>{h}</h1>\
+             <div class=\"content\">{}</div></body></html>",
+            (0..4)
+                .map(|_| "<p>演练按预案分工处置，排涝车辆半小时内到达现场，各部门协同配合。\
+                    这套预案自2009年3月1日起施行，此后每年汛前都会修订一次，确保群众安全。</p>")
+                .collect::<String>()
+        );
+        let r = read_page(html.as_bytes()).unwrap();
+        assert_eq!(r.date.as_deref(), Some("2019-09-07"));
+    }
 
     #[test]
     fn trailing_short_non_sentences_go_but_credits_stay() {
