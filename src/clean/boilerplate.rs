@@ -155,6 +155,15 @@ fn pieces<'a>(line: &'a str, fold: &impl Fn(&str) -> String) -> Vec<&'a str> {
     out
 }
 
+/// Whether a line (folded) holds any furniture phrase or pattern, whatever
+/// its shape: a sentence-like line with one ("我是…号的签约作者…!") is kept
+/// in the body, but not where it stands among furniture
+/// (see `clean::Furniture`).
+pub fn has_signal(folded: &str) -> bool {
+    let line = folded.trim();
+    PHRASES.iter().any(|p| line.contains(p)) || PATTERNS.iter().any(|re| re.is_match(line))
+}
+
 /// Whether a line (already folded with [`crate::script::fold`]) is furniture.
 ///
 /// Shape decides, never a phrase alone inside body text: a line that is

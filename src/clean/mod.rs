@@ -197,18 +197,35 @@ fn normalise_chars(line: &str) -> String {
         .collect()
 }
 
-/// A line without its furniture (see [`boilerplate::strip`]), noting what went.
-fn strip_furniture(Line { at, text: line }: Line, log: &mut Log) -> Option<Line> {
-    if line.chars().count() > MAX_FURNITURE_CHARS {
-        return Some(Line { at, text: line });
+/// Strips furniture line by line (see [`boilerplate::strip`]), noting what
+/// went. Where it stands matters too: right after a line that was all
+/// furniture, a line that ends like a sentence but holds a furniture
+/// phrase ("我是…号的签约作者“新闻资讯”!" under a repost notice) is part of
+/// the same block, not the article.
+#[derive(Default)]
+struct Furniture {
+    after_furniture: bool,
+}
+
+impl Furniture {
+    fn strip(&mut self, Line { at, text: line }: Line, log: &mut Log) -> Option<Line> {
+        if line.chars().count() > MAX_FURNITURE_CHARS {
+            self.after_furniture = false;
+            return Some(Line { at, text: line });
+        }
+        let stripped = boilerplate::strip(&line, fold);
+        match &stripped {
+            Some(kept) if *kept == line && self.after_furniture && boilerplate::has_signal(&fold(&line)) => {
+                log.push(("furniture (beside furniture)", line));
+                return None; // still after furniture
+            }
+            None => log.push(("furniture", line.clone())),
+            Some(kept) if *kept != line => note_deletions(log, "furniture", &line, kept),
+            Some(_) => {}
+        }
+        self.after_furniture = stripped.is_none();
+        stripped.map(|text| Line { at, text })
     }
-    let stripped = boilerplate::strip(&line, fold);
-    match &stripped {
-        None => log.push(("furniture", line)),
-        Some(kept) if *kept != line => note_deletions(log, "furniture", &line, kept),
-        Some(_) => {}
-    }
-    stripped.map(|text| Line { at, text })
 }
 
 /// Cleans one decoded file into its articles. `file` is the path shown
@@ -227,10 +244,11 @@ pub fn clean_document_logged(file: &str, text: &str, log: &mut Log) -> Vec<Artic
         .collect();
     let file_meta = meta::scan_file(&lines);
     let mut kept = Vec::with_capacity(lines.len());
+    let mut furniture = Furniture::default();
     for (i, line) in lines.into_iter().enumerate() {
         if Some(i) == file_meta.trailer_line {
             log.push(("newspaper trailer (metadata)", line.text));
-        } else if let Some(line) = strip_furniture(line, log) {
+        } else if let Some(line) = furniture.strip(line, log) {
             kept.push(line);
         }
     }
@@ -288,9 +306,10 @@ pub fn clean_record_logged(file: &str, record: &Record, log: &mut Log) -> Option
         site: scanned.site,
         trailer_line: None,
     };
+    let mut furniture = Furniture::default();
     let kept: Vec<Line> = lines
         .into_iter()
-        .filter_map(|line| strip_furniture(line, log))
+        .filter_map(|line| furniture.strip(line, log))
         .collect();
     let m = meta::read_article(kept, &file_meta);
     log.extend(m.removed.iter().cloned());
@@ -315,6 +334,28 @@ pub fn clean_record_logged(file: &str, record: &Record, log: &mut Log) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sentence_with_a_furniture_phrase_goes_only_beside_furniture() {
+        let text = "社区防疫工作有序推进\n\
+            志愿者又将视频分享到自己的微信朋友圈。\n\
+            居民们纷纷点赞,表示感谢。\n\
+            本文来自作者[某某]投稿,不代表某某号立场,如若转载,请注明出处\n\
+            我是某某号的签约作者“新闻资讯”!\n";
+        let mut log = Vec::new();
+        let articles = clean_document_logged("a.txt", text, &mut log);
+        let body = articles[0].text();
+        assert!(
+            body.contains("分享到自己的微信朋友圈"),
+            "a phrase inside the body stays: {body}"
+        );
+        assert!(!body.contains("签约作者"), "{body}");
+        assert!(
+            log.iter()
+                .any(|(rule, t)| *rule == "furniture (beside furniture)" && t.contains("签约作者")),
+            "{log:?}"
+        );
+    }
 
     #[test]
     fn a_record_keeps_its_fields_and_cleans_its_body() {
