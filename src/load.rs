@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use crate::article::Article;
-use crate::clean;
+use crate::clean::{self, repeated};
 use crate::corpus::{self, Contents, CorpusFile, Log, Options, Skipped, export};
 
 /// What a reader or a cleaning rule took out of the text, for `articles --removed`.
@@ -47,12 +47,21 @@ pub fn load(dir: &Path) -> crate::Result<Loaded> {
 pub fn load_with(dir: &Path, options: &Options) -> crate::Result<Loaded> {
     let (files, mut skipped) = corpus::list_files(dir)?;
     let mut loaded = Loaded::default();
+    let mut each: Vec<FileLoad> = Vec::with_capacity(files.len());
     for file in files {
-        let one = load_file(&file, options);
+        each.push(load_file(&file, options));
+        loaded.files.push(file.without_bytes());
+    }
+    // Furniture by repetition looks across files: all are read first.
+    let keys: Vec<Vec<[u64; 2]>> = each.iter().map(|f| repeated::edge_keys(&f.articles)).collect();
+    let found = repeated::Repeated::from_files(keys.iter().map(Vec::as_slice));
+    for (one, file) in each.iter_mut().zip(&loaded.files) {
+        strip_repeated(one, &file.rel, &found);
+    }
+    for one in each {
         skipped.extend(one.skipped);
         loaded.articles.extend(one.articles);
         loaded.removed.extend(one.removed);
-        loaded.files.push(file.without_bytes());
     }
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     loaded.skipped = skipped;
@@ -94,6 +103,18 @@ pub fn load_file(file: &CorpusFile, options: &Options) -> FileLoad {
             })
             .collect(),
     }
+}
+
+/// Removes a file's edge lines that are furniture by repetition
+/// ([`repeated`]), noting them with the file's removals.
+pub fn strip_repeated(one: &mut FileLoad, rel: &str, found: &repeated::Repeated) {
+    let mut log = Vec::new();
+    repeated::strip(&mut one.articles, found, &mut log);
+    one.removed.extend(log.into_iter().map(|(rule, text)| Removal {
+        file: rel.to_owned(),
+        rule,
+        text,
+    }));
 }
 
 /// A saved page's article (one per page) or the warning why there is none.

@@ -347,3 +347,48 @@ fn a_missing_or_damaged_file_list_is_stale() {
         );
     }
 }
+
+/// Furniture by repetition stays right as the corpus changes: a line at
+/// the end of articles of one source goes once three files hold it —
+/// from the files already indexed too — and comes back when a removal
+/// leaves it in two.
+#[test]
+fn furniture_by_repetition_follows_updates() {
+    let corpus = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let loc = Location {
+        corpus_dir: Some(corpus.path().to_path_buf()),
+        index_dir: data.path().join("index"),
+    };
+    let promo = "关注江南日报客户端,获取更多本地资讯!";
+    let write = |name: &str, topic: &str| {
+        let text = format!(
+            "{topic}工作有序推进\nhttps://news.jiangnan.example/{name}\n记者从{topic}获悉,相关工作已于本周全面铺开,居民反映良好。\n{promo}\n"
+        );
+        std::fs::write(corpus.path().join(name), text).unwrap();
+    };
+    let holding = |engine: &Engine| -> usize {
+        engine
+            .search(promo, 10)
+            .iter()
+            .filter(|row| row.quote.passage.contains(promo))
+            .count()
+    };
+    write("a.txt", "社区防疫");
+    write("b.txt", "垃圾分类");
+    let (engine, _, _) = open_logged(&loc);
+    assert_eq!(holding(&engine), 2, "two files: a coincidence, kept");
+    write("c.txt", "老旧小区改造");
+    let (engine, report, _) = open_logged(&loc);
+    assert!(report.is_some_and(|r| r.incremental), "an update, not a rebuild");
+    assert_eq!(engine.stats().articles, 3);
+    assert_eq!(
+        holding(&engine),
+        0,
+        "three files: furniture, in the unchanged two as well"
+    );
+    std::fs::remove_file(corpus.path().join("c.txt")).unwrap();
+    let (engine, _, _) = open_logged(&loc);
+    assert_eq!(holding(&engine), 2, "back to two: kept again");
+    assert!(engine.search("居民反映良好", 5).len() == 2, "the body is never touched");
+}

@@ -14,6 +14,7 @@ pub mod meta;
 pub mod mojibake;
 pub mod pinyin;
 pub mod punct;
+pub mod repeated;
 pub mod split;
 
 #[cfg(test)]

@@ -39,11 +39,16 @@ use tantivy::Index;
 
 use super::directory::ServingDirectory;
 use super::{FORMAT_VERSION, Prepared, Writer, ordinals, tokenize};
+use crate::clean::repeated::{self, Repeated};
 use crate::corpus::{self, FileStat, Skipped};
 use crate::error::{Error, Result};
 
 const MANIFEST: &str = "manifest.json";
 const FILES: &str = "files.json";
+/// Each file's edge-line keys (furniture by repetition,
+/// [`crate::clean::repeated`]): read by builds only, so it costs a
+/// question-answering start nothing.
+const EDGES: &str = "edges.json";
 const TANTIVY_DIR: &str = "tantivy";
 /// Files read and cleaned together before their articles are handed to
 /// the writers: enough to keep every core busy, few enough to bound memory.
@@ -216,15 +221,20 @@ enum Read {
     Skipped(Skipped),
     /// Same content as indexed (only its time changed).
     Same(FileEntry),
-    /// New content: its articles, ready for the writers.
+    /// New content: its articles, ready for the writers, and its edge
+    /// keys.
     New {
         entry: FileEntry,
         prepared: Vec<Prepared>,
         warnings: Vec<Skipped>,
+        keys: Vec<[u64; 2]>,
     },
 }
 
-fn read_one(stat: &FileStat, old: Option<&FileEntry>) -> Read {
+/// Reads one file: unchanged content (by hash) is not cleaned again;
+/// otherwise its articles are cleaned, stripped of the edge lines
+/// `repeated` holds, and prepared.
+fn read_one(stat: &FileStat, old: Option<&FileEntry>, repeated: &Repeated) -> Read {
     let file = match corpus::read(stat) {
         Ok(f) => f,
         Err(s) => return Read::Skipped(s),
@@ -238,7 +248,9 @@ fn read_one(stat: &FileStat, old: Option<&FileEntry>) -> Read {
     if old.is_some_and(|o| o.sha256 == entry.sha256) {
         return Read::Same(entry);
     }
-    let loaded = crate::load::load_file(&file, corpus::process_options());
+    let mut loaded = crate::load::load_file(&file, corpus::process_options());
+    let keys = repeated::edge_keys(&loaded.articles);
+    crate::load::strip_repeated(&mut loaded, &file.rel, repeated);
     let mut warnings = loaded.skipped;
     let mut prepared = Vec::with_capacity(loaded.articles.len());
     for (article, ordinal) in loaded.articles.iter().zip(ordinals(&loaded.articles)) {
@@ -254,6 +266,7 @@ fn read_one(stat: &FileStat, old: Option<&FileEntry>) -> Read {
         entry,
         prepared,
         warnings,
+        keys,
     }
 }
 
@@ -271,6 +284,14 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
     let incremental = previous.is_some();
     let old_files: Vec<FileEntry> = previous.as_ref().map(|p| p.2.clone()).unwrap_or_default();
     let old: HashMap<&str, &FileEntry> = old_files.iter().map(|e| (e.file.as_str(), e)).collect();
+    // Edge keys of the indexed files, and the repeated lines every indexed
+    // file was cleaned with (each build leaves all its files consistent
+    // with the set it computed).
+    let mut edges: HashMap<String, Vec<[u64; 2]>> = previous
+        .as_ref()
+        .and_then(|(dir, _, _)| read_json(&dir.join(EDGES)).ok())
+        .unwrap_or_default();
+    let applied = Repeated::from_files(edges.values().map(Vec::as_slice));
 
     let (parent, name) = place(index_dir);
     std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
@@ -320,7 +341,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
         for chunk in to_read.chunks(CHUNK_FILES) {
             let reads: Vec<Read> = chunk
                 .par_iter()
-                .map(|stat| read_one(stat, old.get(stat.rel.as_str()).copied()))
+                .map(|stat| read_one(stat, old.get(stat.rel.as_str()).copied(), &applied))
                 .collect();
             for (stat, read) in chunk.iter().zip(reads) {
                 match read {
@@ -329,6 +350,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
                             writers.delete_file(&stat.rel);
                             files_removed += 1;
                         }
+                        edges.remove(&stat.rel);
                         skipped.push(s);
                     }
                     Read::Same(entry) => entries.push(entry),
@@ -336,7 +358,9 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
                         entry,
                         prepared,
                         warnings,
+                        keys,
                     } => {
+                        edges.insert(stat.rel.clone(), keys);
                         if old.contains_key(stat.rel.as_str()) {
                             writers.delete_file(&stat.rel);
                         }
@@ -353,6 +377,31 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             done += chunk.len();
             progress(done, to_read.len());
         }
+        // Furniture by repetition: with every file's edge lines known, the
+        // files whose repeated lines differ from those they were cleaned
+        // with are cleaned again (after a build from scratch, every file
+        // holding one; after an update, only those a new or removed file
+        // tipped over the threshold).
+        edges.retain(|file, _| present.contains(file.as_str()));
+        let found = Repeated::from_files(edges.values().map(Vec::as_slice));
+        let by_rel: HashMap<&str, &FileStat> = stats.iter().map(|s| (s.rel.as_str(), s)).collect();
+        let stale: Vec<&FileStat> = edges
+            .iter()
+            .filter(|(_, keys)| !found.of(keys).eq(applied.of(keys)))
+            .filter_map(|(file, _)| by_rel.get(file.as_str()).copied())
+            .collect();
+        for chunk in stale.chunks(CHUNK_FILES) {
+            let reads: Vec<Read> = chunk.par_iter().map(|stat| read_one(stat, None, &found)).collect();
+            for (stat, read) in chunk.iter().zip(reads) {
+                if let Read::New { prepared, .. } = read {
+                    writers.delete_file(&stat.rel);
+                    for p in &prepared {
+                        writers.add(next_id, p)?;
+                        next_id += 1;
+                    }
+                }
+            }
+        }
         writers.finish()?;
         entries.sort_by(|a, b| a.file.cmp(&b.file));
         let searcher = index.reader()?.searcher();
@@ -365,6 +414,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             });
         }
         write_json(&tmp.join(FILES), &entries)?;
+        write_json(&tmp.join(EDGES), &edges)?;
         let manifest = Manifest {
             format_version: FORMAT_VERSION,
             corpus_dir: corpus_abs,
