@@ -88,28 +88,17 @@ fn trim_trailing_furniture(body: String, log: &mut Log) -> String {
     kept.join("\n")
 }
 
-/// The page's text: its BOM or declared charset when it names one
-/// encoding_rs knows, else UTF-8 when valid, else detection.
+/// The page's text: by its BOM, else its declared charset when it names one
+/// encoding_rs knows, else detection, all through [`super::decode`]'s
+/// checks: valid UTF-8 with non-ASCII text is UTF-8 whatever the page
+/// declares, a wrong decoding is undone or the page refused with the
+/// reason, never read as garbage.
 fn decode_page(bytes: &[u8]) -> Result<String, String> {
-    if let Some((enc, _)) = encoding_rs::Encoding::for_bom(bytes) {
-        return Ok(enc.decode(bytes).0.into_owned());
+    match declared_charset(&bytes[..bytes.len().min(CHARSET_PRESCAN)]) {
+        Some(declared) => super::decode::decode_declared(bytes, declared),
+        None => super::decode(bytes),
     }
-    if let Some(enc) = declared_charset(&bytes[..bytes.len().min(CHARSET_PRESCAN)]) {
-        // GBK pages are GB18030 in practice (the superset decodes both).
-        let enc = if enc == encoding_rs::GBK {
-            encoding_rs::GB18030
-        } else {
-            enc
-        };
-        // A page declared as UTF-16 but read byte-wise here is ASCII-compatible, so take UTF-8.
-        let enc = if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
-            encoding_rs::UTF_8
-        } else {
-            enc
-        };
-        return Ok(enc.decode_without_bom_handling(bytes).0.into_owned());
-    }
-    super::decode(bytes).map(|d| d.text)
+    .map(|d| d.text)
 }
 
 /// `<meta charset="gbk">` or `<meta http-equiv="Content-Type" content="text/html; charset=gb2312">`.
