@@ -226,3 +226,36 @@ fn a_page_read_alone_is_decoded_the_same() {
         assert_eq!(articles[0].paragraphs, paragraphs, "{file}");
     }
 }
+
+/// Four pages of one site of our own (`tests/fixtures/site`, its
+/// `make.py`): the source from the element that marks it, whole headlines
+/// (one with quotes its og:title leaves unescaped), the byline's date
+/// rather than an older one in the text, and the promotion line all four
+/// end with removed as furniture by repetition.
+#[test]
+fn a_sites_pages_are_read_right_and_its_repeated_furniture_goes() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/site");
+    let loaded = archive_bot::load::load(&dir).unwrap();
+    assert!(loaded.skipped.is_empty(), "{:?}", loaded.skipped);
+    let by_file = |f: &str| loaded.articles.iter().find(|a| a.file == f).unwrap();
+    assert_eq!(loaded.articles.len(), 4);
+    for a in &loaded.articles {
+        assert_eq!(a.source.as_deref(), Some("江南日报"), "{}", a.file);
+        assert!(
+            !a.text().contains("下载江南日报客户端"),
+            "{}: the repeated promotion goes: {:?}",
+            a.file,
+            a.paragraphs
+        );
+        assert_eq!(a.paragraphs.len(), 3, "{}: the body stays whole", a.file);
+    }
+    assert_eq!(by_file("p2.html").title, "老旧小区加装电梯\"一键报修\"上线");
+    assert_eq!(by_file("p3.html").date.as_deref(), Some("2023-06-09"));
+    assert!(by_file("p3.html").text().contains("2009年3月1日"));
+    let repeated = loaded
+        .removed
+        .iter()
+        .filter(|r| r.rule == "furniture (repeated)")
+        .count();
+    assert_eq!(repeated, 4, "{:?}", loaded.removed);
+}
