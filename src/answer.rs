@@ -243,10 +243,12 @@ pub fn without_markers(answer: &str) -> String {
     out
 }
 
-/// Says which filter was searched under, for a refusal.
-fn filter_note(f: &Filter) -> String {
+/// A filter in words: "2019-10-01 至 2019-10-31", "来源为环球网" (for the
+/// replies that say what was searched).
+pub(crate) fn filter_parts(f: &Filter) -> Vec<String> {
     let mut parts = Vec::new();
     match (&f.since, &f.until) {
+        (Some(a), Some(b)) if a == b => parts.push(a.clone()),
         (Some(a), Some(b)) => parts.push(format!("{a} 至 {b}")),
         (Some(a), None) => parts.push(format!("{a} 以来")),
         (None, Some(b)) => parts.push(format!("{b} 以前")),
@@ -255,7 +257,12 @@ fn filter_note(f: &Filter) -> String {
     if let Some(s) = &f.source {
         parts.push(format!("来源为{s}"));
     }
-    format!("(只查找了{}的文章。)", parts.join("、"))
+    parts
+}
+
+/// Says which filter was searched under, for a refusal.
+fn filter_note(f: &Filter) -> String {
+    format!("(只查找了{}的文章。)", filter_parts(f).join("、"))
 }
 
 /// The caller's filter, completed by what the question says.

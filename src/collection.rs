@@ -437,18 +437,7 @@ fn frame_removed(text: &str) -> String {
 /// What was searched, in words: "2019-10-01 至 2019-10-31、来源为环球网、
 /// 作者为林双双、关于“殡仪馆”".
 fn searched(req: &Request) -> String {
-    let f = &req.selection.filter;
-    let mut parts = Vec::new();
-    match (&f.since, &f.until) {
-        (Some(a), Some(b)) if a == b => parts.push(a.clone()),
-        (Some(a), Some(b)) => parts.push(format!("{a} 至 {b}")),
-        (Some(a), None) => parts.push(format!("{a} 以来")),
-        (None, Some(b)) => parts.push(format!("{b} 以前")),
-        (None, None) => {}
-    }
-    if let Some(s) = &f.source {
-        parts.push(format!("来源为{s}"));
-    }
+    let mut parts = crate::answer::filter_parts(&req.selection.filter);
     if let Some(a) = &req.selection.author {
         parts.push(format!("作者为{a}"));
     }

@@ -369,31 +369,15 @@ async fn list(
 /// panicked.
 async fn list_on_pool(state: &Arc<State>, of: ListOf, page: usize, script: Script) -> Option<Answer> {
     let engine = state.engine();
+    let opts = AskOptions {
+        script: Some(script),
+        page,
+        ..AskOptions::default()
+    };
     let work = move || match &of {
-        ListOf::Question(q) => {
-            let opts = AskOptions {
-                script: Some(script),
-                page,
-                ..AskOptions::default()
-            };
-            engine.ask(q, &opts)
-        }
-        ListOf::Search(words) => {
-            let opts = AskOptions {
-                script: Some(script),
-                page,
-                ..AskOptions::default()
-            };
-            engine.list_articles(words, Want::List, &opts)
-        }
-        ListOf::Latest => {
-            let opts = AskOptions {
-                script: Some(script),
-                page,
-                ..AskOptions::default()
-            };
-            engine.list_articles("", Want::Newest, &opts)
-        }
+        ListOf::Question(q) => engine.ask(q, &opts),
+        ListOf::Search(words) => engine.list_articles(words, Want::List, &opts),
+        ListOf::Latest => engine.list_articles("", Want::Newest, &opts),
     };
     match tokio::task::spawn_blocking(work).await {
         Ok(answer) => Some(answer),

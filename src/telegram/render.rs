@@ -136,16 +136,7 @@ pub fn list_reply(answer: &Answer, links: Links<'_>, page: usize) -> Reply {
     let script = answer.script;
     let mut html = escape(&answer.answer);
     for c in &answer.citations {
-        html.push_str(&format!(
-            "\n\n[{}] {}",
-            c.n,
-            byline(
-                &c.quote.title,
-                c.quote.source.as_deref(),
-                c.quote.date.as_deref(),
-                script
-            )
-        ));
+        html.push_str(&format!("\n\n{}", cited_line(c, script)));
         let quote = clip(c.quote.passage.trim(), LIST_PASSAGE_CHARS);
         if !quote.is_empty() {
             html.push_str(&format!("\n<i>{}</i>", shown(&quote, script)));
@@ -197,15 +188,16 @@ fn citation_block(c: &crate::answer::Citation, script: Script) -> String {
     } else {
         "<blockquote>"
     };
+    format!("\n\n{}\n{open}{passage}</blockquote>", cited_line(c, script))
+}
+
+/// `[n] title · source · date` of a citation.
+fn cited_line(c: &crate::answer::Citation, script: Script) -> String {
+    let q = &c.quote;
     format!(
-        "\n\n[{}] {}\n{open}{passage}</blockquote>",
+        "[{}] {}",
         c.n,
-        byline(
-            &c.quote.title,
-            c.quote.source.as_deref(),
-            c.quote.date.as_deref(),
-            script
-        )
+        byline(&q.title, q.source.as_deref(), q.date.as_deref(), script)
     )
 }
 
