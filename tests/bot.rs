@@ -1896,8 +1896,21 @@ async fn webhook_requires_the_secret_and_ignores_redeliveries() {
     // Chat updates are handled in order: once the second is answered, the
     // redelivered first would have been too.
     assert!(text_of(&fake.nth_sent(501, 2).await).contains("66名机关干部"));
+    // Ids that start again lower (a quiet week) are new updates here too.
+    let mut lower = dm(501, Q_CHEN);
+    lower["update_id"] = json!(12);
+    let ok = client
+        .post(&hook)
+        .header("X-Telegram-Bot-Api-Secret-Token", secret)
+        .header("content-type", "application/json")
+        .body(lower.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    assert!(text_of(&fake.nth_sent(501, 3).await).contains("隔离点组长"));
     bot.shutdown().await.unwrap();
-    assert_eq!(fake.sent_to(501).len(), 2, "the redelivery was not answered again");
+    assert_eq!(fake.sent_to(501).len(), 3, "the redelivery was not answered again");
     assert!(fake.calls("getUpdates").is_empty(), "no polling in webhook mode");
 }
 
