@@ -312,11 +312,9 @@ impl Engine {
             Want::List | Want::Count if req.selection.topic.is_some() => Order::Relevance,
             Want::List | Want::Count => Order::Newest,
         };
-        let (offset, limit) = match req.want {
-            Want::Newest | Want::Oldest => (page * PAGE_SIZE, PAGE_SIZE),
-            Want::List | Want::Count => (page * PAGE_SIZE, PAGE_SIZE),
-        };
-        let (total, rows) = self.select(&req.selection, order, offset, limit);
+        // A page number comes from a user (a button, `--page`): no overflow.
+        let offset = page.saturating_mul(PAGE_SIZE);
+        let (total, rows) = self.select(&req.selection, order, offset, PAGE_SIZE);
         let undated = if req.period {
             let mut loose = req.selection.clone();
             loose.filter.dated_only = false;
@@ -376,13 +374,13 @@ impl Engine {
         let script = resolve_script(opts.script, question);
         let listing = self.listing(&req, opts.page);
         let text = describe(&req, &listing);
-        let offset = listing.page * PAGE_SIZE;
+        let offset = listing.page.saturating_mul(PAGE_SIZE);
         let citations: Vec<Citation> = listing
             .items
             .iter()
             .enumerate()
             .map(|(i, (doc, (start, end)))| Citation {
-                n: offset + i + 1,
+                n: offset.saturating_add(i + 1),
                 article: doc.key.clone(),
                 quote: Quote::new(doc, *start, *end),
                 line: doc.article.line_at(*start),
@@ -542,6 +540,21 @@ mod tests {
             "有什么防控措施?",
         ] {
             assert_eq!(want(q), None, "{q}");
+        }
+    }
+
+    #[test]
+    fn any_page_number_is_an_answer_not_a_panic() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        let engine = Engine::in_ram(crate::load::load(&dir).unwrap().articles).unwrap();
+        for page in [0, 1, 9999, usize::MAX] {
+            let opts = AskOptions {
+                page,
+                ..AskOptions::default()
+            };
+            let a = engine.list_articles("", Want::List, &opts);
+            assert_eq!(a.count, Some(engine.stats().articles), "page {page}");
+            assert_eq!(a.citations.is_empty(), page > 0, "page {page}");
         }
     }
 
