@@ -260,7 +260,12 @@ impl Engine {
         Request {
             want,
             topic: topic.as_ref().map(|t| t.words.join(" ")),
-            selection: Selection { filter, author, topic },
+            selection: Selection {
+                filter,
+                author,
+                topic,
+                since_article: None,
+            },
             period,
         }
     }
@@ -356,6 +361,41 @@ impl Engine {
     pub fn ask_collection(&self, question: &str, opts: &AskOptions) -> Option<Answer> {
         let req = self.collection_request(question)?;
         Some(self.answer_request(question, req, opts))
+    }
+
+    /// The articles numbered `since` or higher (added by later updates)
+    /// that a follow's words and filters select, best first, at most
+    /// `limit`, each with its passage for the words; none when the words
+    /// select nothing in particular (no topic, source, author or period).
+    /// The relevance floor is a topic question's.
+    pub fn new_matches(&self, words: &str, since: u64, limit: usize) -> Vec<Citation> {
+        let mut req = self.request(&query::normalise(words), Want::List);
+        let s = &req.selection;
+        if s.topic.is_none() && s.author.is_none() && s.filter.is_empty() {
+            return Vec::new();
+        }
+        let order = if s.topic.is_some() {
+            Order::Relevance
+        } else {
+            Order::Newest
+        };
+        req.selection.since_article = Some(since);
+        let (_, rows) = self.select(&req.selection, order, 0, limit);
+        rows.into_iter()
+            .filter_map(|(id, _)| self.doc(id))
+            .enumerate()
+            .map(|(i, doc)| {
+                let (start, end) = self.cited_span(req.selection.topic.as_ref(), &doc);
+                Citation {
+                    n: i + 1,
+                    article: doc.key.clone(),
+                    quote: Quote::new(&doc, start, end),
+                    line: doc.article.line_at(start),
+                    url: doc.article.url.clone(),
+                    score: 0.0,
+                }
+            })
+            .collect()
     }
 
     /// The answer to a read request (the caller's filter added).

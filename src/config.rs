@@ -79,6 +79,8 @@ pub struct Config {
     /// How often `serve` checks the corpus for changes and reindexes
     /// (seconds; 0: only on an admin's `/reindex`).
     pub reload_seconds: u64,
+    /// Whether chats may `/follow` topics and get alerts of new articles.
+    pub follows: bool,
 }
 
 impl Default for Config {
@@ -99,6 +101,7 @@ impl Default for Config {
             webhook_secret: None,
             metrics_listen: None,
             reload_seconds: 30,
+            follows: true,
         }
     }
 }
@@ -122,6 +125,7 @@ struct FileConfig {
     webhook_secret: Option<String>,
     metrics_listen: Option<String>,
     reload_seconds: Option<u64>,
+    follows: Option<bool>,
 }
 
 impl Config {
@@ -198,6 +202,9 @@ impl Config {
         if let Some(v) = file.reload_seconds {
             self.reload_seconds = v;
         }
+        if let Some(v) = file.follows {
+            self.follows = v;
+        }
         Ok(())
     }
 
@@ -232,6 +239,9 @@ impl Config {
         }
         if let Some(v) = text("ARCHIVE_BOT_RELOAD_SECONDS") {
             self.reload_seconds = parse_env("ARCHIVE_BOT_RELOAD_SECONDS", &v, "a whole number of seconds")?;
+        }
+        if let Some(v) = text("ARCHIVE_BOT_FOLLOWS") {
+            self.follows = parse_env("ARCHIVE_BOT_FOLLOWS", &v, "true or false")?;
         }
         if let Some(v) = text("ARCHIVE_BOT_QUESTIONS_PER_MINUTE") {
             self.questions_per_minute =

@@ -45,6 +45,9 @@ pub struct Stats {
     pub last_date: Option<String>,
     /// Distinct sources, most articles first.
     pub sources: Vec<String>,
+    /// One more than the highest article number: articles added by a later
+    /// update get this number or higher (what a follow's alerts start from).
+    pub next_article: u64,
 }
 
 /// One stored article, as read back from the index for a hit.
@@ -77,6 +80,8 @@ pub struct Selection {
     /// A topic: an article must hold every bigram of each of its key words
     /// (in its headline or body), and is ranked by BM25 over its terms.
     pub topic: Option<Parsed>,
+    /// Only articles numbered this or higher (added since).
+    pub since_article: Option<u64>,
 }
 
 /// The order a selection is listed in.
@@ -163,8 +168,14 @@ impl Local {
             .reload_policy(tantivy::ReloadPolicy::Manual)
             .try_into()?;
         let searcher = reader.searcher();
-        let stats = stats_of(&searcher, &fields)?;
+        let mut stats = stats_of(&searcher, &fields)?;
         let article_ids = columns(&searcher, "article_id")?;
+        stats.next_article = article_ids
+            .iter()
+            .filter(|c| c.num_docs() > 0)
+            .map(|c| c.max_value() + 1)
+            .max()
+            .unwrap_or(0);
         Ok(Local {
             fields,
             searcher,
@@ -300,6 +311,13 @@ impl Local {
         if let Some(author) = &sel.author {
             let q = TermQuery::new(Term::from_field_text(f.author_key, author), IndexRecordOption::Basic);
             clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(q), 0.0))));
+        }
+        if let Some(first) = sel.since_article {
+            let newer = RangeQuery::new(
+                Bound::Included(Term::from_field_u64(f.article_id, first)),
+                Bound::Unbounded,
+            );
+            clauses.push((Occur::Must, Box::new(ConstScoreQuery::new(Box::new(newer), 0.0))));
         }
         if order == Order::Oldest {
             let dated = RangeQuery::new(Bound::Included(Term::from_field_u64(f.date_num, 1)), Bound::Unbounded);
@@ -493,5 +511,6 @@ fn stats_of(searcher: &Searcher, fields: &Fields) -> Result<Stats> {
         first_date: dated.iter().min().map(|&d| show(d)),
         last_date: dated.iter().max().map(|&d| show(d)),
         sources: counts.into_iter().map(|(s, _)| s).collect(),
+        next_article: 0,
     })
 }

@@ -108,6 +108,8 @@ struct Inner {
     bot_id: i64,
     /// An outage: every call is answered 502 Bad Gateway.
     down: bool,
+    /// (chat, user) pairs getChatMember calls an owner of the group.
+    owners: std::collections::HashSet<(i64, i64)>,
 }
 
 /// A failure the fake injects into one call.
@@ -357,6 +359,16 @@ async fn respond(fake: &Fake, method: &str, p: &Value) -> Outcome {
         })),
         "getwebhookinfo" => plain(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0})),
         "getupdates" => plain(get_updates(fake, p).await),
+        "getchatmember" => {
+            let chat = lenient_i64(&p["chat_id"]).unwrap_or(0);
+            let user_id = lenient_i64(&p["user_id"]).unwrap_or(0);
+            let owner = fake.inner.lock().unwrap().owners.contains(&(chat, user_id));
+            let mut member = json!({"user": user(user_id), "status": "member"});
+            if owner {
+                member = json!({"user": user(user_id), "status": "creator", "is_anonymous": false});
+            }
+            plain(member)
+        }
         "sendmessage" | "editmessagetext" => {
             let delay = fake.inner.lock().unwrap().send_delay;
             if method == "sendmessage" && !delay.is_zero() {
@@ -767,7 +779,10 @@ async fn dm_answer_has_citations_buttons_and_typing() {
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["ask", "search", "latest", "help", "about"]);
+    assert_eq!(
+        names,
+        ["ask", "follow", "following", "search", "latest", "help", "about"]
+    );
     assert!(!fake.calls("getMe").is_empty());
     bot.shutdown().await.unwrap();
 }
@@ -2684,4 +2699,133 @@ async fn lists_page_in_place_and_open_articles_in_dms_and_groups() {
         "no page after the last"
     );
     bot.shutdown().await.unwrap();
+}
+
+// ------------------------------------------------------------- follows
+
+/// Messages to `chat` that are alerts of followed topics.
+fn alerts_to(fake: &Fake, chat: i64) -> Vec<Call> {
+    fake.sent_to(chat)
+        .into_iter()
+        .filter(|c| text_of(c).starts_with("🔔"))
+        .collect()
+}
+
+/// Waits until `chat` has `n` alerts.
+async fn nth_alert(fake: &Fake, chat: i64, n: usize, secs: u64) -> Call {
+    fake.wait(secs, &format!("alert {n} to chat {chat}"), |f| {
+        alerts_to(f, chat).get(n - 1).cloned()
+    })
+    .await
+}
+
+const OTHER_ARTICLE: &str = "城北菜市场完成改造\n\n城北菜市场改造工程近日完工，摊位统一更换了新的冷柜和照明，\
+市场管理方表示将继续改善购物环境。\n";
+
+/// Follow in a DM and in a group (an administrator may, a member may
+/// not); two new articles, one matching: exactly one alert per chat; a
+/// crash (the bot's task aborted) and a file added while it is down: the
+/// next start posts that one and repeats nothing; after /unfollow,
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follows_alert_new_articles_once_across_crashes() {
+    follows_alert(Duration::from_secs(1)).await;
+}
+
+/// The same with the default corpus check (30 s), for the time from a
+/// file written to its alert: `cargo test --test bot -- --ignored --nocapture follows_with`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a minute or more; run for the figure"]
+async fn follows_with_the_default_check() {
+    follows_alert(Duration::from_secs(30)).await;
+}
+
+async fn follows_alert(every: Duration) {
+    let fake = Fake::start().await;
+    let (dir, reload, engine) = live_archive(every).await;
+    let data = dir.path().join("data");
+    let corpus = reload.corpus_dir.clone();
+    let group = -100_1200;
+    fake.inner.lock().unwrap().owners.insert((group, 1211));
+    let start = |engine: Arc<Engine>| {
+        let (reload, data) = (reload.clone(), data.clone());
+        start_bot_custom(&fake, engine, move |s| {
+            s.reload = Some(reload);
+            s.data_dir = Some(data);
+        })
+    };
+    let bot = start(engine);
+
+    fake.push(dm(1201, "/follow 蓝湾社区 志愿队"));
+    assert!(text_of(&fake.nth_sent(1201, 1).await).contains("已关注 1"));
+    fake.push(group_message(group, 1212, &format!("/follow@{BOT_NAME} 蓝湾社区")));
+    assert!(text_of(&fake.nth_sent(group, 1).await).contains("只有群管理员"));
+    fake.push(group_message(group, 1211, &format!("/follow@{BOT_NAME} 蓝湾社区")));
+    assert!(text_of(&fake.nth_sent(group, 2).await).contains("已关注 1"));
+    fake.push(group_message(group, 1212, &format!("/following@{BOT_NAME}")));
+    assert!(text_of(&fake.nth_sent(group, 3).await).contains("1. 蓝湾社区"));
+
+    // Two new articles, one matching.
+    std::fs::write(corpus.join("902_other.txt"), OTHER_ARTICLE).unwrap();
+    std::fs::write(corpus.join("900_live.txt"), LIVE_ARTICLE).unwrap();
+    let written = Instant::now();
+    let dm_alert = nth_alert(&fake, 1201, 1, 120).await;
+    eprintln!(
+        "check every {every:?}: a matching file written -> its alert sent in {:.2} s",
+        dm_alert.at.duration_since(written).as_secs_f64()
+    );
+    assert!(
+        text_of(&dm_alert).contains("蓝湾社区防疫志愿队成立"),
+        "{}",
+        text_of(&dm_alert)
+    );
+    assert!(!text_of(&dm_alert).contains("城北菜市场"));
+    assert!(
+        buttons(&dm_alert)[0]["callback_data"]
+            .as_str()
+            .unwrap()
+            .starts_with("o:")
+    );
+    let group_alert = nth_alert(&fake, group, 1, 20).await;
+    assert!(buttons(&group_alert)[0]["url"].as_str().unwrap().contains("?start="));
+
+    // A crash, then a matching file written while the bot is down.
+    bot.task.abort();
+    let _ = bot.task.await;
+    std::fs::write(
+        corpus.join("903_live2.txt"),
+        "蓝湾社区志愿队表彰大会召开\n\n蓝湾社区志愿队表彰大会昨日召开，二十名队员获评优秀志愿者。\n",
+    )
+    .unwrap();
+    let (c, i) = (reload.corpus_dir.clone(), reload.index_dir.clone());
+    let engine = tokio::task::spawn_blocking(move || Engine::open(&i).map(|e| (e, c)))
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let bot = start(Arc::new(engine));
+    let second = nth_alert(&fake, 1201, 2, 120).await;
+    assert!(text_of(&second).contains("表彰大会"), "{}", text_of(&second));
+    assert!(!text_of(&second).contains("蓝湾社区防疫志愿队成立"), "nothing repeated");
+    nth_alert(&fake, group, 2, 20).await;
+
+    // Unfollow in the DM: the next matching article reaches the group only.
+    fake.push(dm(1201, "/unfollow 1"));
+    fake.wait(20, "the unfollow reply", |f| {
+        f.sent_to(1201)
+            .iter()
+            .find(|c| text_of(c).contains("已取消关注"))
+            .cloned()
+    })
+    .await;
+    std::fs::write(
+        corpus.join("904_live3.txt"),
+        "蓝湾社区新建志愿服务站\n\n蓝湾社区新建的志愿服务站今天启用，居民可以在这里登记参加志愿活动。\n",
+    )
+    .unwrap();
+    nth_alert(&fake, group, 3, 120).await;
+    bot.shutdown().await.unwrap();
+    let dm_texts: Vec<String> = alerts_to(&fake, 1201).iter().map(text_of).collect();
+    assert_eq!(dm_texts.len(), 2, "no alert after /unfollow: {dm_texts:#?}");
+    assert_eq!(alerts_to(&fake, group).len(), 3);
 }

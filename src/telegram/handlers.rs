@@ -11,7 +11,7 @@ use teloxide::prelude::*;
 use teloxide::types::{
     ChatAction, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResult,
     InlineQueryResultArticle, InputMessageContent, InputMessageContentText, LinkPreviewOptions, MessageId, ParseMode,
-    ReplyParameters, ThreadId,
+    ReplyParameters, ThreadId, UserId,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -145,13 +145,29 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         }
         Action::Search(words) => list(&bot, &state, to, place, user, ListOf::Search(words), ui_script).await,
         Action::Latest => list(&bot, &state, to, place, user, ListOf::Latest, ui_script).await,
+        Action::Follow(words) => follow(&bot, &state, &msg, to, user, &words, ui_script).await,
+        Action::Following => {
+            let text = match &state.follows {
+                Some(f) => render::follows_list(&f.of_chat(msg.chat.id.0), ui_script),
+                None => render::follows_off(ui_script),
+            };
+            send_text(&bot, &state, to, text).await
+        }
+        Action::Unfollow(n) => unfollow(&bot, &state, &msg, to, user, &n, ui_script).await,
         Action::Start(payload) => start(&bot, &state, to, place, user, payload.as_deref(), ui_script).await,
         Action::Stats if state.rules.is_admin(user) => {
             let snapshot = match state.stats.lock() {
                 Ok(c) => c.snapshot(std::time::Instant::now()),
                 Err(_) => return Ok(()),
             };
-            send_text(&bot, &state, to, render::stats(&snapshot, state.index_age(), ui_script)).await
+            let follows = state.follows.as_ref().map_or((0, 0), |f| f.counts());
+            send_text(
+                &bot,
+                &state,
+                to,
+                render::stats(&snapshot, state.index_age(), follows, ui_script),
+            )
+            .await
         }
         Action::Help => send_text(&bot, &state, to, render::help(bot_name, state.example(), ui_script)).await,
         Action::Reindex if state.rules.is_admin(user) => reindex(&bot, &state, to, ui_script).await,
@@ -385,6 +401,242 @@ async fn list_on_pool(state: &Arc<State>, of: ListOf, page: usize, script: Scrip
             tracing::error!(error = %e, "listing failed");
             None
         }
+    }
+}
+
+/// How long a group administrator check is trusted.
+const ADMIN_CHECK_FOR: Duration = Duration::from_secs(60);
+/// Administrator checks remembered at most (the oldest go first).
+const ADMIN_CHECKS_KEPT: usize = 10_000;
+
+/// Whether `user` may change the follows of `msg`'s chat: anyone in a
+/// private chat; in a group, its administrators (asked of the Bot API,
+/// remembered for a minute) and the bot's own admins.
+async fn may_change_follows(bot: &Tg, state: &State, msg: &Message, user: i64) -> bool {
+    if msg.chat.is_private() || state.rules.is_admin(user) {
+        return true;
+    }
+    let key = (msg.chat.id.0, user as u64);
+    let now = std::time::Instant::now();
+    if let Ok(seen) = state.admins_seen.lock()
+        && let Some(&(at, admin)) = seen.get(&key)
+        && now.duration_since(at) < ADMIN_CHECK_FOR
+    {
+        return admin;
+    }
+    let admin = match retry::call(bot.get_chat_member(msg.chat.id, UserId(user as u64)), &state.api).await {
+        Ok(member) => member.is_privileged(),
+        Err(e) => {
+            tracing::warn!(error = %e, chat = msg.chat.id.0, "cannot check a group administrator");
+            return false;
+        }
+    };
+    if let Ok(mut seen) = state.admins_seen.lock() {
+        if seen.len() >= ADMIN_CHECKS_KEPT {
+            seen.retain(|_, (at, _)| now.duration_since(*at) < ADMIN_CHECK_FOR);
+            if seen.len() >= ADMIN_CHECKS_KEPT {
+                seen.clear();
+            }
+        }
+        seen.insert(key, (now, admin));
+    }
+    admin
+}
+
+/// `/follow <words and filters>`.
+async fn follow(
+    bot: &Tg,
+    state: &Arc<State>,
+    msg: &Message,
+    to: Target,
+    user: i64,
+    words: &str,
+    script: Script,
+) -> HandlerResult {
+    let Some(follows) = &state.follows else {
+        return send_text(bot, state, to, render::follows_off(script)).await;
+    };
+    if !may_change_follows(bot, state, msg, user).await {
+        return send_text(bot, state, to, render::follows_admins_only(script)).await;
+    }
+    let thread = to.thread.map(|t| t.0.0);
+    let text = match follows.add(msg.chat.id.0, thread, words, MAX_QUESTION_CHARS) {
+        Ok(n) => {
+            tracing::info!(chat = msg.chat.id.0, n, "follow added");
+            render::follow_added(n, words.trim(), script)
+        }
+        Err(why) => render::follow_refused(&why, MAX_QUESTION_CHARS, script),
+    };
+    send_text(bot, state, to, text).await
+}
+
+/// `/unfollow <n>`.
+async fn unfollow(
+    bot: &Tg,
+    state: &Arc<State>,
+    msg: &Message,
+    to: Target,
+    user: i64,
+    n: &str,
+    script: Script,
+) -> HandlerResult {
+    let Some(follows) = &state.follows else {
+        return send_text(bot, state, to, render::follows_off(script)).await;
+    };
+    if !may_change_follows(bot, state, msg, user).await {
+        return send_text(bot, state, to, render::follows_admins_only(script)).await;
+    }
+    let removed = n
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| follows.remove(msg.chat.id.0, n));
+    let text = match removed {
+        Some(f) => render::unfollowed(&f.words, script),
+        None => render::unfollow_usage(script),
+    };
+    send_text(bot, state, to, text).await
+}
+
+/// New articles a follow is alerted of in one round, at most.
+const ALERTS_PER_FOLLOW: usize = 50;
+
+/// Whether a send failed because the chat is gone for the bot (blocked,
+/// removed, deleted): its follows are paused rather than retried.
+fn chat_gone(e: &BotError) -> bool {
+    let BotError::Call(call) = e else { return false };
+    matches!(
+        call.request(),
+        Some(RequestError::Api(
+            ApiError::BotBlocked
+                | ApiError::BotKicked
+                | ApiError::BotKickedFromSupergroup
+                | ApiError::BotKickedFromChannel
+                | ApiError::ChatNotFound
+                | ApiError::UserDeactivated
+        ))
+    )
+}
+
+/// A chat and the forum topic in it where alerts go.
+type ChatTopic = (i64, Option<i32>);
+
+/// Posts new articles on followed topics: once at start (what came in
+/// while the bot was down), then whenever a new index is swapped in. See
+/// [`super::follows`] for how nothing is posted twice or missed.
+pub(crate) async fn alert_loop(bot: Tg, state: Arc<State>) {
+    loop {
+        alert_round(&bot, &state).await;
+        state.alerts.notified().await;
+    }
+}
+
+/// One round: every chat's new matches since the watermark, then the
+/// watermark moves on (unless a send failed for a passing reason: the
+/// round is tried again after the next update, the recorded keys skipped).
+async fn alert_round(bot: &Tg, state: &Arc<State>) {
+    let Some(follows) = state.follows.clone() else { return };
+    let engine = state.engine();
+    let next = engine.stats().next_article;
+    let Some(since) = follows.watermark() else {
+        // The first round ever: what the index holds now is not news.
+        follows.set_watermark(next);
+        return;
+    };
+    if since > next {
+        // Numbers went down: the index was rebuilt from scratch (a new
+        // format, `index --full`), so old and new cannot be told apart
+        // this once; count from here.
+        tracing::warn!(
+            since,
+            next,
+            "the index was rebuilt from scratch; follows count new articles from now on"
+        );
+        follows.set_watermark(next);
+        return;
+    }
+    if since == next {
+        return;
+    }
+    let active = follows.active();
+    let matched = {
+        let engine = Arc::clone(&engine);
+        let active = active.clone();
+        tokio::task::spawn_blocking(move || {
+            active
+                .iter()
+                .map(|f| engine.new_matches(&f.words, since, ALERTS_PER_FOLLOW))
+                .collect::<Vec<_>>()
+        })
+        .await
+        .unwrap_or_default()
+    };
+    // Per chat (and forum topic): its articles, each once, with the follow
+    // that matched it first.
+    let mut chats: Vec<(ChatTopic, Vec<(crate::answer::Citation, String)>)> = Vec::new();
+    for (f, cites) in active.iter().zip(matched) {
+        let at = (f.chat, f.thread);
+        let slot = match chats.iter().position(|(k, _)| *k == at) {
+            Some(i) => i,
+            None => {
+                chats.push((at, Vec::new()));
+                chats.len() - 1
+            }
+        };
+        let items = &mut chats[slot].1;
+        for c in cites {
+            if !items.iter().any(|(x, _)| x.article == c.article) && !follows.was_posted(f.chat, &c.article) {
+                items.push((c, f.words.clone()));
+            }
+        }
+    }
+    let mut all_done = true;
+    for ((chat, thread), mut items) in chats {
+        if items.is_empty() {
+            continue;
+        }
+        for (i, (c, _)) in items.iter_mut().enumerate() {
+            c.n = i + 1;
+        }
+        let links = if chat > 0 {
+            Links::Callback
+        } else {
+            Links::DeepLink(&state.username)
+        };
+        let to = Target {
+            chat: ChatId(chat),
+            thread: thread.map(|t| ThreadId(MessageId(t))),
+            reply_to: None,
+        };
+        let replies = render::alert_replies(&items, links, Script::Original);
+        for (reply, chunk) in replies.iter().zip(items.chunks(render::ALERTS_PER_MESSAGE)) {
+            match send_reply(bot, state, to, reply).await {
+                Ok(_) => {
+                    let keys: Vec<String> = chunk.iter().map(|(c, _)| c.article.clone()).collect();
+                    follows.mark_posted(chat, &keys);
+                    if let Ok(mut s) = state.stats.lock() {
+                        s.alerts_sent += 1;
+                    }
+                    tracing::info!(chat, articles = keys.len(), "alert sent");
+                }
+                Err(e) => {
+                    if let Ok(mut s) = state.stats.lock() {
+                        s.alerts_failed += 1;
+                    }
+                    if chat_gone(&e) {
+                        tracing::warn!(chat, error = %e, "the chat blocked or removed the bot; its follows are paused");
+                        follows.pause_chat(chat);
+                    } else {
+                        tracing::warn!(chat, error = %e, "alert not sent; tried again after the next update");
+                        all_done = false;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    if all_done {
+        follows.set_watermark(next);
     }
 }
 

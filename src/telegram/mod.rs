@@ -20,6 +20,7 @@
 //!   loses no question.
 //! - [`poll`]: long polling that resumes within seconds of an outage.
 //! - [`reload`]: live index updates (a changed corpus, `/reindex`).
+//! - [`follows`]: the topics chats follow and what was posted to them.
 //! - `handlers`: the I/O — one async fn per kind of update.
 //!
 //! Answers run on tokio's blocking pool with the shared engine, so one
@@ -35,6 +36,7 @@
 
 pub mod access;
 pub mod examples;
+pub mod follows;
 mod handlers;
 pub mod heartbeat;
 pub mod journal;
@@ -198,6 +200,8 @@ pub struct Settings {
     /// Live index updates (`None`: the engine given to [`run`] is served
     /// as it is, and `/reindex` says it cannot).
     pub reload: Option<ReloadSettings>,
+    /// Whether chats may follow topics (kept in the data directory).
+    pub follows: bool,
 }
 
 /// Where the served index comes from, for live updates ([`reload`]).
@@ -248,6 +252,7 @@ impl fmt::Debug for Settings {
             .field("webhook", &self.webhook)
             .field("metrics_listen", &self.metrics_listen)
             .field("reload", &self.reload)
+            .field("follows", &self.follows)
             .finish()
     }
 }
@@ -274,6 +279,7 @@ impl Settings {
             webhook: None,
             metrics_listen: None,
             reload: None,
+            follows: true,
         }
     }
 
@@ -298,6 +304,7 @@ impl Settings {
         }
         let mut settings = Settings::new(token);
         settings.data_dir = Some(config.data_dir.clone());
+        settings.follows = config.follows;
         settings.examples = config.examples.clone();
         settings.access = access::Rules {
             users: config.allowed_users.iter().copied().collect(),
@@ -368,6 +375,14 @@ pub(crate) struct State {
     /// The Bot API: its host, failed calls by kind (`/metrics`), replies
     /// waiting for it.
     pub api: Arc<retry::Api>,
+    /// The chats' follows (`None`: off, or no data directory).
+    pub follows: Option<Arc<follows::Follows>>,
+    /// Woken when a new index is swapped in: the alert loop looks for new
+    /// articles on followed topics.
+    pub alerts: tokio::sync::Notify,
+    /// Whether a user administers a group, as the Bot API said lately:
+    /// (chat, user) → (when asked, answer).
+    pub admins_seen: Mutex<std::collections::HashMap<(i64, u64), (std::time::Instant, bool)>>,
 }
 
 impl State {
@@ -614,6 +629,8 @@ fn commands(example: Option<&str>) -> Vec<BotCommand> {
     };
     vec![
         BotCommand::new("ask", ask),
+        BotCommand::new("follow", "关注话题：/follow 关键词、来源或作者，有新文章时通知"),
+        BotCommand::new("following", "本聊天关注的话题"),
         BotCommand::new("search", "列出文章：/search 关键词、来源、作者或日期"),
         BotCommand::new("latest", "最新的文章"),
         BotCommand::new("help", "怎么提问、怎么读回答"),
@@ -679,32 +696,49 @@ pub async fn run(
         reload: settings.reload.clone(),
         reloading: tokio::sync::Mutex::new(()),
         api,
+        follows: settings
+            .data_dir
+            .as_deref()
+            .filter(|_| settings.follows)
+            .map(|dir| Arc::new(follows::Follows::open(dir))),
+        alerts: tokio::sync::Notify::new(),
+        admins_seen: Mutex::new(std::collections::HashMap::new()),
     });
-    let watch = match &settings.reload {
-        Some(r) if !r.every.is_zero() => {
-            tracing::info!(corpus = %r.corpus_dir.display(), every_s = r.every.as_secs_f64(), "watching the corpus for changes");
-            Some(reload::spawn_watch(Arc::clone(&state), r.clone()))
-        }
-        _ => None,
-    };
+    // The background tasks end with `run`, however it ends (a graceful
+    // stop, an error, or its future dropped): a rebuild in progress is
+    // abandoned (the next build clears its files), an alert in flight too
+    // (what it had not recorded is posted at the next start).
+    let mut background = Background::default();
+    if let Some(r) = settings.reload.as_ref().filter(|r| !r.every.is_zero()) {
+        tracing::info!(corpus = %r.corpus_dir.display(), every_s = r.every.as_secs_f64(), "watching the corpus for changes");
+        background.0.push(reload::spawn_watch(Arc::clone(&state), r.clone()));
+    }
+    // Alerts of new articles on followed topics: once at start (what was
+    // added while the bot was down), then after every index update.
+    if state.follows.is_some() {
+        background
+            .0
+            .push(tokio::spawn(handlers::alert_loop(bot.clone(), Arc::clone(&state))));
+    }
+    if let Some(addr) = settings.metrics_listen {
+        let (task, _) = serve_metrics(addr, Arc::clone(&state))
+            .await
+            .map_err(|e| BotError::Webhook(format!("metrics: listening on {addr}: {e}")))?;
+        background.0.push(task);
+    }
+    serve_updates(bot, state, settings, journal, replay, shutdown).await
+}
 
-    let metrics = match settings.metrics_listen {
-        Some(addr) => Some(
-            serve_metrics(addr, Arc::clone(&state))
-                .await
-                .map_err(|e| BotError::Webhook(format!("metrics: listening on {addr}: {e}")))?,
-        ),
-        None => None,
-    };
-    let result = serve_updates(bot, state, settings, journal, replay, shutdown).await;
-    if let Some((task, _)) = metrics {
-        task.abort();
+/// Tasks aborted when dropped.
+#[derive(Default)]
+struct Background(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
     }
-    // A rebuild in progress is abandoned; the next build clears its files.
-    if let Some(task) = watch {
-        task.abort();
-    }
-    result
 }
 
 /// Serves `/healthz` (200 while the bot runs) and `/metrics` (Prometheus

@@ -69,6 +69,7 @@ pub(crate) async fn reload(state: &State, settings: &ReloadSettings, force: bool
         Ok(Ok((engine, built))) => {
             let after = engine.stats().articles;
             state.swap(Arc::new(engine), built);
+            state.alerts.notify_one();
             tracing::info!(before, after, seconds, "index reloaded; new questions use it");
             Outcome::Reloaded { before, after, seconds }
         }

@@ -5,7 +5,7 @@
 //! messages that fit Telegram's limit. Buttons are plain data here; the
 //! I/O layer turns them into Telegram keyboards.
 
-use crate::answer::Answer;
+use crate::answer::{Answer, Citation};
 use crate::article::Article;
 use crate::engine::Stats;
 use crate::script::{self, Script};
@@ -181,7 +181,7 @@ fn answer_html(answer: &Answer, max_citations: usize) -> String {
     html
 }
 
-fn citation_block(c: &crate::answer::Citation, script: Script) -> String {
+fn citation_block(c: &Citation, script: Script) -> String {
     let passage = shown(c.quote.passage.trim(), script);
     let open = if c.quote.passage.chars().count() > EXPANDABLE_CHARS {
         "<blockquote expandable>"
@@ -192,7 +192,7 @@ fn citation_block(c: &crate::answer::Citation, script: Script) -> String {
 }
 
 /// `[n] title · source · date` of a citation.
-fn cited_line(c: &crate::answer::Citation, script: Script) -> String {
+fn cited_line(c: &Citation, script: Script) -> String {
     let q = &c.quote;
     format!(
         "[{}] {}",
@@ -204,8 +204,13 @@ fn cited_line(c: &crate::answer::Citation, script: Script) -> String {
 /// One button per cited article (an article cited twice gets one button
 /// labelled with both numbers), one per row.
 pub fn citation_buttons(answer: &Answer, links: Links<'_>) -> Vec<Vec<Button>> {
+    article_buttons(&answer.citations, answer.script, links)
+}
+
+/// One button per article of `citations` (see [`citation_buttons`]).
+fn article_buttons(citations: &[Citation], script: Script, links: Links<'_>) -> Vec<Vec<Button>> {
     let mut seen: Vec<(String, Vec<usize>, String)> = Vec::new();
-    for c in &answer.citations {
+    for c in citations {
         match seen.iter_mut().find(|(key, _, _)| *key == c.article) {
             Some((_, ns, _)) => ns.push(c.n),
             None => seen.push((c.article.clone(), vec![c.n], c.quote.title.clone())),
@@ -214,21 +219,10 @@ pub fn citation_buttons(answer: &Answer, links: Links<'_>) -> Vec<Vec<Button>> {
     seen.into_iter()
         .map(|(key, ns, title)| {
             let marks: String = ns.iter().map(|n| format!("[{n}]")).collect();
-            let label = clip(
-                &format!("📄 {marks} {}", script::render(&title, answer.script)),
-                LABEL_CHARS,
-            );
+            let label = clip(&format!("📄 {marks} {}", script::render(&title, script)), LABEL_CHARS);
             let action = match links {
-                Links::Callback => ButtonAction::Callback(
-                    Callback::Open {
-                        key,
-                        script: answer.script,
-                    }
-                    .encode(),
-                ),
-                Links::DeepLink(bot) => {
-                    ButtonAction::Url(route::deep_link(bot, &route::article_payload(&key, answer.script)))
-                }
+                Links::Callback => ButtonAction::Callback(Callback::Open { key, script }.encode()),
+                Links::DeepLink(bot) => ButtonAction::Url(route::deep_link(bot, &route::article_payload(&key, script))),
             };
             vec![Button { label, action }]
         })
@@ -493,7 +487,12 @@ pub fn rate_limited(per_minute: u32, wait_secs: u64, script: Script) -> String {
 }
 
 /// `/stats` for admins.
-pub fn stats(s: &super::stats::Snapshot, index_age: Option<std::time::Duration>, script: Script) -> String {
+pub fn stats(
+    s: &super::stats::Snapshot,
+    index_age: Option<std::time::Duration>,
+    follows: (usize, usize),
+    script: Script,
+) -> String {
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "—".to_owned());
     let rate = if s.questions == 0 {
         "—".to_owned()
@@ -505,7 +504,7 @@ pub fn stats(s: &super::stats::Snapshot, index_age: Option<std::time::Duration>,
         format!("{} 天 {} 小时 {} 分", m / 1440, m / 60 % 24, m % 60)
     };
     let text = format!(
-        "<b>运行状况</b>\n问题：{}\n无答案：{} ({rate})\n回复用时：p50 {}，p99 {}\n运行时间：{}\n索引建立于：{}",
+        "<b>运行状况</b>\n问题：{}\n无答案：{} ({rate})\n回复用时：p50 {}，p99 {}\n运行时间：{}\n索引建立于：{}\n关注：{} 个（{} 个聊天），提醒已发 {}，失败 {}",
         s.questions,
         s.no_answers,
         ms(s.p50_ms),
@@ -514,8 +513,108 @@ pub fn stats(s: &super::stats::Snapshot, index_age: Option<std::time::Duration>,
         index_age
             .map(|d| format!("{}前", age(d)))
             .unwrap_or_else(|| "未知".to_owned()),
+        follows.0,
+        follows.1,
+        s.alerts_sent,
+        s.alerts_failed,
     );
     ui(&text, script)
+}
+
+/// Alerts listed in one message at most.
+pub const ALERTS_PER_MESSAGE: usize = 10;
+
+/// The alert of new articles on what a chat follows: one message per
+/// [`ALERTS_PER_MESSAGE`] articles, each `[n] title · source · date`, its
+/// best passage for the follow's words and which follow it matched, with a
+/// button per article.
+pub fn alert_replies(items: &[(Citation, String)], links: Links<'_>, script: Script) -> Vec<Reply> {
+    let pages = items.len().div_ceil(ALERTS_PER_MESSAGE);
+    items
+        .chunks(ALERTS_PER_MESSAGE)
+        .enumerate()
+        .map(|(p, chunk)| {
+            let mut html = ui(&format!("🔔 关注的话题有 {} 篇新文章", items.len()), script);
+            if pages > 1 {
+                html.push_str(&ui(&format!("（{}/{}）", p + 1, pages), script));
+            }
+            for (c, words) in chunk {
+                html.push_str(&format!("\n\n{}", cited_line(c, script)));
+                let quote = clip(c.quote.passage.trim(), LIST_PASSAGE_CHARS);
+                if !quote.is_empty() {
+                    html.push_str(&format!("\n<i>{}</i>", shown(&quote, script)));
+                }
+                html.push_str(&format!("\n{}", ui(&format!("关注：{}", escape(words)), script)));
+            }
+            let citations: Vec<Citation> = chunk.iter().map(|(c, _)| c.clone()).collect();
+            Reply {
+                chunks: split_html(&html, MAX_MESSAGE_UTF16),
+                buttons: article_buttons(&citations, script, links),
+            }
+        })
+        .collect()
+}
+
+/// `/follow` done: its number, and how to list and stop follows.
+pub fn follow_added(n: usize, words: &str, script: Script) -> String {
+    ui(
+        &format!(
+            "已关注 {n}：{}\n档案里出现相关的新文章时，我会发到这里。/following 查看，/unfollow {n} 取消。",
+            escape(words)
+        ),
+        script,
+    )
+}
+
+/// Why `/follow` did nothing.
+pub fn follow_refused(why: &super::follows::Refusal, max_chars: usize, script: Script) -> String {
+    use super::follows::{MAX_PER_CHAT, Refusal};
+    let text = match why {
+        Refusal::Empty => "请在命令后面写上要关注的词、来源、作者或日期，例如：/follow 锦湖街道".to_owned(),
+        Refusal::TooLong => format!("关注的内容太长了，最多 {max_chars} 个字。"),
+        Refusal::TooMany => format!("这个聊天已经关注了 {MAX_PER_CHAT} 个话题，请先用 /unfollow 取消一些。"),
+        Refusal::Duplicate => "这个话题已经关注过了。/following 查看。".to_owned(),
+    };
+    ui(&text, script)
+}
+
+/// `/following`: the chat's follows, numbered.
+pub fn follows_list(follows: &[super::follows::Follow], script: Script) -> String {
+    if follows.is_empty() {
+        return ui("这个聊天还没有关注任何话题。用 /follow 关键词 关注。", script);
+    }
+    let mut text = ui("<b>本聊天关注的话题</b>", script);
+    for (i, f) in follows.iter().enumerate() {
+        text.push_str(&format!("\n{}. {}", i + 1, escape(&f.words)));
+        if f.paused {
+            text.push_str(&ui("（已暂停）", script));
+        }
+    }
+    text.push_str(&ui("\n\n/unfollow 序号 取消关注。", script));
+    text
+}
+
+/// `/unfollow` done.
+pub fn unfollowed(words: &str, script: Script) -> String {
+    ui(&format!("已取消关注：{}", escape(words)), script)
+}
+
+/// `/unfollow` without a valid number.
+pub fn unfollow_usage(script: Script) -> String {
+    ui("请写上要取消的序号，例如 /unfollow 1；/following 查看序号。", script)
+}
+
+/// In a group, only its administrators (and the bot's) change follows.
+pub fn follows_admins_only(script: Script) -> String {
+    ui(
+        "只有群管理员可以添加或取消关注；任何人都可以用 /following 查看。",
+        script,
+    )
+}
+
+/// Follows are turned off in this deployment.
+pub fn follows_off(script: Script) -> String {
+    ui("这个机器人没有开启关注功能。", script)
 }
 
 /// `/reindex` when the served index has no known corpus.
@@ -805,6 +904,7 @@ mod tests {
             first_date: Some("2021-12-23".into()),
             last_date: Some("2021-12-24".into()),
             sources: vec!["瑞安日报".into(), "<x>".into()],
+            next_article: 7,
         };
         let text = about(&stats, Script::Simplified);
         assert!(text.contains("文章：7 篇") && text.contains("段落：135 个"));

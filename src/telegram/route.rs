@@ -47,6 +47,12 @@ pub enum Action {
     Search(String),
     /// `/latest`: the newest articles.
     Latest,
+    /// `/follow <words and filters>`: post new articles that match.
+    Follow(String),
+    /// `/following`: the chat's follows, numbered.
+    Following,
+    /// `/unfollow <n>`: stop the chat's `n`-th follow.
+    Unfollow(String),
     /// Addressed to us but holding no question (`/ask` alone, a bare mention).
     Usage,
     /// A command of ours we do not know, addressed to us.
@@ -127,6 +133,9 @@ pub fn route(msg: Incoming<'_>, username: &str) -> Action {
             "reindex" => Action::Reindex,
             "search" => Action::Search(strip_mentions(cmd.rest, username)),
             "latest" | "newest" => Action::Latest,
+            "follow" => Action::Follow(strip_mentions(cmd.rest, username)),
+            "following" | "follows" => Action::Following,
+            "unfollow" => Action::Unfollow(cmd.rest.trim().to_owned()),
             "ask" => {
                 let q = strip_mentions(cmd.rest, username);
                 if q.is_empty() { Action::Usage } else { Action::Ask(q) }
@@ -349,6 +358,9 @@ mod tests {
             Action::Search("新京报 2019年9月".into())
         );
         assert_eq!(dm("/latest"), Action::Latest);
+        assert_eq!(dm("/follow 锦湖街道"), Action::Follow("锦湖街道".into()));
+        assert_eq!(dm("/following"), Action::Following);
+        assert_eq!(dm("/unfollow 2"), Action::Unfollow("2".into()));
     }
 
     #[test]

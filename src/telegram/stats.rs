@@ -53,6 +53,9 @@ pub struct Counters {
     /// Live index updates: swapped in, failed.
     pub reloads: u64,
     pub reloads_failed: u64,
+    /// Alert messages of follows: sent, failed.
+    pub alerts_sent: u64,
+    pub alerts_failed: u64,
 }
 
 impl Default for Counters {
@@ -69,6 +72,8 @@ pub struct Snapshot {
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
     pub uptime: Duration,
+    pub alerts_sent: u64,
+    pub alerts_failed: u64,
 }
 
 impl Counters {
@@ -82,6 +87,8 @@ impl Counters {
             reply_secs_sum: 0.0,
             reloads: 0,
             reloads_failed: 0,
+            alerts_sent: 0,
+            alerts_failed: 0,
         }
     }
 
@@ -229,6 +236,15 @@ impl Counters {
             ],
         );
         metric(
+            "archive_bot_alerts_total",
+            "counter",
+            "Alert messages of follows (new articles on a followed topic), by result.",
+            vec![
+                format!("archive_bot_alerts_total{{result=\"sent\"}} {}", self.alerts_sent),
+                format!("archive_bot_alerts_total{{result=\"failed\"}} {}", self.alerts_failed),
+            ],
+        );
+        metric(
             "archive_bot_uptime_seconds",
             "gauge",
             "Seconds since serve started.",
@@ -253,6 +269,8 @@ impl Counters {
             p50_ms: pct(0.5),
             p99_ms: pct(0.99),
             uptime: now.duration_since(self.started),
+            alerts_sent: self.alerts_sent,
+            alerts_failed: self.alerts_failed,
         }
     }
 }
