@@ -145,7 +145,9 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         }
         Action::Search(words) => list(&bot, &state, to, place, user, ListOf::Search(words), ui_script).await,
         Action::Latest => list(&bot, &state, to, place, user, ListOf::Latest, ui_script).await,
-        Action::Follow(words) => follow(&bot, &state, &msg, to, user, &words, ui_script).await,
+        Action::Follow(words) => {
+            change_follows(&bot, &state, &msg, to, user, FollowChange::Add(&words), ui_script).await
+        }
         Action::Following => {
             let text = match &state.follows {
                 Some(f) => render::follows_list(&f.of_chat(msg.chat.id.0), ui_script),
@@ -153,7 +155,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
             };
             send_text(&bot, &state, to, text).await
         }
-        Action::Unfollow(n) => unfollow(&bot, &state, &msg, to, user, &n, ui_script).await,
+        Action::Unfollow(n) => change_follows(&bot, &state, &msg, to, user, FollowChange::Remove(&n), ui_script).await,
         Action::Start(payload) => start(&bot, &state, to, place, user, payload.as_deref(), ui_script).await,
         Action::Stats if state.rules.is_admin(user) => {
             let snapshot = match state.stats.lock() {
@@ -443,41 +445,21 @@ async fn may_change_follows(bot: &Tg, state: &State, msg: &Message, user: i64) -
     admin
 }
 
-/// `/follow <words and filters>`.
-async fn follow(
-    bot: &Tg,
-    state: &Arc<State>,
-    msg: &Message,
-    to: Target,
-    user: i64,
-    words: &str,
-    script: Script,
-) -> HandlerResult {
-    let Some(follows) = &state.follows else {
-        return send_text(bot, state, to, render::follows_off(script)).await;
-    };
-    if !may_change_follows(bot, state, msg, user).await {
-        return send_text(bot, state, to, render::follows_admins_only(script)).await;
-    }
-    let thread = to.thread.map(|t| t.0.0);
-    let text = match follows.add(msg.chat.id.0, thread, words, MAX_QUESTION_CHARS) {
-        Ok(n) => {
-            tracing::info!(chat = msg.chat.id.0, n, "follow added");
-            render::follow_added(n, words.trim(), script)
-        }
-        Err(why) => render::follow_refused(&why, MAX_QUESTION_CHARS, script),
-    };
-    send_text(bot, state, to, text).await
+/// What `/follow` and `/unfollow` ask.
+enum FollowChange<'a> {
+    Add(&'a str),
+    Remove(&'a str),
 }
 
-/// `/unfollow <n>`.
-async fn unfollow(
+/// `/follow <words and filters>` and `/unfollow <n>`: follows on, the
+/// asker allowed to change them, then the change and its reply.
+async fn change_follows(
     bot: &Tg,
     state: &Arc<State>,
     msg: &Message,
     to: Target,
     user: i64,
-    n: &str,
+    change: FollowChange<'_>,
     script: Script,
 ) -> HandlerResult {
     let Some(follows) = &state.follows else {
@@ -486,14 +468,19 @@ async fn unfollow(
     if !may_change_follows(bot, state, msg, user).await {
         return send_text(bot, state, to, render::follows_admins_only(script)).await;
     }
-    let removed = n
-        .trim()
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| follows.remove(msg.chat.id.0, n));
-    let text = match removed {
-        Some(f) => render::unfollowed(&f.words, script),
-        None => render::unfollow_usage(script),
+    let chat = msg.chat.id.0;
+    let text = match change {
+        FollowChange::Add(words) => match follows.add(chat, to.thread.map(|t| t.0.0), words, MAX_QUESTION_CHARS) {
+            Ok(n) => {
+                tracing::info!(chat, n, "follow added");
+                render::follow_added(n, words.trim(), script)
+            }
+            Err(why) => render::follow_refused(&why, MAX_QUESTION_CHARS, script),
+        },
+        FollowChange::Remove(n) => match n.trim().parse::<usize>().ok().and_then(|n| follows.remove(chat, n)) {
+            Some(f) => render::unfollowed(&f.words, script),
+            None => render::unfollow_usage(script),
+        },
     };
     send_text(bot, state, to, text).await
 }
