@@ -318,6 +318,7 @@ async fn api(
                 429 => format!("Too Many Requests: retry after {retry_after}"),
                 502 => "Bad Gateway".to_owned(),
                 400 => "Bad Request: can't parse entities: injected".to_owned(),
+                403 => "Forbidden: bot was blocked by the user".to_owned(),
                 _ => "Internal Server Error".to_owned(),
             };
             let r = refuse(status, &desc, (status == 429).then_some(retry_after));
@@ -2904,4 +2905,54 @@ async fn follows_survive_kill_9_between_two_updates() {
     assert_eq!(exit_of(&mut second).await.code(), Some(0));
     let texts: Vec<String> = alerts_to(&fake, 1301).iter().map(text_of).collect();
     assert_eq!(texts.len(), 2, "nothing repeated, nothing missed: {texts:#?}");
+}
+
+/// A chat that blocked the bot (403) has its follows paused, not retried:
+/// the next matching article is not even tried there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chat_that_blocked_the_bot_has_its_follows_paused() {
+    let fake = Fake::start().await;
+    let (dir, reload, engine) = live_archive(Duration::from_secs(1)).await;
+    let data = dir.path().join("data");
+    let corpus = reload.corpus_dir.clone();
+    let bot = start_bot_custom(&fake, engine, {
+        let data = data.clone();
+        move |s| {
+            s.reload = Some(reload);
+            s.data_dir = Some(data);
+        }
+    });
+    fake.push(dm(1401, "/follow 蓝湾社区"));
+    fake.nth_sent(1401, 1).await;
+    fake.fail_next("sendMessage", 403, 0);
+    std::fs::write(corpus.join("900_live.txt"), LIVE_ARTICLE).unwrap();
+    let refused = fake
+        .wait(60, "the refused alert", |f| {
+            f.calls("sendMessage")
+                .into_iter()
+                .find(|c| c.params["chat_id"] == 1401 && c.refused.is_some())
+        })
+        .await;
+    assert_eq!(refused.refused.map(|r| r.0), Some(403));
+    let state = data.join("follows.json");
+    fake.wait(20, "the follow paused", |_| {
+        std::fs::read_to_string(&state)
+            .ok()
+            .filter(|t| t.contains("\"paused\":true"))
+    })
+    .await;
+    std::fs::write(
+        corpus.join("903_live2.txt"),
+        "蓝湾社区志愿队表彰大会召开\n\n蓝湾社区志愿队表彰大会昨日召开，二十名队员获评优秀志愿者。\n",
+    )
+    .unwrap();
+    // A question elsewhere after the next update: by then its round is done.
+    ask_until(&fake, 1402, "蓝湾社区志愿队表彰大会在什么时候召开?", "表彰大会", 60).await;
+    bot.shutdown().await.unwrap();
+    let tried: Vec<Call> = fake
+        .calls("sendMessage")
+        .into_iter()
+        .filter(|c| c.params["chat_id"] == 1401)
+        .collect();
+    assert_eq!(tried.len(), 2, "the follow reply and the one refused alert: {tried:?}");
 }
