@@ -6,8 +6,9 @@ a question about it, answered without a restart.
 Run as root from a clone of the repository (not from the working tree you
 edit), on a machine with podman and podman-compose (or docker compose):
 
-    git clone /work/main /tmp/op && cd /tmp/op
-    python3 docs/deploy_flow.py --fake-tg ../../work/shared/container/fake_tg.py
+    FAKE_TG=$(realpath ../shared/container/fake_tg.py)   # from the repository's root
+    git clone . /tmp/op && cd /tmp/op
+    python3 docs/deploy_flow.py --fake-tg "$FAKE_TG"
 
 It starts the fake Bot API (fake_tg.py) on 0.0.0.0:PORT, so the container
 reaches it over its compose network at the host's address; writes `.env`

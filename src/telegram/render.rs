@@ -570,7 +570,9 @@ pub fn follow_added(n: usize, words: &str, script: Script) -> String {
 pub fn follow_refused(why: &super::follows::Refusal, max_chars: usize, script: Script) -> String {
     use super::follows::{MAX_PER_CHAT, Refusal};
     let text = match why {
-        Refusal::Empty => "请在命令后面写上要关注的词、来源、作者或日期，例如：/follow 锦湖街道".to_owned(),
+        Refusal::Empty => {
+            "请在命令后面写上要关注的词、来源、作者或日期，例如：/follow 防汛 或 /follow 某某日报".to_owned()
+        }
         Refusal::TooLong => format!("关注的内容太长了，最多 {max_chars} 个字。"),
         Refusal::TooMany => format!("这个聊天已经关注了 {MAX_PER_CHAT} 个话题，请先用 /unfollow 取消一些。"),
         Refusal::Duplicate => "这个话题已经关注过了。/following 查看。".to_owned(),
