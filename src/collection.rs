@@ -238,12 +238,13 @@ pub struct Listing {
 impl Engine {
     /// Reads a question about the collection (`None`: not one).
     pub fn collection_request(&self, question: &str) -> Option<Request> {
-        let parsed = query::parse(question);
-        if parsed.meta.is_some() {
-            return None; // one article's date, author, source or headline
-        }
+        // The cheap test first: most questions are about facts, and `ask`
+        // parses them again on its own.
         let folded = query::normalise(question);
         let want = recognise(&folded)?;
+        if query::parse(question).meta.is_some() {
+            return None; // one article's date, author, source or headline
+        }
         Some(self.request(&folded, want))
     }
 
