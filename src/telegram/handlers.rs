@@ -262,6 +262,31 @@ async fn reindex(bot: &Tg, state: &Arc<State>, to: Target, script: Script) -> Ha
     send_text(bot, state, to, render::reindexed(&outcome, articles, script)).await
 }
 
+/// Whether `user` may ask now (the per-user rate limit); when not, the one
+/// notice of that minute is sent (later ones are dropped).
+async fn within_rate(
+    bot: &Tg,
+    state: &State,
+    to: Target,
+    user: i64,
+    now: std::time::Instant,
+    script: Script,
+) -> Result<bool, BotError> {
+    let rate = match state.gate.lock() {
+        Ok(mut gate) => gate.rate(&state.rules, user, now),
+        Err(_) => access::Rate::Ok,
+    };
+    let access::Rate::Limited { notify, wait } = rate else {
+        return Ok(true);
+    };
+    tracing::info!(user, "rate limited");
+    if notify {
+        let text = render::rate_limited(state.rules.per_minute, wait.as_secs().max(1), script);
+        send_text(bot, state, to, text).await?;
+    }
+    Ok(false)
+}
+
 /// Answers a question: the engine on the blocking pool (with `typing…`
 /// shown meanwhile), then the cited reply; its messages are remembered so
 /// a reply to them is a follow-up.
@@ -276,22 +301,7 @@ async fn ask(
 ) -> HandlerResult {
     let started = std::time::Instant::now();
     let script = resolve_script(None, &question);
-    let rate = match state.gate.lock() {
-        Ok(mut gate) => gate.rate(&state.rules, user, started),
-        Err(_) => access::Rate::Ok,
-    };
-    if let access::Rate::Limited { notify, wait } = rate {
-        tracing::info!(user, "rate limited");
-        if notify {
-            let secs = wait.as_secs().max(1);
-            return send_text(
-                bot,
-                state,
-                to,
-                render::rate_limited(state.rules.per_minute, secs, script),
-            )
-            .await;
-        }
+    if !within_rate(bot, state, to, user, started, script).await? {
         return Ok(());
     }
     if question.chars().count() > MAX_QUESTION_CHARS {
@@ -344,15 +354,7 @@ async fn list(
     script: Script,
 ) -> HandlerResult {
     let started = std::time::Instant::now();
-    let rate = match state.gate.lock() {
-        Ok(mut gate) => gate.rate(&state.rules, user, started),
-        Err(_) => access::Rate::Ok,
-    };
-    if let access::Rate::Limited { notify, wait } = rate {
-        if notify {
-            let text = render::rate_limited(state.rules.per_minute, wait.as_secs().max(1), script);
-            return send_text(bot, state, to, text).await;
-        }
+    if !within_rate(bot, state, to, user, started, script).await? {
         return Ok(());
     }
     if let ListOf::Search(words) = &of
