@@ -451,19 +451,6 @@ impl<E: fmt::Display + Send + 'static> ErrorHandler<E> for LogErrors {
     }
 }
 
-/// Polling errors are counted and logged by [`poll`] (and the webhook's
-/// never fail): nothing more to do.
-struct PollErrors;
-
-impl ErrorHandler<teloxide::RequestError> for PollErrors {
-    fn handle_error(
-        self: Arc<Self>,
-        _error: teloxide::RequestError,
-    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
-        Box::pin(async {})
-    }
-}
-
 /// The dispatch tree: messages, button presses, inline queries; every
 /// update, these and the rest, is marked handled in the journal when its
 /// handler returns, whatever the outcome, unless its reply was deferred by
@@ -869,7 +856,9 @@ where
         })
     });
     let result = dispatcher
-        .try_dispatch_with_listener(listener, Arc::new(PollErrors))
+        // Polling errors are counted and logged by `poll` (the webhook's
+        // listener never fails): nothing more to do with them here.
+        .try_dispatch_with_listener(listener, teloxide::error_handlers::IgnoringErrorHandler::new())
         .await;
     stopper.abort();
     if let (Some(task), Some(dir)) = (beating, &data_dir) {
