@@ -1898,32 +1898,25 @@ async fn webhook_requires_the_secret_and_ignores_redeliveries() {
         200,
         "redelivery acknowledged"
     );
+    // A new update with the secret, answered 200.
+    let post_new = |update: Value| {
+        client
+            .post(&hook)
+            .header("X-Telegram-Bot-Api-Secret-Token", secret)
+            .header("content-type", "application/json")
+            .body(update.to_string())
+            .send()
+    };
     let mut second = dm(501, "锦湖街道集结了多少名机关干部?");
     second["update_id"] = json!(7002);
-    let ok = client
-        .post(&hook)
-        .header("X-Telegram-Bot-Api-Secret-Token", secret)
-        .header("content-type", "application/json")
-        .body(second.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(post_new(second).await.unwrap().status().as_u16(), 200);
     // Chat updates are handled in order: once the second is answered, the
     // redelivered first would have been too.
     assert!(text_of(&fake.nth_sent(501, 2).await).contains("66名机关干部"));
     // Ids that start again lower (a quiet week) are new updates here too.
     let mut lower = dm(501, Q_CHEN);
     lower["update_id"] = json!(12);
-    let ok = client
-        .post(&hook)
-        .header("X-Telegram-Bot-Api-Secret-Token", secret)
-        .header("content-type", "application/json")
-        .body(lower.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status().as_u16(), 200);
+    assert_eq!(post_new(lower).await.unwrap().status().as_u16(), 200);
     assert!(text_of(&fake.nth_sent(501, 3).await).contains("隔离点组长"));
     bot.shutdown().await.unwrap();
     assert_eq!(fake.sent_to(501).len(), 3, "the redelivery was not answered again");
