@@ -444,6 +444,7 @@ impl Engine {
                 Want::Count => crate::answer::Kind::Count,
                 Want::Newest | Want::Oldest => crate::answer::Kind::Top,
             },
+            span: None,
             count: Some(listing.total),
             pages: listing.total.div_ceil(PAGE_SIZE),
         }

@@ -285,13 +285,22 @@ impl Engine {
     /// (see the module comment). Scores are relative: the best passage of
     /// the best article scores about `1 + W_ARTICLE`.
     pub fn retrieve(&self, parsed: &Parsed, limit: usize) -> Vec<Hit> {
+        self.retrieve_without(parsed, limit, None)
+    }
+
+    /// [`Engine::retrieve`] as if article `without` were not in the
+    /// archive: how the answer step's refusals are trained (a question
+    /// whose article is missing is a question the archive cannot answer).
+    pub fn retrieve_without(&self, parsed: &Parsed, limit: usize, without: Option<usize>) -> Vec<Hit> {
         if parsed.is_empty() || limit == 0 {
             return Vec::new();
         }
         // The pool serves up to PASSAGE_POOL rows; a longer `search` takes
         // as many articles as rows, since each may come from its own.
         let pool = if limit > PASSAGE_POOL { limit } else { ARTICLE_POOL };
-        let articles = self.retrieve_articles(parsed, pool);
+        let mut articles = self.retrieve_articles(parsed, pool + usize::from(without.is_some()));
+        articles.retain(|&(a, _)| Some(a) != without);
+        articles.truncate(pool);
         let top_article = articles.first().map_or(f32::EPSILON, |a| a.1.max(f32::EPSILON));
         let article_score: HashMap<usize, f32> = articles.iter().map(|&(a, s)| (a, s / top_article)).collect();
 
@@ -308,9 +317,13 @@ impl Engine {
         let top_passage = passages.iter().map(|h| h.score).fold(f32::EPSILON, f32::max);
         let mut hits: Vec<Hit> = passages
             .into_iter()
-            .map(|h| Hit {
-                score: h.score / top_passage + W_ARTICLE * article_score.get(&h.article).copied().unwrap_or(0.0),
-                ..h
+            .map(|h| {
+                let article = article_score.get(&h.article).copied().unwrap_or(0.0);
+                Hit {
+                    score: h.score / top_passage + W_ARTICLE * article,
+                    article_score: article,
+                    ..h
+                }
             })
             .collect();
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.place().cmp(&b.place())));

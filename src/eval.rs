@@ -212,6 +212,15 @@ pub struct Report {
     /// retrieval cannot give).
     pub passage1: usize,
     pub answered: usize,
+    /// Answers whose first citation is not the best-ranked article…
+    pub left_best: usize,
+    /// …and of those, how many cite the gold article first.
+    pub left_best_right: usize,
+    /// Answers with a key span marked, and the spans' summed CMRC-style F1
+    /// and exact matches against the gold answers.
+    pub spans: usize,
+    pub span_f1: f64,
+    pub span_exact: usize,
     pub ask_p50_ms: f64,
     pub ask_max_ms: f64,
     pub no_answer_questions: usize,
@@ -241,7 +250,7 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
     let secs = started.elapsed().as_secs_f64();
     r.retrieval_qps = if secs > 0.0 { questions.len() as f64 / secs } else { 0.0 };
     let mut times = Vec::with_capacity(questions.len());
-    let threshold = answer::MIN_CONFIDENCE;
+    let threshold = answer::min_confidence();
     r.threshold = threshold;
     let open_gate = AskOptions {
         min_confidence: Some(0.0),
@@ -288,6 +297,24 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
         };
         let passes = answered && outcome.confidence >= threshold;
         if passes {
+            let best = ranking.first().map(|&(a, _)| a);
+            let first = answer
+                .citations
+                .first()
+                .and_then(|c| engine.doc_by_key(&c.article))
+                .map(|d| d.id);
+            if first.is_some() && first != best {
+                r.left_best += 1;
+                r.left_best_right += usize::from(outcome.cited_first);
+            }
+            if let Some((s, e)) = answer.span
+                && let Some(marked) = answer.answer.get(s..e)
+            {
+                let f1 = q.answer.iter().map(|g| span_f1(marked, g)).fold(0.0, f64::max);
+                r.spans += 1;
+                r.span_f1 += f1;
+                r.span_exact += usize::from(f1 >= 1.0);
+            }
             lengths.push(chars);
             r.answered += 1;
             r.cited_first += usize::from(outcome.cited_first);
@@ -365,6 +392,8 @@ impl Report {
              doc-level   hit@1 {:.3}  hit@5 {:.3}  MRR@10 {:.3}  nDCG@10 {:.3}  ({:.0} queries/s)\n\
              passages    answer@1 {}/{} ({:.1}%)  (gold answer inside the top passage)\n\
              answers     cited first {}/{} ({:.1}%)  in answer text {}/{} ({:.1}%)  answer@1 {}/{} ({:.1}%)  answer@3 {}/{} ({:.1}%)  answered {}/{}\n\
+             first cite  left the best-ranked article {} times, {} of them for the gold article\n\
+             key span    marked {}/{}  F1 {:.3}  exact {}\n\
              answer text p50 {} characters (gold counts when the text is at most {} characters)\n\
              ask time    p50 {:.2} ms  max {:.2} ms\n",
             self.questions,
@@ -390,6 +419,12 @@ impl Report {
             pct(self.answer3),
             self.answered,
             self.questions,
+            self.left_best,
+            self.left_best_right,
+            self.spans,
+            self.answered,
+            self.span_f1 / self.spans.max(1) as f64,
+            self.span_exact,
             self.answer_chars_p50,
             ANSWER_TEXT_CHARS,
             self.ask_p50_ms,
@@ -420,6 +455,149 @@ impl Report {
         }
         s
     }
+}
+
+/// CMRC 2018's F1 of a predicted answer against a gold one: characters
+/// (Chinese is scored by character), punctuation and spaces left out,
+/// script and width folded; the longest common substring counts as the
+/// overlap, as the official script does.
+pub fn span_f1(predicted: &str, gold: &str) -> f64 {
+    let clean = |t: &str| -> Vec<char> { fold(t).chars().filter(|c| c.is_alphanumeric()).collect() };
+    let (p, g) = (clean(predicted), clean(gold));
+    if p.is_empty() || g.is_empty() {
+        return 0.0;
+    }
+    // Longest common substring, by dynamic programming over one row.
+    let mut row = vec![0usize; g.len() + 1];
+    let mut longest = 0;
+    for &a in &p {
+        let mut diagonal = 0;
+        for (j, &b) in g.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if a == b { diagonal + 1 } else { 0 };
+            longest = longest.max(row[j + 1]);
+            diagonal = above;
+        }
+    }
+    if longest == 0 {
+        return 0.0;
+    }
+    let precision = longest as f64 / p.len() as f64;
+    let recall = longest as f64 / g.len() as f64;
+    2.0 * precision * recall / (precision + recall)
+}
+
+/// Whether a question belongs to the held-out half of its set: the first
+/// byte of the SHA-256 of its id is odd. The learned models are trained on
+/// the other half only (`bench/train/`), so figures on this half are
+/// figures on questions they never saw.
+pub fn held_out(id: &str) -> bool {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(id.as_bytes())[0] & 1 == 1
+}
+
+/// The figures of a question set on each half (see [`held_out`]).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Halves {
+    pub held_out: Report,
+    pub trained: Report,
+}
+
+impl Halves {
+    pub fn summary(&self) -> String {
+        format!(
+            "== held-out half (questions the models never saw)\n{}== trained half\n{}",
+            self.held_out.summary(),
+            self.trained.summary()
+        )
+    }
+}
+
+/// [`run`] on each half of the questions and of the no-answer questions.
+pub fn run_halves(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> Halves {
+    let half = |qs: &[Question], out: bool| -> Vec<Question> {
+        qs.iter().filter(|q| held_out(&q.id) == out).cloned().collect()
+    };
+    Halves {
+        held_out: run(engine, &half(questions, true), &half(no_answer, true)),
+        trained: run(engine, &half(questions, false), &half(no_answer, false)),
+    }
+}
+
+/// Writes the learned models' training rows, one JSON line a question:
+/// its candidates' features and labels (see `bench/train/README.md`).
+/// Each answerable question is written twice: as asked, and as if its gold
+/// article were not in the archive (a question the archive cannot answer,
+/// for the gate). Questions without a gold file are written once, as
+/// unanswerable. Returns the lines written.
+pub fn write_features(
+    engine: &Engine,
+    questions: &[Question],
+    no_answer: &[Question],
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<usize> {
+    let mut lines = 0;
+    let opts = AskOptions::default();
+    for (q, answerable) in questions
+        .iter()
+        .map(|q| (q, true))
+        .chain(no_answer.iter().map(|q| (q, false)))
+    {
+        let (own, parsed) = engine.understand(&q.q, &opts);
+        if own.is_empty() || parsed.meta.is_some() {
+            continue;
+        }
+        let gold = q.file.as_deref().unwrap_or("");
+        let accepted: Vec<String> = q.answer.iter().map(|a| fold(a)).filter(|a| !a.is_empty()).collect();
+        let gold_article = engine
+            .rank_articles(&q.q, 50)
+            .into_iter()
+            .map(|(a, _)| a)
+            .find(|&a| answerable && engine.doc(a).is_some_and(|d| same_file(&d.article.file, gold)));
+        let mut variants = vec![(answerable, None)];
+        if let Some(a) = gold_article {
+            variants.push((false, Some(a)));
+        }
+        for (positive, without) in variants {
+            let scene = engine.scene(&parsed, without);
+            if scene.sentences.is_empty() {
+                continue;
+            }
+            let sentences: Vec<serde_json::Value> = scene
+                .sentences
+                .iter()
+                .map(|s| {
+                    let folded = fold(scene.docs[s.hit].span(s.start, s.end));
+                    let chars = folded.chars().count();
+                    let label = positive
+                        && accepted
+                            .iter()
+                            .any(|a| folded.contains(a.as_str()) || (chars >= 6 && a.contains(folded.trim())));
+                    serde_json::json!([s.candidate, u8::from(label), s.features])
+                })
+                .collect();
+            let articles: Vec<serde_json::Value> = scene
+                .articles
+                .iter()
+                .map(|c| {
+                    let label = positive && engine.doc(c.article).is_some_and(|d| same_file(&d.article.file, gold));
+                    serde_json::json!([u8::from(label), c.features])
+                })
+                .collect();
+            let line = serde_json::json!({
+                "id": q.id,
+                "held_out": held_out(&q.id),
+                "positive": positive,
+                "removed": without.is_some(),
+                "sentences": sentences,
+                "articles": articles,
+                "question": scene.question,
+            });
+            writeln!(out, "{line}")?;
+            lines += 1;
+        }
+    }
+    Ok(lines)
 }
 
 #[cfg(test)]

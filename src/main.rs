@@ -193,6 +193,10 @@ enum Command {
         /// fact questions.
         #[arg(long, value_name = "FILE")]
         collection: Option<PathBuf>,
+        /// Write the learned models' training rows to FILE instead of
+        /// reporting (see bench/train/README.md).
+        #[arg(long, value_name = "FILE")]
+        features: Option<PathBuf>,
         /// Questions: {"id","q","file","answer":[...]} per line.
         file: Option<PathBuf>,
     },
@@ -673,9 +677,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             verbose,
             json,
             collection,
+            features,
             file,
         } => eval(
             paths,
+            features.as_deref(),
             file.as_deref(),
             collection.as_deref(),
             no_answer.as_deref(),
@@ -764,6 +770,7 @@ fn ask(paths: Paths, json: bool, opts: &AskOptions, question: &str, config: &Con
 /// `eval`: quality figures on a question file (and one of no-answer questions).
 fn eval(
     paths: Paths,
+    features: Option<&Path>,
     file: Option<&Path>,
     collection: Option<&Path>,
     no_answer: Option<&Path>,
@@ -782,7 +789,17 @@ fn eval(
         None => Vec::new(),
     };
     let engine = open_engine(paths, config)?;
-    let report = file.map(|_| archive_bot::eval::run(&engine, &questions, &refusals));
+    if let Some(path) = features {
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
+        let n = archive_bot::eval::write_features(&engine, &questions, &refusals, &mut out)
+            .and_then(|n| out.flush().map(|()| n))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("{n} training rows written to {}", path.display());
+        return Ok(());
+    }
+    let report = file.map(|_| archive_bot::eval::run_halves(&engine, &questions, &refusals));
     let about = collection.map(|_| archive_bot::eval::run_collection(&engine, &about));
     let mut out = std::io::stdout().lock();
     if json {
@@ -798,7 +815,11 @@ fn eval(
     if let Some(report) = &report {
         write!(out, "{}", report.summary())?;
         if verbose {
-            write!(out, "{}", render::misses_text(&report.misses))?;
+            write!(
+                out,
+                "{}",
+                render::misses_text(&[&report.held_out.misses[..], &report.trained.misses[..]].concat())
+            )?;
         }
     }
     if let Some(about) = &about {

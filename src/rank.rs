@@ -35,6 +35,9 @@ pub struct Hit {
     pub start: usize,
     pub end: usize,
     pub score: f32,
+    /// The article's own score relative to the best article's (0–1; set
+    /// by [`crate::engine::Engine::retrieve`], 0 before fusing).
+    pub article_score: f32,
 }
 
 impl Hit {
@@ -182,6 +185,7 @@ pub fn passages(matcher: &Matcher, docs: &[Arc<Doc>], limit: usize) -> Vec<Hit> 
                     start: p.start,
                     end: p.end,
                     score: 0.0,
+                    article_score: 0.0,
                 },
                 doc: d,
                 counts: matcher.counts(&folded),

@@ -19,34 +19,37 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::engine::{Doc, Engine, Hit, Quote};
+
+pub mod learned;
+pub mod span;
 use crate::passage::{clauses, sentences};
 use crate::query::{self, AnswerKind, Filter, MetaField, Parsed};
 use crate::script::{self, Script, fold};
 
 /// Share of the question's key words (weighted, see [`Engine::coverage`])
-/// that the article of a top passage must contain for the archive to count
-/// as saying anything about it.
+/// that the article of a further citation must contain.
 pub const MIN_ARTICLE_COVERAGE: f32 = 0.6;
-/// The same share for the passage itself (lower: the place or organisation
-/// is often stated once, elsewhere in the article). Calibrated with
-/// `archive-bot eval`: answerable dev questions and their Traditional, noisy
-/// and misspelt variants score 0.41–1.0 (one in 96 below 0.4); questions
-/// the archive cannot answer score 0.0 (one in 27 above 0.4).
+/// The same share for a further citation's passage itself (lower: the
+/// place or organisation is often stated once, elsewhere in the article).
 pub const MIN_PASSAGE_COVERAGE: f32 = 0.4;
-/// The operating point of the gate: answers whose confidence is below it
-/// are refused. Chosen from the trade-off curve of `archive-bot eval` on
-/// half of ncp_dev and the seed dev set together: the highest threshold
-/// that still answers all of the seed set; on ncp_dev a higher one trades
-/// one answered question for about one refused no-answer question, a lower
-/// one refuses far fewer no-answer questions (see the README).
-pub const MIN_CONFIDENCE: f32 = 0.6;
+/// Passages retrieved before composing: their sentences compete to be the
+/// answer, their articles to be cited first.
+const CANDIDATES: usize = 8;
+/// A sentence shorter than this many characters is very short (a feature:
+/// "张元龙说。" rarely answers anything).
+const BRIEF_SENTENCE_CHARS: usize = 10;
+
+/// The gate's default threshold: answers whose confidence (the gate
+/// model's probability that the archive answers) is below it are refused.
+pub fn min_confidence() -> f32 {
+    learned::MODELS.threshold
+}
+
 /// An answer span aims to be at most this many characters: a longer
 /// sentence is cut down to its best run of whole clauses.
-pub const SPAN_CHARS: usize = 120;
-/// Passages retrieved before composing.
-const CANDIDATES: usize = 8;
-/// Passages whose sentences compete to be the answer.
-const ANSWER_POOL: usize = 5;
+pub fn span_chars() -> usize {
+    learned::MODELS.span_chars
+}
 
 /// How to answer.
 #[derive(Debug, Clone, Default)]
@@ -124,6 +127,10 @@ pub struct Answer {
     /// Engine time for this question: retrieval and composition.
     pub took_ms: f64,
     pub kind: Kind,
+    /// The words of the answer text that answer a number, date, person,
+    /// place or organisation question: a byte range of `answer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<(usize, usize)>,
     /// Articles matching a question about the collection (all pages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub count: Option<usize>,
@@ -140,61 +147,21 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Weights of an answer sentence's score: its own coverage of the question
-/// counts 1; holding the kind of thing asked for (a number, a date…) adds
-/// [`W_KIND`]; its passage's coverage and relative retrieval score add the
-/// rest, so that between equal sentences the better passage wins. These
-/// and the weights below were chosen on half of ncp_dev (its even-numbered
-/// documents) and reported on the other half.
-const W_KIND: f32 = 0.3;
-/// Weight of the sentence's passage's coverage of the question.
-const W_PASSAGE_COVER: f32 = 0.2;
-/// Weight of the passage's retrieval score, relative to the top passage's.
-const W_PASSAGE_SCORE: f32 = 0.5;
-/// Cost of a very short sentence ("张元龙说。"): it rarely answers anything.
-const W_BRIEF_SENTENCE: f32 = 0.3;
-/// A sentence shorter than this many characters is very short.
-const BRIEF_SENTENCE_CHARS: usize = 10;
-/// Cost of a clause run's length (per [`SPAN_CHARS`] characters): of two
-/// runs that answer equally, the shorter wins.
-const W_SPAN_LENGTH: f32 = 0.1;
-
-/// Share of a preceding sentence's coverage that the next one inherits.
-const W_CONTEXT: f32 = 0.6;
-/// Weight of what a sentence says beyond the question's own words: a
-/// sentence that only echoes the question (a heading, the headline
-/// repeated) answers nothing.
-const W_NEW: f32 = 0.3;
-/// Weight kept by a key word the article's headline already holds, when
-/// choosing the sentence within the article: the headline's words identify
-/// the article, the other words say what is asked about it.
-const W_HEADLINE_WORD: f32 = 0.3;
-
-/// The gate's confidence: the best of the top this many passages…
-const CONFIDENCE_POOL: usize = 3;
-/// …that score at least this share of the top passage's retrieval score…
-const STRONG_SHARE: f32 = 0.5;
-/// …by the passage's (under its headline) coverage of the question, with
-/// this weight, and its whole article's with the rest.
-const W_CONFIDENCE_PASSAGE: f32 = 0.5;
-/// A passage competes to give the answer when it covers the question at
-/// least this share as well as the best of the answer pool does.
-const ANSWER_COVER_SHARE: f32 = 0.5;
 /// Citations listed when the options say 0.
 const DEFAULT_CITATIONS: usize = 3;
 /// Further passages are cited when their retrieval score is at least this
 /// share of the top passage's (and they and their articles cover the question).
 const CITED_SHARE: f32 = 0.6;
 
-/// The question with the headline's words down-weighted (see
-/// [`W_HEADLINE_WORD`]).
+/// The question without the words the article's headline already holds:
+/// the headline's words identify the article, the other words say what
+/// is asked about it (a sentence feature, beside the whole question's
+/// coverage).
 fn focus(parsed: &Parsed, folded_title: &str) -> Parsed {
     let mut focused = parsed.clone();
-    for w in &mut focused.key_words {
-        if !w.bigrams.is_empty() && w.bigrams.iter().all(|b| folded_title.contains(b.as_str())) {
-            w.weight *= W_HEADLINE_WORD;
-        }
-    }
+    focused
+        .key_words
+        .retain(|w| w.bigrams.is_empty() || !w.bigrams.iter().all(|b| folded_title.contains(b.as_str())));
     focused
 }
 
@@ -213,14 +180,13 @@ fn novelty(parsed: &Parsed, folded_title: &str, folded: &str) -> f32 {
     new as f32 / grams.len() as f32
 }
 
-/// Confidence kept for each name of the question that the article lacks.
-const W_MISSING_NAME: f32 = 0.8;
-
 /// A composed answer before the gate.
 struct Composed {
     text: String,
     citations: Vec<Citation>,
     confidence: f32,
+    /// The key span, a byte range of `text`.
+    key: Option<(usize, usize)>,
 }
 
 /// An answer's text without its `[n]` citation markers (other brackets
@@ -297,6 +263,54 @@ impl Engine {
         }
         let started = Instant::now();
         let script = resolve_script(opts.script, question);
+        let (own, parsed) = self.understand(question, opts);
+        let mut answer = Answer {
+            question: question.to_owned(),
+            answer: String::new(),
+            no_answer: true,
+            citations: Vec::new(),
+            confidence: 0.0,
+            filter: parsed.filter.clone(),
+            took_ms: 0.0,
+            script,
+            kind: Kind::Fact,
+            span: None,
+            count: None,
+            pages: 0,
+        };
+        if own.is_empty() {
+            answer.answer = refusal(true, script);
+        } else {
+            let scene = self.scene(&parsed, None);
+            let threshold = opts.min_confidence.unwrap_or_else(min_confidence);
+            match self.compose(&parsed, &scene, opts, script) {
+                Some(c) if c.confidence >= threshold => {
+                    answer.answer = c.text;
+                    answer.span = c.key;
+                    answer.citations = c.citations;
+                    answer.confidence = c.confidence;
+                    answer.no_answer = false;
+                }
+                other => {
+                    answer.confidence = other.map_or(0.0, |c| c.confidence);
+                    answer.answer = refusal(false, script);
+                    if !parsed.filter.is_empty() {
+                        answer
+                            .answer
+                            .push_str(&script::render(&filter_note(&parsed.filter), script));
+                    }
+                }
+            }
+        }
+        answer.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        answer
+    }
+
+    /// A question read as the answer step searches it: its own terms (a
+    /// source it names taken out as a filter), joined with the earlier
+    /// question's for a follow-up, under the caller's filter completed by
+    /// the question's. Returns the question's own reading and the search's.
+    pub fn understand(&self, question: &str, opts: &AskOptions) -> (Parsed, Parsed) {
         let (searched, source) = self.find_source(question);
         let mut own = query::parse(&searched);
         if source.is_some() {
@@ -317,44 +331,7 @@ impl Engine {
             _ => own.clone(),
         };
         parsed.filter = merge_filters(&opts.filter, &parsed.filter);
-        let mut answer = Answer {
-            question: question.to_owned(),
-            answer: String::new(),
-            no_answer: true,
-            citations: Vec::new(),
-            confidence: 0.0,
-            filter: parsed.filter.clone(),
-            took_ms: 0.0,
-            script,
-            kind: Kind::Fact,
-            count: None,
-            pages: 0,
-        };
-        if own.is_empty() {
-            answer.answer = refusal(true, script);
-        } else {
-            let hits = self.retrieve(&parsed, CANDIDATES);
-            let threshold = opts.min_confidence.unwrap_or(MIN_CONFIDENCE);
-            match self.compose(&parsed, &hits, opts, script) {
-                Some(c) if c.confidence >= threshold => {
-                    answer.answer = c.text;
-                    answer.citations = c.citations;
-                    answer.confidence = c.confidence;
-                    answer.no_answer = false;
-                }
-                other => {
-                    answer.confidence = other.map_or(0.0, |c| c.confidence);
-                    answer.answer = refusal(false, script);
-                    if !parsed.filter.is_empty() {
-                        answer
-                            .answer
-                            .push_str(&script::render(&filter_note(&parsed.filter), script));
-                    }
-                }
-            }
-        }
-        answer.took_ms = started.elapsed().as_secs_f64() * 1000.0;
-        answer
+        (own, parsed)
     }
 
     /// Share of the question's key-word weight found in `text` (folded).
@@ -439,99 +416,232 @@ impl Engine {
             text: format!("{}[1]", script::render(&text, script)),
             citations: vec![citation(1, hit, doc)],
             confidence,
+            key: None,
         }
     }
 
-    /// [`W_MISSING_NAME`] for each name of the question (place, person,
-    /// organisation) that the article does not contain at all.
-    fn missing_name_factor(parsed: &Parsed, folded_article: &str) -> f32 {
+    /// How many names of the question (place, person, organisation) the
+    /// article does not contain at all.
+    fn missing_names(parsed: &Parsed, folded_article: &str) -> usize {
         parsed
             .key_words
             .iter()
             .filter(|w| w.name && !w.bigrams.iter().any(|b| folded_article.contains(b.as_str())))
-            .fold(1.0, |f, _| f * W_MISSING_NAME)
+            .count()
     }
 
-    fn compose(&self, parsed: &Parsed, hits: &[Hit], opts: &AskOptions, script: Script) -> Option<Composed> {
+    /// The candidates of a question: the best passages, their sentences and
+    /// their articles, each with the features the learned models read.
+    /// `without` answers as if that article were not in the archive (for
+    /// training refusals).
+    pub fn scene(&self, parsed: &Parsed, without: Option<usize>) -> Scene {
+        let hits = self.retrieve_without(parsed, CANDIDATES, without);
         // Each hit with its stored article (read once; a hit whose article
         // cannot be read is left out).
         let (hits, docs): (Vec<Hit>, Vec<Arc<Doc>>) =
             hits.iter().filter_map(|h| Some((*h, self.doc(h.article)?))).unzip();
-        let passage = |i: usize| docs[i].span(hits[i].start, hits[i].end);
-        let top_score = hits.first()?.score.max(f32::EPSILON);
+        let mut scene = Scene {
+            hits,
+            docs,
+            passage_covers: Vec::new(),
+            sentences: Vec::new(),
+            articles: Vec::new(),
+            question: question_features(parsed),
+        };
+        let Some(top_score) = scene.hits.first().map(|h| h.score.max(f32::EPSILON)) else {
+            return scene;
+        };
+        let (hits, docs) = (&scene.hits, &scene.docs);
         // A passage is read under its headline: news names the place or
         // agency there and not again.
-        let covers: Vec<f32> = (0..hits.len())
+        scene.passage_covers = (0..hits.len())
             .map(|i| {
                 let title = &docs[i].article.title;
-                self.coverage(parsed, &fold(&format!("{title}\n{}", passage(i))))
+                self.coverage(
+                    parsed,
+                    &fold(&format!("{title}\n{}", docs[i].span(hits[i].start, hits[i].end))),
+                )
             })
             .collect();
-        // Each hit's whole article, folded once for both uses below.
-        let articles: Vec<String> = docs.iter().map(|d| Self::folded_article(d)).collect();
-        let article_covers: Vec<f32> = articles.iter().map(|a| self.coverage(parsed, a)).collect();
-        // The gate's number: the best of the strong top passages, by how
-        // well it and its article cover the question.
-        let confidence = (0..hits.len().min(CONFIDENCE_POOL))
-            .filter(|&i| hits[i].score >= STRONG_SHARE * top_score)
-            .map(|i| {
-                (W_CONFIDENCE_PASSAGE * covers[i] + (1.0 - W_CONFIDENCE_PASSAGE) * article_covers[i])
-                    * Self::missing_name_factor(parsed, &articles[i])
-            })
-            .fold(0.0, f32::max);
-        if let Some(field) = parsed.meta {
-            return Some(self.compose_meta(field, hits[0], &docs[0], confidence, script));
-        }
-        // Every sentence of the best passages competes to be the answer.
-        let best_cover = covers.iter().take(ANSWER_POOL).copied().fold(0.0, f32::max);
-        let mut best: Option<(f32, usize, (usize, usize))> = None; // (score, hit index, span in passage)
-        for (i, h) in hits.iter().enumerate().take(ANSWER_POOL) {
-            if covers[i] < ANSWER_COVER_SHARE * best_cover {
-                continue;
-            }
-            let folded_title = fold(&docs[i].article.title);
-            let focused = focus(parsed, &folded_title);
-            let text = passage(i);
-            let mut previous_cover = 0.0;
-            for (s, e) in sentences(text) {
-                let folded = fold(&text[s..e]);
-                let own_cover = self.coverage(&focused, &folded);
-                // A sentence right after one that matches the question often
-                // holds the answer ("一、加强…工作。" then what to do).
-                let cover = own_cover.max(W_CONTEXT * previous_cover);
-                previous_cover = own_cover;
-                let brevity = if folded.chars().count() < BRIEF_SENTENCE_CHARS {
-                    W_BRIEF_SENTENCE
-                } else {
-                    0.0
-                };
-                let new = novelty(parsed, &folded_title, &folded);
-                let score = cover
-                    + W_KIND * kind_match(parsed.kind, &folded)
-                    + W_NEW * new
-                    + W_PASSAGE_COVER * covers[i]
-                    + W_PASSAGE_SCORE * (h.score / top_score)
-                    - brevity;
-                if best.is_none_or(|(b, _, _)| score > b) {
-                    best = Some((score, i, (s, e)));
+        // The articles, in the order of their best passages.
+        let mut of_hit = Vec::with_capacity(hits.len());
+        let mut folded_articles: Vec<String> = Vec::new();
+        for (i, h) in hits.iter().enumerate() {
+            let c = match scene.articles.iter().position(|c| c.article == h.article) {
+                Some(c) => c,
+                None => {
+                    let folded = Self::folded_article(&docs[i]);
+                    let rank = scene.articles.len() as f32;
+                    scene.articles.push(Candidate {
+                        article: h.article,
+                        first_hit: i,
+                        features: vec![
+                            rank,
+                            h.article_score,
+                            h.score / top_score,
+                            0.0, // the best passage cover, below
+                            self.coverage(parsed, &folded),
+                            self.coverage(parsed, &fold(&docs[i].article.title)),
+                            Self::missing_names(parsed, &folded) as f32,
+                        ],
+                    });
+                    folded_articles.push(folded);
+                    scene.articles.len() - 1
                 }
+            };
+            let best = &mut scene.articles[c].features[3];
+            *best = best.max(scene.passage_covers[i]);
+            of_hit.push(c);
+        }
+        for (i, h) in hits.iter().enumerate() {
+            let c = of_hit[i];
+            let doc = &docs[i];
+            let folded_title = fold(&doc.article.title);
+            let focused = focus(parsed, &folded_title);
+            let article = &scene.articles[c].features;
+            let text = doc.span(h.start, h.end);
+            let spans = sentences(text);
+            let folded: Vec<String> = spans.iter().map(|&(s, e)| fold(&text[s..e])).collect();
+            let covers: Vec<f32> = folded.iter().map(|f| self.coverage(&focused, f)).collect();
+            for (k, &(s, e)) in spans.iter().enumerate() {
+                let context = Context {
+                    passage_cover: scene.passage_covers[i],
+                    passage_score: h.score / top_score,
+                    passage_rank: i as f32,
+                    article_score: h.article_score,
+                    article_cover: article[4],
+                    article_rank: article[0],
+                    headline_cover: article[5],
+                    missing_names: article[6],
+                    prev_cover: if k > 0 { covers[k - 1] } else { 0.0 },
+                    next_cover: covers.get(k + 1).copied().unwrap_or(0.0),
+                    first: k == 0,
+                    position: k as f32 / spans.len() as f32,
+                };
+                let features = self.span_features(parsed, &focused, &folded_title, &text[s..e], &context);
+                scene.sentences.push(Sentence {
+                    hit: i,
+                    candidate: c,
+                    start: h.start + s,
+                    end: h.start + e,
+                    features,
+                });
             }
         }
-        let (_, best_hit, (s, e)) = best?;
-        let text = passage(best_hit);
+        scene
+    }
+
+    /// The features of one sentence or clause run (in the order of
+    /// [`learned::SENTENCE_FEATURES`]).
+    fn span_features(
+        &self,
+        parsed: &Parsed,
+        focused: &Parsed,
+        folded_title: &str,
+        text: &str,
+        c: &Context,
+    ) -> Vec<f32> {
+        let folded = fold(text);
+        let chars = folded.chars().count();
+        let trimmed = text.trim_end();
+        vec![
+            self.coverage(focused, &folded),
+            self.coverage(parsed, &folded),
+            c.prev_cover,
+            c.next_cover,
+            kind_match(parsed.kind, &folded),
+            span::typed_word(parsed, text),
+            novelty(parsed, folded_title, &folded),
+            c.passage_cover,
+            c.passage_score,
+            c.passage_rank,
+            c.article_score,
+            c.article_cover,
+            c.article_rank,
+            c.headline_cover,
+            f32::from(u8::from(chars < BRIEF_SENTENCE_CHARS)),
+            (chars as f32 / 100.0).min(3.0),
+            f32::from(u8::from(c.first)),
+            c.position,
+            proximity(parsed, &folded),
+            f32::from(u8::from(trimmed.ends_with(['：', ':']))),
+            c.missing_names,
+        ]
+    }
+
+    /// The learned decisions over a scene: the answering sentence, the
+    /// article cited first, and the gate's confidence.
+    pub fn decide(&self, scene: &Scene) -> Option<Decision> {
+        let models = &*learned::MODELS;
+        let logits: Vec<f32> = scene
+            .sentences
+            .iter()
+            .map(|s| models.sentence.logit(&s.features))
+            .collect();
+        let article_logits: Vec<(f32, f32)> = (0..scene.articles.len())
+            .map(|c| {
+                let best = scene
+                    .sentences
+                    .iter()
+                    .zip(&logits)
+                    .filter(|(s, _)| s.candidate == c)
+                    .map(|(_, &l)| l)
+                    .fold(f32::NEG_INFINITY, f32::max);
+                let mut x = scene.articles[c].features.clone();
+                x.push(best);
+                (models.article.logit(&x), best)
+            })
+            .collect();
+        let top = article_logits.first()?.0;
+        // The best-ranked article is cited first unless another is clearly
+        // more likely to be the one that answers.
+        let article = (1..article_logits.len())
+            .filter(|&c| article_logits[c].0 >= top + models.switch_margin)
+            .max_by(|&a, &b| article_logits[a].0.total_cmp(&article_logits[b].0))
+            .unwrap_or(0);
+        let sentence = (0..scene.sentences.len())
+            .filter(|&k| scene.sentences[k].candidate == article)
+            .max_by(|&a, &b| logits[a].total_cmp(&logits[b]).then(b.cmp(&a)))?;
+        let mut gate = vec![logits[sentence], article_logits[article].0];
+        gate.extend_from_slice(&scene.articles[article].features);
+        gate.extend_from_slice(&scene.question);
+        Some(Decision {
+            sentence,
+            article,
+            confidence: learned::probability(models.gate.logit(&gate)),
+            sentence_logits: logits,
+            article_logits: article_logits.into_iter().map(|(l, _)| l).collect(),
+            gate,
+        })
+    }
+
+    fn compose(&self, parsed: &Parsed, scene: &Scene, opts: &AskOptions, script: Script) -> Option<Composed> {
+        let decision = self.decide(scene)?;
+        let confidence = decision.confidence;
+        let (hits, docs) = (&scene.hits, &scene.docs);
+        let chosen = &scene.sentences[decision.sentence];
+        let best_hit = chosen.hit;
+        if let Some(field) = parsed.meta {
+            let first = scene.articles[decision.article].first_hit;
+            return Some(self.compose_meta(field, hits[first], &docs[first], confidence, script));
+        }
+        let doc = &docs[best_hit];
+        let text = doc.span(hits[best_hit].start, hits[best_hit].end);
+        let (s, e) = (chosen.start - hits[best_hit].start, chosen.end - hits[best_hit].start);
         // A price is either stated or not: no amount of money, no answer.
         if parsed.kind == AnswerKind::Price && kind_match(AnswerKind::Price, &fold(&text[s..e])) == 0.0 {
             return None;
         }
-        let (span_start, span_end) = self.best_span(parsed, &text[s..e]);
+        let (span_start, span_end) = self.best_span(parsed, scene, decision.sentence, &text[s..e]);
         let (span_start, span_end) = (s + span_start, s + span_end);
+        let limit = span_chars();
         // A span ending in a colon announces what follows ("需提交如下材料："):
         // the answer is the next sentences, as many as fit.
         let span_end = if text[..span_end].trim_end().ends_with(['：', ':']) {
             sentences(&text[span_end..])
                 .into_iter()
                 .map(|(_, e)| span_end + e)
-                .take_while(|&end| text[span_start..end].chars().count() <= 2 * SPAN_CHARS)
+                .take_while(|&end| text[span_start..end].chars().count() <= 2 * limit)
                 .last()
                 .unwrap_or(span_end)
         } else if matches!(parsed.kind, AnswerKind::Any | AnswerKind::List) && span_end == e {
@@ -540,7 +650,7 @@ impl Engine {
             sentences(&text[e..])
                 .first()
                 .map(|&(_, next)| e + next)
-                .filter(|&end| text[span_start..end].chars().count() <= SPAN_CHARS)
+                .filter(|&end| text[span_start..end].chars().count() <= limit)
                 .unwrap_or(span_end)
         } else {
             span_end
@@ -552,14 +662,16 @@ impl Engine {
         } else {
             opts.max_citations
         };
+        let top_score = hits[0].score.max(f32::EPSILON);
         let mut order = vec![best_hit];
         for (i, h) in hits.iter().enumerate() {
             if order.len() >= max {
                 break;
             }
+            let article_cover = scene.articles[scene.candidate_of(i)].features[4];
             if i != best_hit
-                && covers[i] >= MIN_PASSAGE_COVERAGE
-                && article_covers[i] >= MIN_ARTICLE_COVERAGE
+                && scene.passage_covers[i] >= MIN_PASSAGE_COVERAGE
+                && article_cover >= MIN_ARTICLE_COVERAGE
                 && h.score >= CITED_SHARE * top_score
             {
                 order.push(i);
@@ -570,34 +682,67 @@ impl Engine {
             .enumerate()
             .map(|(n, &i)| citation(n + 1, hits[i], &docs[i]))
             .collect();
+        // The quote rendered in three pieces, so that the key span's
+        // offsets hold in the asker's script too.
+        let (text, key) = match span::key_span(parsed, quote) {
+            Some((a, b)) => {
+                let before = script::render(&quote[..a], script);
+                let key = script::render(&quote[a..b], script);
+                let after = script::render(&quote[b..], script);
+                let span = (before.len(), before.len() + key.len());
+                (format!("{before}{key}{after}[1]"), Some(span))
+            }
+            None => (format!("{}[1]", script::render(quote, script)), None),
+        };
         Some(Composed {
-            text: format!("{}[1]", script::render(quote, script)),
+            text,
             citations,
             confidence,
+            key,
         })
     }
 
-    /// The shortest run of whole clauses of `sentence` that answers: the
-    /// sentence itself when it is short, else the run of at most
-    /// [`SPAN_CHARS`] characters that best covers the question and holds
-    /// the kind of thing asked for. Returns a byte span of `sentence`.
-    fn best_span(&self, parsed: &Parsed, sentence: &str) -> (usize, usize) {
+    /// The run of whole clauses of a sentence that answers: the sentence
+    /// itself when it is short, else the run of at most [`span_chars`]
+    /// characters the sentence model likes best. Returns a byte span of
+    /// `sentence`.
+    fn best_span(&self, parsed: &Parsed, scene: &Scene, k: usize, sentence: &str) -> (usize, usize) {
         let whole = (0, sentence.len());
-        if sentence.chars().count() <= SPAN_CHARS {
+        let limit = span_chars();
+        if sentence.chars().count() <= limit {
             return whole;
         }
+        let chosen = &scene.sentences[k];
+        let doc = &scene.docs[chosen.hit];
+        let folded_title = fold(&doc.article.title);
+        let focused = focus(parsed, &folded_title);
+        let f = &chosen.features;
+        // The run keeps its sentence's context; only its own words change.
+        let context = Context {
+            passage_cover: f[7],
+            passage_score: f[8],
+            passage_rank: f[9],
+            article_score: f[10],
+            article_cover: f[11],
+            article_rank: f[12],
+            headline_cover: f[13],
+            missing_names: f[20],
+            prev_cover: f[2],
+            next_cover: f[3],
+            first: f[16] > 0.0,
+            position: f[17],
+        };
+        let model = &learned::MODELS.sentence;
         let parts = clauses(sentence);
         let mut best: Option<(f32, (usize, usize))> = None;
         for i in 0..parts.len() {
             for j in i..parts.len() {
                 let (s, e) = (parts[i].0, parts[j].1);
-                let chars = sentence[s..e].chars().count();
-                if chars > SPAN_CHARS && j > i {
+                if sentence[s..e].chars().count() > limit && j > i {
                     break;
                 }
-                let folded = fold(&sentence[s..e]);
-                let score = self.coverage(parsed, &folded) + W_KIND * kind_match(parsed.kind, &folded)
-                    - W_SPAN_LENGTH * chars as f32 / SPAN_CHARS as f32;
+                let score =
+                    model.logit(&self.span_features(parsed, &focused, &folded_title, &sentence[s..e], &context));
                 if best.is_none_or(|(b, _)| score > b) {
                     best = Some((score, (s, e)));
                 }
@@ -605,6 +750,114 @@ impl Engine {
         }
         best.map_or(whole, |(_, span)| span)
     }
+}
+
+/// What a sentence's features know of where it stands.
+struct Context {
+    passage_cover: f32,
+    passage_score: f32,
+    passage_rank: f32,
+    article_score: f32,
+    article_cover: f32,
+    article_rank: f32,
+    headline_cover: f32,
+    missing_names: f32,
+    prev_cover: f32,
+    next_cover: f32,
+    first: bool,
+    position: f32,
+}
+
+/// The question's own features for the gate (see
+/// [`learned::QUESTION_FEATURES`]).
+fn question_features(parsed: &Parsed) -> Vec<f32> {
+    vec![
+        parsed.key_words.len() as f32,
+        parsed.key_words.iter().filter(|w| w.name).count() as f32,
+        f32::from(u8::from(matches!(parsed.kind, AnswerKind::Any | AnswerKind::List))),
+        (parsed.folded.chars().count() as f32 / 20.0).min(5.0),
+    ]
+}
+
+/// How close together the question's key words stand in a (folded)
+/// sentence: 1 when all it holds are side by side, towards 0 as they
+/// spread over the sentence; 0 when it holds fewer than two.
+fn proximity(parsed: &Parsed, folded: &str) -> f32 {
+    let mut at: Vec<usize> = parsed
+        .key_words
+        .iter()
+        .filter_map(|w| w.bigrams.iter().filter_map(|b| folded.find(b.as_str())).min())
+        .collect();
+    if at.len() < 2 {
+        return 0.0;
+    }
+    at.sort_unstable();
+    let spread = at[at.len() - 1] - at[0];
+    1.0 - spread as f32 / folded.len().max(1) as f32
+}
+
+/// The candidates of one question (see [`Engine::scene`]).
+#[derive(Debug, Clone, Default)]
+pub struct Scene {
+    /// The best passages, best first, with their articles.
+    pub hits: Vec<Hit>,
+    pub docs: Vec<Arc<Doc>>,
+    /// Each passage's coverage of the question, read under its headline.
+    pub passage_covers: Vec<f32>,
+    /// Every sentence of those passages.
+    pub sentences: Vec<Sentence>,
+    /// Their distinct articles, in the order of their best passages.
+    pub articles: Vec<Candidate>,
+    /// The question's own features ([`learned::QUESTION_FEATURES`]).
+    pub question: Vec<f32>,
+}
+
+impl Scene {
+    /// The article candidate of hit `i`.
+    fn candidate_of(&self, i: usize) -> usize {
+        let article = self.hits[i].article;
+        self.articles.iter().position(|c| c.article == article).unwrap_or(0)
+    }
+}
+
+/// A sentence that may answer.
+#[derive(Debug, Clone)]
+pub struct Sentence {
+    /// Its passage, an index into [`Scene::hits`].
+    pub hit: usize,
+    /// Its article, an index into [`Scene::articles`].
+    pub candidate: usize,
+    /// Its byte span in the article's text.
+    pub start: usize,
+    pub end: usize,
+    /// [`learned::SENTENCE_FEATURES`].
+    pub features: Vec<f32>,
+}
+
+/// An article that may be cited first.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The article's number in the index.
+    pub article: usize,
+    /// Its best passage, an index into [`Scene::hits`].
+    pub first_hit: usize,
+    /// [`learned::ARTICLE_FEATURES`].
+    pub features: Vec<f32>,
+}
+
+/// What the learned models chose in a scene.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// The answering sentence, an index into [`Scene::sentences`].
+    pub sentence: usize,
+    /// The article cited first, an index into [`Scene::articles`].
+    pub article: usize,
+    /// The gate's probability that the archive answers the question.
+    pub confidence: f32,
+    pub sentence_logits: Vec<f32>,
+    pub article_logits: Vec<f32>,
+    /// The gate's features.
+    pub gate: Vec<f32>,
 }
 
 fn citation(n: usize, hit: Hit, doc: &Doc) -> Citation {
