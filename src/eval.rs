@@ -158,7 +158,8 @@ pub fn run_collection(engine: &Engine, questions: &[CollectionQuestion]) -> Coll
 pub const ANSWER_TEXT_CHARS: usize = 200;
 
 /// Thresholds of the gate at which the trade-off curve is reported.
-pub const CURVE: [f32; 11] = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8];
+/// (The engine's own threshold is added to them.)
+pub const CURVE: [f32; 9] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
 /// One point of the gate's trade-off curve.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -366,7 +367,12 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
             });
         }
     }
-    r.curve = CURVE
+    let mut points = CURVE.to_vec();
+    if !points.iter().any(|&t| (t - threshold).abs() < 1e-6) {
+        points.push(threshold);
+        points.sort_by(f32::total_cmp);
+    }
+    r.curve = points
         .iter()
         .map(|&t| {
             let passing: Vec<&Outcome> = outcomes.iter().filter(|o| o.confidence >= t).collect();
@@ -653,7 +659,7 @@ mod tests {
         ];
         let r = run(&engine, &questions, &none);
         assert_eq!((r.cited_first, r.in_answer_text), (2, 2), "{}", r.summary());
-        assert_eq!(r.curve.len(), CURVE.len());
+        assert!(r.curve.len() >= CURVE.len());
         for w in r.curve.windows(2) {
             assert!(
                 w[1].answered <= w[0].answered && w[1].refused >= w[0].refused,

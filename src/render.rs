@@ -66,9 +66,13 @@ pub fn misses_text(misses: &[Miss]) -> String {
     out
 }
 
-/// An answer for a terminal: the answer, then one block per citation.
+/// An answer for a terminal: the answer, its key span on a line of its
+/// own (`→ 66名`), then one block per citation.
 pub fn answer_text(a: &Answer) -> String {
     let mut out = format!("{}\n", a.answer);
+    if let Some(key) = a.key() {
+        let _ = writeln!(out, "→ {key}");
+    }
     for c in &a.citations {
         let meta: Vec<String> = [
             Some(render(&c.quote.title, a.script)),
@@ -110,6 +114,7 @@ mod tests {
             took_ms: 1.0,
             script: Script::Original,
             kind: Default::default(),
+            span: None,
             count: None,
             pages: 0,
         }

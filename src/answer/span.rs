@@ -58,7 +58,15 @@ fn candidates(parsed: &Parsed, text: &str) -> Vec<(usize, usize)> {
         }
     };
     for tok in JIEBA.tag(text, true) {
-        if fits(kind, tok.tag, tok.word) == Some(true) {
+        // A numeral takes the measure word after it (8名, 4盒): jieba
+        // often tags a one-character classifier as a noun.
+        let classifier = matches!(kind, AnswerKind::Number | AnswerKind::Price)
+            && tok.word.chars().count() == 1
+            && tok.word.chars().all(|c| c > '\u{2e80}')
+            && run
+                .as_ref()
+                .is_some_and(|(_, e, tags)| *e == tok.byte_start && tags.last() == Some(&"m"));
+        if classifier || fits(kind, tok.tag, tok.word) == Some(true) {
             match &mut run {
                 Some((_, e, tags)) if *e == tok.byte_start => {
                     *e = tok.byte_end;

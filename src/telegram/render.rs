@@ -174,7 +174,16 @@ pub fn list_reply(answer: &Answer, links: Links<'_>, page: usize) -> Reply {
 /// The answer's HTML with at most `max_citations` citation blocks.
 fn answer_html(answer: &Answer, max_citations: usize) -> String {
     let script = answer.script;
-    let mut html = escape(&answer.answer);
+    // The key span in bold: the answer at a glance, inside its sentence.
+    let mut html = match answer.span.filter(|_| answer.key().is_some()) {
+        Some((s, e)) => format!(
+            "{}<b>{}</b>{}",
+            escape(&answer.answer[..s]),
+            escape(&answer.answer[s..e]),
+            escape(&answer.answer[e..])
+        ),
+        None => escape(&answer.answer),
+    };
     for c in answer.citations.iter().take(max_citations) {
         html.push_str(&citation_block(c, script));
     }
@@ -705,6 +714,7 @@ mod tests {
             took_ms: 1.0,
             script,
             kind: Default::default(),
+            span: None,
             count: None,
             pages: 0,
         }
