@@ -754,6 +754,31 @@ mod tests {
     }
 
     #[test]
+    fn the_key_span_is_bold_and_escaped() {
+        let mut a = answer(
+            "集结了66名<干部>。[1]",
+            vec![citation(1, "k1", "标题", "集结了66名<干部>。")],
+            Script::Original,
+        );
+        let at = a.answer.find("66名").unwrap();
+        a.span = Some((at, at + "66名<干部>".len()));
+        let r = answer_reply(&a, Links::Callback);
+        assert!(
+            r.chunks[0].starts_with("集结了<b>66名&lt;干部&gt;</b>。[1]"),
+            "{}",
+            r.chunks[0]
+        );
+        // A span that is not a range of the text is ignored, not a panic.
+        a.span = Some((1, 2));
+        let r = answer_reply(&a, Links::Callback);
+        assert!(
+            r.chunks[0].starts_with("集结了66名&lt;干部&gt;。[1]"),
+            "{}",
+            r.chunks[0]
+        );
+    }
+
+    #[test]
     fn quotes_follow_the_askers_script() {
         let a = answer(
             "陳達鋒兼任組長。[1]",
