@@ -652,7 +652,7 @@ impl Engine {
                 .take_while(|&end| text[span_start..end].chars().count() <= 2 * limit)
                 .last()
                 .unwrap_or(span_end)
-        } else if matches!(parsed.kind, AnswerKind::Any | AnswerKind::List) && span_end == e {
+        } else if matches!(parsed.kind, AnswerKind::Any | AnswerKind::List | AnswerKind::Entity) && span_end == e {
             // "How" and "which measures" are often answered by two sentences:
             // take the next one too when both fit in one span.
             sentences(&text[e..])
