@@ -26,11 +26,13 @@ pub enum Error {
     },
     /// The configured corpus directory is not there.
     #[error(
-        "the corpus directory {path} does not exist or is not a directory (it should hold the archive's .txt/.md files; set --corpus or corpus_dir, or pass --index DIR alone to use an index as built)"
+        "the corpus directory {path} does not exist or is not a directory (it should hold the archive's files: text, CMS exports or saved HTML pages; set --corpus or corpus_dir, or pass --index DIR alone to use an index as built)"
     )]
     NoCorpus { path: PathBuf },
     /// The corpus holds no article.
-    #[error("no articles in the corpus {path}: {files} .txt/.md files found, {skipped} of them skipped")]
+    #[error(
+        "no articles in the corpus {path}: {files} archive files found (text, exports, HTML pages), {skipped} of them skipped"
+    )]
     EmptyCorpus {
         path: PathBuf,
         files: usize,

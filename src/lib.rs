@@ -33,6 +33,7 @@
 //!   articles, how many, the newest, by whom, anything on a topic),
 //!   answered from the index's counts, terms and date column.
 //! - [`eval`]: quality figures on question sets.
+//! - [`bench`]: speed and memory figures (build, cold start, latency).
 //! - [`render`]: the command line's text formats (answers, TSV lines).
 //! - [`text`]: sentence ends, clipping, mentions: one definition each.
 //! - [`date`]: stated dates → `YYYY-MM-DD`, month lengths.

@@ -181,8 +181,9 @@ mod tests {
     }
 
     /// `--json` output: a row's and a citation's shared part (`Quote`) is
-    /// flattened in place, so their keys and order are those of the flat
-    /// structs they replaced.
+    /// flattened in place, so scripts reading the JSON see one flat object
+    /// per row and per citation, with the keys in the order docs/usage.md
+    /// gives.
     #[test]
     fn json_rows_and_citations_are_flat() {
         let row = SearchRow {

@@ -67,8 +67,9 @@ pub fn halfwidth_char(c: char) -> char {
 /// Character by character, not phrase by phrase as [`to_simplified`]
 /// converts for display: search only needs documents and questions folded
 /// alike, and a table lookup per character is what lets a question fold
-/// the passages it ranks (see [`crate::rank`]) in microseconds; zhconv's
-/// phrase automaton and `str::to_lowercase` were two thirds of that time.
+/// the passages it ranks (see [`crate::rank`]) in microseconds; with
+/// zhconv's phrase automaton and `str::to_lowercase` instead, those two are
+/// two thirds of the time of folding them (docs/scaling.md).
 pub fn fold(text: &str) -> String {
     let table = &*SIMPLIFIED_CHARS;
     text.chars().map(|c| fold_char(table, c)).collect()

@@ -126,7 +126,7 @@ pub struct ArticleMeta {
     /// The body's lines, each still knowing its source line.
     pub body: Vec<Line>,
     /// Lines taken out of the body (rule, line): bylines and credits
-    /// (now metadata), the headline repeated.
+    /// (moved into the metadata), the headline repeated.
     pub removed: super::Log,
 }
 

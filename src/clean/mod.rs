@@ -87,7 +87,7 @@ pub fn clean_line_logged(line: &str, log: &mut Log) -> String {
 fn clean_line_once(line: &str, log: &mut Log) -> String {
     let normalised = normalise_chars(line);
     // The characters normalising dropped, looked up in a set: a `contains`
-    // per character was quadratic in the line (7% of a build's CPU).
+    // per character would be quadratic in the line (7% of a build's CPU).
     let changed = normalised != line;
     let kept: std::collections::HashSet<char> = if changed {
         normalised.chars().collect()

@@ -246,7 +246,8 @@ mod tests {
             "我怎么好意思回去休息?”12月9日深夜",
             "陈翀的手指划伤了,由于无法及时包扎",
             "鬱鬱蔥蔥的ABC",
-            // Once repaired wrongly before the ideographs-only rule (cmrc2018, drcd).
+            // Clean lines a run without the `?` marker could repair wrongly
+            // but for the ideographs-only rule (cmrc2018, drcd).
             "的一种结构花样被称为αβ桶或TIM桶",
             "为辐鳍鱼纲|鲈形目|鲈亚目|笛鲷科的其中一个种",
             "學院的英文名稱中,位於「College」一字後的逗號亦被去掉",

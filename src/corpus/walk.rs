@@ -83,7 +83,8 @@ pub fn scan(dir: &Path) -> Result<(Vec<FileStat>, Vec<Skipped>)> {
 
 /// Threads that `stat` files at once: a `stat` often waits on the
 /// filesystem, so more threads than cores help (measured on two cores: a
-/// fresh `ask` over a 200,000-file archive went from 1.31 s to 1.10 s).
+/// fresh `ask` over a 200,000-file archive takes 1.10 s, against 1.31 s
+/// stat-ing each file on the walking thread).
 const STAT_THREADS: usize = 8;
 /// Fewer files than this are stat-ed on the calling thread.
 const STAT_PARALLEL_FROM: usize = 2048;

@@ -5,9 +5,9 @@
 //! Why: a question reads its 20 best articles from the store, a few
 //! kilobytes each, scattered over the file. Through a memory map the kernel
 //! maps the neighbouring pages of every page touched too (fault-around,
-//! 64 KB), and all of them count as the process's resident memory: after
-//! 300 questions at 200,000 articles, 240 MB of the 510 MB resident was the
-//! store's mapping. Read with `pread`, the same bytes sit in the page cache
+//! 64 KB), and all of them count as the process's resident memory: served
+//! through a map, after 300 questions at 200,000 articles 240 MB of the
+//! 510 MB resident is the store's mapping. Read with `pread`, the same bytes sit in the page cache
 //! (shared, dropped under pressure) and the process holds only the blocks
 //! it decompresses (tantivy's block cache). The postings stay mapped: a
 //! question reads whole posting lists, which a map serves without a copy.

@@ -42,8 +42,8 @@ pub const FORMAT_VERSION: u32 = 12;
 
 /// Memory budget of the index writer, shared by its threads (tantivy needs
 /// at least 15 MB a thread; `MAX_THREADS` leaves each 64 MB or more). Each thread's segment is flushed when its share
-/// is full: at 64 MB a thread a 200,000-article build spent 20% more time
-/// flushing and merging small segments; 1 GB a thread was no faster than
+/// is full: at 64 MB a thread a 200,000-article build spends 20% more time
+/// flushing and merging small segments; 1 GB a thread is no faster than
 /// 256 MB (docs/scaling.md).
 const WRITER_HEAP: usize = 512 * 1024 * 1024;
 /// Indexing threads at most.
