@@ -1,5 +1,6 @@
 //! The bot's I/O: one async fn per kind of update (messages, button
-//! presses, inline queries) and the helpers that send what [`super::render`]
+//! presses, chat membership changes, inline queries), the alert loop of
+//! followed topics, and the helpers that send what [`super::render`]
 //! produced. Decisions are made by the pure modules; this file only reads
 //! updates, runs the engine on the blocking pool and calls the Bot API.
 
