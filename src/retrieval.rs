@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::ops::Bound;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
@@ -137,6 +137,8 @@ pub struct Local {
     /// every hit).
     article_ids: Vec<Column<u64>>,
     stats: Stats,
+    /// Articles already read. Both caches recover from a poisoned lock
+    /// (`PoisonError::into_inner`): an entry is put whole or not at all.
     docs: Mutex<lru::LruCache<usize, Arc<Doc>>>,
     /// Document frequencies already looked up (every segment's dictionary
     /// each time otherwise; coverage asks for the same few many times).
@@ -188,7 +190,7 @@ impl Local {
 
     /// The stored article `id`, if the index holds it.
     fn cached(&self, id: usize) -> Option<Arc<Doc>> {
-        if let Some(doc) = self.docs.lock().ok()?.get(&id) {
+        if let Some(doc) = self.docs.lock().unwrap_or_else(PoisonError::into_inner).get(&id) {
             return Some(doc.clone());
         }
         let doc = self.fetch(Term::from_field_u64(self.fields.article_id, id as u64))?;
@@ -204,9 +206,10 @@ impl Local {
     /// Keeps a read article in the cache.
     fn remember(&self, doc: Doc) -> Arc<Doc> {
         let doc = Arc::new(doc);
-        if let Ok(mut cache) = self.docs.lock() {
-            cache.put(doc.id, doc.clone());
-        }
+        self.docs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .put(doc.id, doc.clone());
         doc
     }
 
@@ -247,7 +250,7 @@ impl Local {
     /// How many articles hold a term.
     fn term_df(&self, field: TermField, term: &str) -> u64 {
         let key = (field, term.to_owned());
-        if let Some(df) = self.df.lock().ok().and_then(|mut c| c.get(&key).copied()) {
+        if let Some(&df) = self.df.lock().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return df;
         }
         let f = match field {
@@ -255,9 +258,7 @@ impl Local {
             TermField::Word => self.fields.words,
         };
         let df = self.searcher.doc_freq(&Term::from_field_text(f, term)).unwrap_or(0);
-        if let Ok(mut c) = self.df.lock() {
-            c.put(key, df);
-        }
+        self.df.lock().unwrap_or_else(PoisonError::into_inner).put(key, df);
         df
     }
 

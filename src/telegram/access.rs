@@ -2,8 +2,12 @@
 //! admin ids (always allowed; they alone get `/stats`), and a per-user
 //! limit on questions per minute. Pure values and clocks passed in, so
 //! every rule is unit-tested.
+//!
+//! Access control fails closed: [`SharedGate`] refuses whatever needs the
+//! gate's memory when its lock is poisoned.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Remembered users (refused once, rate windows) before the memory is
@@ -42,6 +46,11 @@ impl Rules {
 
     pub fn is_admin(&self, user: i64) -> bool {
         self.admins.contains(&user)
+    }
+
+    /// Whether `user`'s questions count against a per-minute limit.
+    pub fn limits(&self, user: i64) -> bool {
+        self.per_minute > 0 && !self.is_admin(user)
     }
 
     /// Whether `user` may ask in `chat`.
@@ -107,7 +116,7 @@ impl Gate {
     /// Counts a question of `user` at `now` against the per-minute limit.
     /// Admins are not limited.
     pub fn rate(&mut self, rules: &Rules, user: i64, now: Instant) -> Rate {
-        if rules.per_minute == 0 || rules.is_admin(user) {
+        if !rules.limits(user) {
             return Rate::Ok;
         }
         if self.recent.len() >= MAX_TRACKED_USERS {
@@ -135,6 +144,49 @@ impl Gate {
             }
         };
         Rate::Limited { notify, wait }
+    }
+}
+
+/// The gate every handler shares, behind a lock that fails closed: when it
+/// is poisoned (a thread panicked holding it, so the memory may be half
+/// updated), what the rules decide alone still stands and everything the
+/// memory decides is refused, silently (whether a refusal was already said
+/// is part of that memory).
+#[derive(Debug, Default)]
+pub struct SharedGate(Mutex<Gate>);
+
+impl SharedGate {
+    /// [`Gate::admit`]; poisoned, a user the rules do not let in is refused.
+    pub fn admit(&self, rules: &Rules, user: i64, chat: i64) -> Verdict {
+        match self.0.lock() {
+            Ok(mut gate) => gate.admit(rules, user, chat),
+            Err(_) if rules.allows(user, chat) => Verdict::Allow,
+            Err(_) => {
+                tracing::error!(user, chat, "the access gate's lock is poisoned: refusing");
+                Verdict::Silent
+            }
+        }
+    }
+
+    /// [`Gate::rate`]; poisoned, every question that counts is limited.
+    pub fn rate(&self, rules: &Rules, user: i64, now: Instant) -> Rate {
+        match self.0.lock() {
+            Ok(mut gate) => gate.rate(rules, user, now),
+            Err(_) if !rules.limits(user) => Rate::Ok,
+            Err(_) => {
+                tracing::error!(user, "the access gate's lock is poisoned: rate limiting");
+                Rate::Limited {
+                    notify: false,
+                    wait: WINDOW,
+                }
+            }
+        }
+    }
+
+    /// [`Gate::leaving`]; poisoned, every time is the first (the bot leaves
+    /// either way).
+    pub fn leaving(&self, chat: i64) -> bool {
+        self.0.lock().map(|mut gate| gate.leaving(chat)).unwrap_or(true)
     }
 }
 
@@ -204,5 +256,40 @@ mod tests {
             assert_eq!(g.rate(&r, 9, t0), Rate::Ok, "admins are not limited");
         }
         assert_eq!(g.rate(&rules(&[], &[], &[], 0), 1, t0), Rate::Ok, "0 = no limit");
+    }
+
+    /// Panics in another thread while holding the gate's lock.
+    fn poisoned() -> SharedGate {
+        let shared = SharedGate::default();
+        std::thread::scope(|s| {
+            let held = s.spawn(|| {
+                let _guard = shared.0.lock().unwrap();
+                panic!("a handler panics holding the gate");
+            });
+            assert!(held.join().is_err());
+        });
+        assert!(shared.0.is_poisoned());
+        shared
+    }
+
+    #[test]
+    fn a_poisoned_gate_fails_closed() {
+        let t0 = Instant::now();
+        let listed = rules(&[7], &[], &[9], 0);
+        let healthy = SharedGate::default();
+        assert_eq!(healthy.admit(&listed, 8, 8), Verdict::Refuse);
+        let gate = poisoned();
+        assert_eq!(gate.admit(&listed, 8, 8), Verdict::Silent, "not listed: refused");
+        assert_eq!(gate.admit(&listed, 7, 7), Verdict::Allow, "the rules alone let 7 in");
+        assert_eq!(gate.admit(&listed, 9, 9), Verdict::Allow, "admins");
+
+        let limited = rules(&[], &[], &[9], 3);
+        assert_eq!(healthy.rate(&limited, 1, t0), Rate::Ok);
+        assert!(
+            matches!(gate.rate(&limited, 1, t0), Rate::Limited { notify: false, .. }),
+            "the first question of a minute is refused: the window is unknown"
+        );
+        assert_eq!(gate.rate(&limited, 9, t0), Rate::Ok, "admins are not limited");
+        assert_eq!(gate.rate(&rules(&[], &[], &[], 0), 1, t0), Rate::Ok, "no limit set");
     }
 }

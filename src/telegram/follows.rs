@@ -16,7 +16,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError};
 
 use serde::{Deserialize, Serialize};
 
@@ -98,8 +98,10 @@ impl Follows {
         }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Book) -> T) -> Option<T> {
-        self.book.lock().ok().map(|mut b| f(&mut b))
+    /// Runs `f` on the book, recovered from a poisoned lock: the book is
+    /// plain data, saved whole after each change.
+    fn with<T>(&self, f: impl FnOnce(&mut Book) -> T) -> T {
+        f(&mut self.book.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Writes the book (to a temporary file renamed over the old one).
@@ -151,13 +153,11 @@ impl Follows {
             self.save(b);
             Ok(n)
         })
-        .unwrap_or(Err(Refusal::Empty))
     }
 
     /// The chat's follows, in the order added.
     pub fn of_chat(&self, chat: i64) -> Vec<Follow> {
         self.with(|b| b.follows.iter().filter(|f| f.chat == chat).cloned().collect())
-            .unwrap_or_default()
     }
 
     /// Removes the chat's `n`-th follow (from 1).
@@ -174,7 +174,6 @@ impl Follows {
             self.save(b);
             Some(gone)
         })
-        .flatten()
     }
 
     /// Pauses every follow of a chat that blocked or removed the bot.
@@ -190,7 +189,6 @@ impl Follows {
     /// Every follow that is not paused.
     pub fn active(&self) -> Vec<Follow> {
         self.with(|b| b.follows.iter().filter(|f| !f.paused).cloned().collect())
-            .unwrap_or_default()
     }
 
     /// How many follows there are (paused ones included), and in how many chats.
@@ -201,11 +199,10 @@ impl Follows {
             chats.dedup();
             (b.follows.len(), chats.len())
         })
-        .unwrap_or((0, 0))
     }
 
     pub fn watermark(&self) -> Option<u64> {
-        self.with(|b| b.watermark).flatten()
+        self.with(|b| b.watermark)
     }
 
     /// Articles below `next` are done with.
@@ -221,7 +218,6 @@ impl Follows {
     /// Whether `key` was posted to `chat`.
     pub fn was_posted(&self, chat: i64, key: &str) -> bool {
         self.with(|b| b.posted.get(&chat).is_some_and(|keys| keys.iter().any(|k| k == key)))
-            .unwrap_or(false)
     }
 
     /// Records keys posted to `chat` (written at once).

@@ -1,5 +1,6 @@
 //! The bot's I/O: one async fn per kind of update (messages, button
-//! presses, inline queries) and the helpers that send what [`super::render`]
+//! presses, chat membership changes, inline queries), the alert loop of
+//! followed topics, and the helpers that send what [`super::render`]
 //! produced. Decisions are made by the pure modules; this file only reads
 //! updates, runs the engine on the blocking pool and calls the Bot API.
 
@@ -122,11 +123,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         return Ok(());
     }
     // Addressed to us: is the asker let in?
-    let verdict = match state.gate.lock() {
-        Ok(mut gate) => gate.admit(&state.rules, user, msg.chat.id.0),
-        Err(_) => access::Verdict::Allow,
-    };
-    match verdict {
+    match state.gate.admit(&state.rules, user, msg.chat.id.0) {
         access::Verdict::Allow => {}
         access::Verdict::Silent => return Ok(()),
         access::Verdict::Refuse => {
@@ -158,10 +155,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
         Action::Unfollow(n) => change_follows(&bot, &state, &msg, to, user, FollowChange::Remove(&n), ui_script).await,
         Action::Start(payload) => start(&bot, &state, to, place, user, payload.as_deref(), ui_script).await,
         Action::Stats if state.rules.is_admin(user) => {
-            let snapshot = match state.stats.lock() {
-                Ok(c) => c.snapshot(std::time::Instant::now()),
-                Err(_) => return Ok(()),
-            };
+            let snapshot = state.counters().snapshot(std::time::Instant::now());
             let follows = state.follows.as_ref().map_or((0, 0), |f| f.counts());
             send_text(
                 &bot,
@@ -183,8 +177,7 @@ pub async fn on_message(bot: Tg, msg: Message, state: Arc<State>) -> HandlerResu
 /// Leaves a group that is not on the allowlist, saying why the first time
 /// (should leaving fail, the next message there tries again, silently).
 async fn leave_group(bot: &Tg, state: &State, chat: ChatId, script: Script) -> HandlerResult {
-    let first = state.gate.lock().map(|mut g| g.leaving(chat.0)).unwrap_or(true);
-    if first {
+    if state.gate.leaving(chat.0) {
         tracing::info!(chat = chat.0, "leaving a group that is not allowed");
         let to = Target {
             chat,
@@ -272,11 +265,7 @@ async fn within_rate(
     now: std::time::Instant,
     script: Script,
 ) -> Result<bool, BotError> {
-    let rate = match state.gate.lock() {
-        Ok(mut gate) => gate.rate(&state.rules, user, now),
-        Err(_) => access::Rate::Ok,
-    };
-    let access::Rate::Limited { notify, wait } = rate else {
+    let access::Rate::Limited { notify, wait } = state.gate.rate(&state.rules, user, now) else {
         return Ok(true);
     };
     tracing::info!(user, "rate limited");
@@ -329,9 +318,7 @@ async fn ask(
     for id in ids {
         state.remember(to.chat, id, &remembered);
     }
-    if let Ok(mut stats) = state.stats.lock() {
-        stats.record(answer.no_answer, started.elapsed());
-    }
+    state.counters().record(answer.no_answer, started.elapsed());
     tracing::info!(
         chat = to.chat.0,
         engine_ms = answer.took_ms,
@@ -373,9 +360,7 @@ async fn list(
     for id in ids {
         state.remember(to.chat, id, &of.encode());
     }
-    if let Ok(mut stats) = state.stats.lock() {
-        stats.record(answer.no_answer, started.elapsed());
-    }
+    state.counters().record(answer.no_answer, started.elapsed());
     tracing::info!(
         chat = to.chat.0,
         engine_ms = answer.took_ms,
@@ -408,11 +393,6 @@ async fn list_on_pool(state: &Arc<State>, of: ListOf, page: usize, script: Scrip
     }
 }
 
-/// How long a group administrator check is trusted.
-const ADMIN_CHECK_FOR: Duration = Duration::from_secs(60);
-/// Administrator checks remembered at most (the oldest go first).
-const ADMIN_CHECKS_KEPT: usize = 10_000;
-
 /// Whether `user` may change the follows of `msg`'s chat: anyone in a
 /// private chat; in a group, its administrators (asked of the Bot API,
 /// remembered for a minute) and the bot's own admins.
@@ -420,12 +400,8 @@ async fn may_change_follows(bot: &Tg, state: &State, msg: &Message, user: i64) -
     if msg.chat.is_private() || state.rules.is_admin(user) {
         return true;
     }
-    let key = (msg.chat.id.0, user as u64);
     let now = std::time::Instant::now();
-    if let Ok(seen) = state.admins_seen.lock()
-        && let Some(&(at, admin)) = seen.get(&key)
-        && now.duration_since(at) < ADMIN_CHECK_FOR
-    {
+    if let Some(admin) = state.admin_seen(msg.chat.id.0, user as u64, now) {
         return admin;
     }
     let admin = match retry::call(bot.get_chat_member(msg.chat.id, UserId(user as u64)), &state.api).await {
@@ -435,15 +411,7 @@ async fn may_change_follows(bot: &Tg, state: &State, msg: &Message, user: i64) -
             return false;
         }
     };
-    if let Ok(mut seen) = state.admins_seen.lock() {
-        if seen.len() >= ADMIN_CHECKS_KEPT {
-            seen.retain(|_, (at, _)| now.duration_since(*at) < ADMIN_CHECK_FOR);
-            if seen.len() >= ADMIN_CHECKS_KEPT {
-                seen.clear();
-            }
-        }
-        seen.insert(key, (now, admin));
-    }
+    state.admin_checked(msg.chat.id.0, user as u64, now, admin);
     admin
 }
 
@@ -603,15 +571,11 @@ async fn alert_round(bot: &Tg, state: &Arc<State>) {
                 Ok(_) => {
                     let keys: Vec<String> = chunk.iter().map(|(c, _)| c.article.clone()).collect();
                     follows.mark_posted(chat, &keys);
-                    if let Ok(mut s) = state.stats.lock() {
-                        s.alerts_sent += 1;
-                    }
+                    state.counters().alerts_sent += 1;
                     tracing::info!(chat, articles = keys.len(), "alert sent");
                 }
                 Err(e) => {
-                    if let Ok(mut s) = state.stats.lock() {
-                        s.alerts_failed += 1;
-                    }
+                    state.counters().alerts_failed += 1;
                     if chat_gone(&e) {
                         tracing::warn!(chat, error = %e, "the chat blocked or removed the bot; its follows are paused");
                         follows.pause_chat(chat);

@@ -33,8 +33,8 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Value, json};
 
@@ -191,9 +191,7 @@ impl Journal {
     /// failure is logged and the update still handled — answering matters
     /// more than remembering.
     pub fn received(&self, id: i64, update: &Value) -> Result<(), Skip> {
-        let Ok(mut inner) = self.inner.lock() else {
-            return Ok(());
-        };
+        let mut inner = self.lock();
         let skip = if inner.pending.contains_key(&id) {
             Some(Skip::Pending)
         } else if inner.recent.contains(id) {
@@ -225,9 +223,7 @@ impl Journal {
     /// Marks an update handled (answered, or failed for good). Not synced:
     /// a lost mark costs at most one repeated reply after a power loss.
     pub fn done(&self, id: i64) {
-        let Ok(mut inner) = self.inner.lock() else {
-            return;
-        };
+        let mut inner = self.lock();
         if inner.pending.remove(&id).is_none() {
             return;
         }
@@ -253,7 +249,14 @@ impl Journal {
 
     /// Updates received and not yet handled.
     pub fn pending(&self) -> usize {
-        self.inner.lock().map(|i| i.pending.len()).unwrap_or(0)
+        self.lock().pending.len()
+    }
+
+    /// The journal's state, recovered from a poisoned lock: every line is
+    /// written whole or not at all, so a panicking holder leaves nothing
+    /// half done worth refusing to record for.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -88,9 +88,7 @@ pub(crate) async fn reload(state: &State, settings: &ReloadSettings, force: bool
             }
         }
     };
-    if let Ok(mut c) = state.stats.lock() {
-        c.reloaded(matches!(outcome, Outcome::Reloaded { .. }));
-    }
+    state.counters().reloaded(matches!(outcome, Outcome::Reloaded { .. }));
     outcome
 }
 
