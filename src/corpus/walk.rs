@@ -159,20 +159,20 @@ fn stat_one(c: Candidate) -> (Option<FileStat>, Option<Skipped>) {
 
 /// Reads a listed file (at most [`MAX_FILE_BYTES`]), or says why not.
 pub fn read(stat: &FileStat) -> std::result::Result<CorpusFile, Skipped> {
-    read_limited(stat, MAX_FILE_BYTES)
+    read_up_to(stat, MAX_FILE_BYTES)
 }
 
-fn read_limited(stat: &FileStat, max_bytes: u64) -> std::result::Result<CorpusFile, Skipped> {
-    match read_up_to(&stat.path, max_bytes) {
-        Ok(None) => Err(Skipped {
-            file: stat.rel.clone(),
-            reason: format!("larger than {max_bytes} bytes"),
-        }),
-        Ok(Some(bytes)) => Ok(CorpusFile {
+fn read_up_to(stat: &FileStat, max_bytes: u64) -> std::result::Result<CorpusFile, Skipped> {
+    match crate::input::read_capped(&stat.path, max_bytes) {
+        Ok(bytes) => Ok(CorpusFile {
             rel: stat.rel.clone(),
             size: bytes.len() as u64,
             sha256: sha256_hex(&bytes),
             bytes,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(Skipped {
+            file: stat.rel.clone(),
+            reason: format!("larger than {max_bytes} bytes"),
         }),
         Err(e) => Err(Skipped {
             file: stat.rel.clone(),
@@ -192,21 +192,12 @@ fn list_files_up_to(dir: &Path, max_bytes: u64) -> Result<(Vec<CorpusFile>, Vec<
     let (stats, mut skipped) = scan(dir)?;
     let mut files = Vec::new();
     for stat in &stats {
-        match read_limited(stat, max_bytes) {
+        match read_up_to(stat, max_bytes) {
             Ok(file) => files.push(file),
             Err(s) => skipped.push(s),
         }
     }
     Ok((files, skipped))
-}
-
-/// The file's bytes, or `None` when it holds more than `max` (checked while
-/// reading, so a file that grows meanwhile is caught too).
-fn read_up_to(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
 /// Walks `dir`, whose path relative to the corpus directory is `rel_dir`
