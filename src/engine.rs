@@ -1,6 +1,6 @@
 //! The engine: ranking over a [`Retrieval`] (the archive's indexes),
 //! held together so that a question needs nothing else. Built in RAM
-//! (tests, small corpora) or opened from an index on disk
+//! (tests) or opened from an index on disk
 //! ([`Engine::open`], [`Engine::open_or_build`]). Shared read-only
 //! (`Arc<Engine>`) by every command and the bot.
 //!
