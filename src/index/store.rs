@@ -399,21 +399,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
     std::fs::create_dir_all(&layout.parent).map_err(|e| Error::io(&layout.parent, e))?;
     remove_leftovers(&layout, index_dir);
     let generation = TempGeneration::new(layout.new_generation());
-    let tantivy_dir = Layout::tantivy(&generation.path);
-    let index = match &previous {
-        Some((dir, _, _)) => {
-            link_copy(&Layout::tantivy(dir), &tantivy_dir)?;
-            Index::open_in_dir(&tantivy_dir)?
-        }
-        None => {
-            std::fs::create_dir_all(&tantivy_dir).map_err(|e| Error::io(&tantivy_dir, e))?;
-            Index::builder()
-                .schema(super::schema().0)
-                .settings(super::settings())
-                .create_in_dir(&tantivy_dir)?
-        }
-    };
-    tokenize::register(&index);
+    let index = generation.create_index(previous.as_ref().map(|p| p.0.as_path()))?;
     let mut update = Update {
         writers: Writer::new(&index, previous.is_none())?,
         next_id: previous.as_ref().map_or(0, |p| p.1.next_id),
@@ -424,35 +410,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
         files_indexed: 0,
         files_removed: 0,
     };
-
-    // Files unchanged by size and time are kept as they are.
-    let mut to_read: Vec<&FileStat> = Vec::new();
-    for stat in &stats {
-        match update.old.get(stat.rel.as_str()) {
-            Some(e) if unchanged(e.size, e.mtime_ns, stat) => update.entries.push((*e).clone()),
-            _ => to_read.push(stat),
-        }
-    }
-    let present: HashSet<&str> = stats.iter().map(|s| s.rel.as_str()).collect();
-    for e in &old_files {
-        if !present.contains(e.file.as_str()) {
-            update.writers.delete_file(&e.file);
-            update.files_removed += 1;
-        }
-    }
-    let mut done = 0;
-    for chunk in to_read.chunks(CHUNK_FILES) {
-        let reads: Vec<Read> = chunk
-            .par_iter()
-            .map(|stat| read_one(stat, update.old.get(stat.rel.as_str()).copied(), &applied))
-            .collect();
-        for (stat, read) in chunk.iter().zip(reads) {
-            update.apply(stat, read)?;
-        }
-        done += chunk.len();
-        progress(done, to_read.len());
-    }
-    update.edges.retain(|file, _| present.contains(file.as_str()));
+    update.read_changed(&stats, &applied, progress)?;
     update.clean_repeated_again(&stats, &applied)?;
 
     let Update {
@@ -476,8 +434,6 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             skipped: skipped.len(),
         });
     }
-    write_json(&Layout::files(&generation.path), &entries)?;
-    write_json(&Layout::edges(&generation.path), &edges)?;
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         corpus_dir: corpus_abs,
@@ -486,7 +442,7 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
         next_id,
         options: options_fingerprint(),
     };
-    write_json(&Layout::manifest(&generation.path), &manifest)?;
+    generation.write(&entries, &edges, &manifest)?;
     generation.swap_in(index_dir)?;
     skipped.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(BuildReport {
@@ -513,6 +469,34 @@ impl TempGeneration {
             path,
             swapped_in: false,
         }
+    }
+
+    /// The generation's tantivy index: the previous generation's at
+    /// `previous` (its files hard-linked), or a new, empty one.
+    fn create_index(&self, previous: Option<&Path>) -> Result<Index> {
+        let tantivy_dir = Layout::tantivy(&self.path);
+        let index = match previous {
+            Some(dir) => {
+                link_copy(&Layout::tantivy(dir), &tantivy_dir)?;
+                Index::open_in_dir(&tantivy_dir)?
+            }
+            None => {
+                std::fs::create_dir_all(&tantivy_dir).map_err(|e| Error::io(&tantivy_dir, e))?;
+                Index::builder()
+                    .schema(super::schema().0)
+                    .settings(super::settings())
+                    .create_in_dir(&tantivy_dir)?
+            }
+        };
+        tokenize::register(&index);
+        Ok(index)
+    }
+
+    /// Writes the file list, the edge keys and, last, the manifest.
+    fn write(&self, entries: &[FileEntry], edges: &HashMap<String, Vec<[u64; 2]>>, manifest: &Manifest) -> Result<()> {
+        write_json(&Layout::files(&self.path), &entries)?;
+        write_json(&Layout::edges(&self.path), edges)?;
+        write_json(&Layout::manifest(&self.path), manifest)
     }
 
     /// Makes the index path point at this generation, which then stays.
@@ -547,6 +531,38 @@ struct Update<'a> {
 }
 
 impl Update<'_> {
+    /// Reads the files that are new or changed by size and time, and
+    /// deletes the articles of removed ones; files unchanged by size and
+    /// time are kept as they are.
+    fn read_changed(&mut self, stats: &[FileStat], applied: &Repeated, progress: Progress) -> Result<()> {
+        let mut to_read: Vec<&FileStat> = Vec::new();
+        for stat in stats {
+            match self.old.get(stat.rel.as_str()) {
+                Some(e) if unchanged(e.size, e.mtime_ns, stat) => self.entries.push((*e).clone()),
+                _ => to_read.push(stat),
+            }
+        }
+        let present: HashSet<&str> = stats.iter().map(|s| s.rel.as_str()).collect();
+        for file in self.old.keys().filter(|f| !present.contains(*f)) {
+            self.writers.delete_file(file);
+            self.files_removed += 1;
+        }
+        let mut done = 0;
+        for chunk in to_read.chunks(CHUNK_FILES) {
+            let reads: Vec<Read> = chunk
+                .par_iter()
+                .map(|stat| read_one(stat, self.old.get(stat.rel.as_str()).copied(), applied))
+                .collect();
+            for (stat, read) in chunk.iter().zip(reads) {
+                self.apply(stat, read)?;
+            }
+            done += chunk.len();
+            progress(done, to_read.len());
+        }
+        self.edges.retain(|file, _| present.contains(file.as_str()));
+        Ok(())
+    }
+
     /// Takes in one file read for this build.
     fn apply(&mut self, stat: &FileStat, read: Read) -> Result<()> {
         let indexed = self.old.contains_key(stat.rel.as_str());
