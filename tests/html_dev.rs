@@ -9,12 +9,7 @@ use archive_bot::article::Article;
 
 /// One saved page read and cleaned on its own, as the index reads it.
 fn read_page(file: &str, bytes: Vec<u8>) -> (Vec<Article>, Vec<String>) {
-    let page = archive_bot::corpus::CorpusFile {
-        rel: file.to_owned(),
-        size: bytes.len() as u64,
-        sha256: String::new(),
-        bytes,
-    };
+    let page = archive_bot::corpus::CorpusFile::new(file.to_owned(), bytes);
     let loaded = archive_bot::load::load_file(&page, archive_bot::corpus::process_options());
     (loaded.articles, loaded.skipped.into_iter().map(|s| s.reason).collect())
 }

@@ -220,12 +220,7 @@ fn no_article_holds_characters_it_was_not_written_with() {
 fn a_page_read_alone_is_decoded_the_same() {
     for &(file, title, _, paragraphs) in EXPECTED.iter().filter(|e| e.0.contains(".htm")) {
         let bytes = std::fs::read(fixtures().join(file)).unwrap();
-        let page = archive_bot::corpus::CorpusFile {
-            rel: file.to_owned(),
-            size: bytes.len() as u64,
-            sha256: String::new(),
-            bytes,
-        };
+        let page = archive_bot::corpus::CorpusFile::new(file.to_owned(), bytes);
         let loaded = archive_bot::load::load_file(&page, archive_bot::corpus::process_options());
         let (articles, warnings) = (loaded.articles, loaded.skipped);
         assert!(warnings.is_empty(), "{file}: {warnings:?}");

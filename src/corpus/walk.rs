@@ -24,6 +24,16 @@ pub struct CorpusFile {
 }
 
 impl CorpusFile {
+    /// The file at `rel` holding `bytes`, with their size and digest.
+    pub fn new(rel: String, bytes: Vec<u8>) -> CorpusFile {
+        CorpusFile {
+            rel,
+            size: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+            bytes,
+        }
+    }
+
     /// The same file without its content, for keeping in a manifest.
     pub fn without_bytes(self) -> CorpusFile {
         CorpusFile {
@@ -164,12 +174,7 @@ pub fn read(stat: &FileStat) -> std::result::Result<CorpusFile, Skipped> {
 
 fn read_up_to(stat: &FileStat, max_bytes: u64) -> std::result::Result<CorpusFile, Skipped> {
     match crate::input::read_capped(&stat.path, max_bytes) {
-        Ok(bytes) => Ok(CorpusFile {
-            rel: stat.rel.clone(),
-            size: bytes.len() as u64,
-            sha256: sha256_hex(&bytes),
-            bytes,
-        }),
+        Ok(bytes) => Ok(CorpusFile::new(stat.rel.clone(), bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(Skipped {
             file: stat.rel.clone(),
             reason: format!("larger than {max_bytes} bytes"),
