@@ -11,20 +11,9 @@ use crate::error::{Error, Result};
 /// The configuration file read when none is named and it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "config/archive-bot.toml";
 
-/// The largest configuration or token file read, in bytes.
+/// The largest configuration or token file read, in bytes
+/// ([`crate::input::read_text`]).
 pub const MAX_SMALL_FILE_BYTES: u64 = 1024 * 1024;
-
-/// Reads a small text file whole, refusing one over `max` bytes (a
-/// misnamed path to a log or a device must not be read into memory).
-pub fn read_small_file(path: &Path, max: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > max {
-        return Err(std::io::Error::other(format!("larger than {max} bytes")));
-    }
-    String::from_utf8(bytes).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
-}
 
 /// The export's own name for each of our fields, from the configuration's
 /// `[fields]` table (e.g. `text = "article_body"`, `author = "meta.byline"`;
@@ -42,8 +31,10 @@ pub struct FieldNames {
     pub id: Option<String>,
 }
 
-/// The resolved settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The resolved settings. A configuration file may set any of these keys
+/// (and no other); the keys it leaves out keep their defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where the archive's text files live.
     pub corpus_dir: PathBuf,
@@ -106,28 +97,6 @@ impl Default for Config {
     }
 }
 
-/// The keys a configuration file may set; any other key is an error.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    corpus_dir: Option<PathBuf>,
-    index_dir: Option<PathBuf>,
-    token_file: Option<PathBuf>,
-    fields: Option<FieldNames>,
-    data_dir: Option<PathBuf>,
-    examples: Option<Vec<String>>,
-    allowed_users: Option<Vec<i64>>,
-    allowed_chats: Option<Vec<i64>>,
-    admins: Option<Vec<i64>>,
-    questions_per_minute: Option<u32>,
-    webhook_url: Option<String>,
-    webhook_listen: Option<String>,
-    webhook_secret: Option<String>,
-    metrics_listen: Option<String>,
-    reload_seconds: Option<u64>,
-    follows: Option<bool>,
-}
-
 impl Config {
     /// Loads defaults, the configuration file and the environment.
     ///
@@ -138,130 +107,108 @@ impl Config {
         let named = file
             .map(Path::to_path_buf)
             .or_else(|| env("ARCHIVE_BOT_CONFIG").map(PathBuf::from));
-        let mut config = Config::default();
         let path = match named {
             Some(path) => Some(path),
             None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
         };
-        if let Some(path) = path {
-            let text = read_small_file(&path, MAX_SMALL_FILE_BYTES).map_err(|e| Error::io(&path, e))?;
-            config.apply_toml(&text).map_err(|e| match e {
-                Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
-                other => other,
-            })?;
-        }
+        let mut config = match path {
+            Some(path) => {
+                let text = crate::input::read_text(&path, MAX_SMALL_FILE_BYTES).map_err(|e| Error::io(&path, e))?;
+                Config::from_toml(&text).map_err(|e| match e {
+                    Error::Config(msg) => Error::Config(format!("{}: {msg}", path.display())),
+                    other => other,
+                })?
+            }
+            None => Config::default(),
+        };
         config.apply_env(env)?;
         Ok(config)
     }
 
-    /// Applies the keys of a TOML document.
-    pub fn apply_toml(&mut self, text: &str) -> Result<()> {
-        let file: FileConfig = toml::from_str(text).map_err(|e| Error::Config(e.message().to_string()))?;
-        if let Some(v) = file.corpus_dir {
-            self.corpus_dir = v;
-        }
-        if let Some(v) = file.index_dir {
-            self.index_dir = v;
-        }
-        if let Some(v) = file.token_file {
-            self.token_file = Some(v);
-        }
-        if let Some(v) = file.fields {
-            self.fields = v;
-        }
-        if let Some(v) = file.data_dir {
-            self.data_dir = v;
-        }
-        if let Some(v) = file.examples {
-            self.examples = v;
-        }
-        if let Some(v) = file.allowed_users {
-            self.allowed_users = v;
-        }
-        if let Some(v) = file.allowed_chats {
-            self.allowed_chats = v;
-        }
-        if let Some(v) = file.admins {
-            self.admins = v;
-        }
-        if let Some(v) = file.questions_per_minute {
-            self.questions_per_minute = v;
-        }
-        if let Some(v) = file.webhook_url {
-            self.webhook_url = Some(v);
-        }
-        if let Some(v) = file.webhook_listen {
-            self.webhook_listen = v;
-        }
-        if let Some(v) = file.webhook_secret {
-            self.webhook_secret = Some(v);
-        }
-        if let Some(v) = file.metrics_listen {
-            self.metrics_listen = Some(v);
-        }
-        if let Some(v) = file.reload_seconds {
-            self.reload_seconds = v;
-        }
-        if let Some(v) = file.follows {
-            self.follows = v;
-        }
-        Ok(())
+    /// The defaults with the keys of a TOML document applied.
+    pub fn from_toml(text: &str) -> Result<Config> {
+        toml::from_str(text).map_err(|e| Error::Config(e.message().to_string()))
     }
 
     /// Applies `ARCHIVE_BOT_<KEY>` variables; empty values are ignored, a
     /// malformed one is an [`Error::Env`] naming the variable.
     pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
-        let get = |key: &str| env(key).filter(|v| !v.is_empty()).map(PathBuf::from);
-        if let Some(v) = get("ARCHIVE_BOT_CORPUS_DIR") {
-            self.corpus_dir = v;
-        }
-        if let Some(v) = get("ARCHIVE_BOT_INDEX_DIR") {
-            self.index_dir = v;
-        }
-        if let Some(v) = get("ARCHIVE_BOT_TOKEN_FILE") {
-            self.token_file = Some(v);
-        }
-        if let Some(v) = get("ARCHIVE_BOT_DATA_DIR") {
-            self.data_dir = v;
-        }
-        let text = |key: &str| env(key).filter(|v| !v.is_empty());
-        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_URL") {
-            self.webhook_url = Some(v);
-        }
-        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_LISTEN") {
-            self.webhook_listen = v;
-        }
-        if let Some(v) = text("ARCHIVE_BOT_WEBHOOK_SECRET") {
-            self.webhook_secret = Some(v);
-        }
-        if let Some(v) = text("ARCHIVE_BOT_METRICS_LISTEN") {
-            self.metrics_listen = Some(v);
-        }
-        if let Some(v) = text("ARCHIVE_BOT_RELOAD_SECONDS") {
-            self.reload_seconds = parse_env("ARCHIVE_BOT_RELOAD_SECONDS", &v, "a whole number of seconds")?;
-        }
-        if let Some(v) = text("ARCHIVE_BOT_FOLLOWS") {
-            self.follows = parse_env("ARCHIVE_BOT_FOLLOWS", &v, "true or false")?;
-        }
-        if let Some(v) = text("ARCHIVE_BOT_QUESTIONS_PER_MINUTE") {
-            self.questions_per_minute =
-                parse_env("ARCHIVE_BOT_QUESTIONS_PER_MINUTE", &v, "a whole number (0: no limit)")?;
-        }
-        if let Some(v) = text("ARCHIVE_BOT_ALLOWED_USERS") {
-            self.allowed_users = parse_ids("ARCHIVE_BOT_ALLOWED_USERS", &v)?;
-        }
-        if let Some(v) = text("ARCHIVE_BOT_ALLOWED_CHATS") {
-            self.allowed_chats = parse_ids("ARCHIVE_BOT_ALLOWED_CHATS", &v)?;
-        }
-        if let Some(v) = text("ARCHIVE_BOT_ADMINS") {
-            self.admins = parse_ids("ARCHIVE_BOT_ADMINS", &v)?;
-        }
-        if let Some(v) = text("ARCHIVE_BOT_EXAMPLES") {
-            self.examples = split_examples(&v);
+        for (var, apply) in ENV_KEYS {
+            if let Some(value) = env(var).filter(|v| !v.is_empty()) {
+                apply(self, var, &value)?;
+            }
         }
         Ok(())
     }
 }
+
+/// Sets one key from its variable's value (`var` names it in errors).
+type ApplyEnv = fn(&mut Config, &str, &str) -> Result<()>;
+
+/// Every key the environment may set, as `ARCHIVE_BOT_<KEY>`, in the
+/// order they are applied (the first malformed one is reported).
+const ENV_KEYS: &[(&str, ApplyEnv)] = &[
+    ("ARCHIVE_BOT_CORPUS_DIR", |c, _, v| {
+        c.corpus_dir = v.into();
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_INDEX_DIR", |c, _, v| {
+        c.index_dir = v.into();
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_TOKEN_FILE", |c, _, v| {
+        c.token_file = Some(v.into());
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_DATA_DIR", |c, _, v| {
+        c.data_dir = v.into();
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_WEBHOOK_URL", |c, _, v| {
+        c.webhook_url = Some(v.into());
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_WEBHOOK_LISTEN", |c, _, v| {
+        c.webhook_listen = v.into();
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_WEBHOOK_SECRET", |c, _, v| {
+        c.webhook_secret = Some(v.into());
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_METRICS_LISTEN", |c, _, v| {
+        c.metrics_listen = Some(v.into());
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_RELOAD_SECONDS", |c, var, v| {
+        c.reload_seconds = parse_env(var, v, "a whole number of seconds")?;
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_FOLLOWS", |c, var, v| {
+        c.follows = parse_env(var, v, "true or false")?;
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_QUESTIONS_PER_MINUTE", |c, var, v| {
+        c.questions_per_minute = parse_env(var, v, "a whole number (0: no limit)")?;
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_ALLOWED_USERS", |c, var, v| {
+        c.allowed_users = parse_ids(var, v)?;
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_ALLOWED_CHATS", |c, var, v| {
+        c.allowed_chats = parse_ids(var, v)?;
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_ADMINS", |c, var, v| {
+        c.admins = parse_ids(var, v)?;
+        Ok(())
+    }),
+    ("ARCHIVE_BOT_EXAMPLES", |c, _, v| {
+        c.examples = split_examples(v);
+        Ok(())
+    }),
+];
 
 /// The separator of example questions in `ARCHIVE_BOT_EXAMPLES` (one line,
 /// so it fits an env file).
@@ -325,8 +272,7 @@ mod tests {
 
     #[test]
     fn file_then_env_override() {
-        let mut c = Config::default();
-        c.apply_toml("corpus_dir = \"a\"\nindex_dir = \"b\"\n").unwrap();
+        let mut c = Config::from_toml("corpus_dir = \"a\"\nindex_dir = \"b\"\n").unwrap();
         assert_eq!(c.corpus_dir, PathBuf::from("a"));
         c.apply_env(|k| (k == "ARCHIVE_BOT_INDEX_DIR").then(|| "c".to_string()))
             .unwrap();
@@ -336,9 +282,7 @@ mod tests {
 
     #[test]
     fn list_settings_from_the_environment() {
-        let mut c = Config::default();
-        c.apply_toml("admins = [1]\nallowed_users = [2]\nexamples = [\"甲?\"]\n")
-            .unwrap();
+        let mut c = Config::from_toml("admins = [1]\nallowed_users = [2]\nexamples = [\"甲?\"]\n").unwrap();
         let env = |k: &str| {
             match k {
                 "ARCHIVE_BOT_ALLOWED_USERS" => Some(" 7, 8 ,"),
@@ -357,8 +301,7 @@ mod tests {
         assert_eq!(c.examples, ["陈达锋是谁?", "锦湖街道集结了多少名机关干部?"]);
         assert_eq!(c.questions_per_minute, 5);
 
-        let mut unset = Config::default();
-        unset.apply_toml("admins = [1]\n").unwrap();
+        let mut unset = Config::from_toml("admins = [1]\n").unwrap();
         unset
             .apply_env(|k| (k == "ARCHIVE_BOT_ADMINS").then(String::new))
             .unwrap();
@@ -385,38 +328,33 @@ mod tests {
 
     #[test]
     fn examples_are_a_list_of_questions() {
-        let mut c = Config::default();
-        c.apply_toml("examples = [\"甲是谁?\", \"乙在哪里?\"]\n").unwrap();
+        let c = Config::from_toml("examples = [\"甲是谁?\", \"乙在哪里?\"]\n").unwrap();
         assert_eq!(c.examples, ["甲是谁?", "乙在哪里?"]);
         assert!(
-            c.apply_toml("examples = \"甲是谁?\"\n").is_err(),
+            Config::from_toml("examples = \"甲是谁?\"\n").is_err(),
             "a list, not a string"
         );
     }
 
     #[test]
     fn unknown_key_is_named() {
-        let mut c = Config::default();
-        let err = c.apply_toml("corpus_dri = \"a\"\n").unwrap_err().to_string();
+        let err = Config::from_toml("corpus_dri = \"a\"\n").unwrap_err().to_string();
         assert!(err.contains("corpus_dri"), "{err}");
     }
 
     #[test]
     fn export_field_names_and_unknown_ones() {
-        let mut c = Config::default();
-        c.apply_toml("[fields]\ntext = \"article_body\"\nauthor = \"meta.byline\"\n")
-            .unwrap();
+        let c = Config::from_toml("[fields]\ntext = \"article_body\"\nauthor = \"meta.byline\"\n").unwrap();
         assert_eq!(c.fields.text.as_deref(), Some("article_body"));
         assert_eq!(c.fields.author.as_deref(), Some("meta.byline"));
-        let err = c.apply_toml("[fields]\nbodyy = \"x\"\n").unwrap_err().to_string();
+        let err = Config::from_toml("[fields]\nbodyy = \"x\"\n").unwrap_err().to_string();
         assert!(err.contains("bodyy"), "{err}");
     }
 
     #[test]
     fn shipped_config_file_parses() {
         let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/archive-bot.toml")).unwrap();
-        let mut c = Config::default();
-        c.apply_toml(&text).unwrap();
+        let c = Config::from_toml(&text).unwrap();
         assert_eq!(c, Config::default(), "the shipped file documents the defaults");
     }
 }

@@ -1,6 +1,6 @@
 //! The engine: ranking over a [`Retrieval`] (the archive's indexes),
 //! held together so that a question needs nothing else. Built in RAM
-//! (tests, small corpora) or opened from an index on disk
+//! (tests) or opened from an index on disk
 //! ([`Engine::open`], [`Engine::open_or_build`]). Shared read-only
 //! (`Arc<Engine>`) by every command and the bot.
 //!
@@ -28,7 +28,7 @@ use tantivy::Index;
 
 use crate::article::Article;
 use crate::error::{Error, Result};
-use crate::index::store::{self, BuildReport, Location, Progress};
+use crate::index::store::{self, BuildReport, Progress};
 use crate::index::{self, Prepared, Writer, tokenize};
 use crate::query::{Filter, Parsed};
 pub use crate::rank::Hit;
@@ -107,7 +107,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Builds an engine with an in-memory index (tests, `eval` on benches).
+    /// Builds an engine over an in-memory index of `articles` (tests).
     pub fn in_ram(articles: Vec<Article>) -> Result<Engine> {
         let index = Index::builder()
             .schema(index::schema().0)
@@ -161,48 +161,70 @@ impl Engine {
     /// stale or corrupt (with a warning through `warn`). Returns the build
     /// report when a build happened.
     ///
-    /// A corpus directory that is named (`loc.corpus_dir`) but missing is an
+    /// A corpus directory that is named (`corpus_dir`) but missing is an
     /// error that names it, even when an index exists: answering from the
     /// index of some other corpus without a word is worse than stopping. An
     /// index used alone (no corpus known) says so through `warn`.
     pub fn open_or_build(
-        loc: &Location,
+        corpus_dir: Option<&Path>,
+        index_dir: &Path,
         progress: Progress,
         warn: &dyn Fn(&str),
     ) -> Result<(Engine, Option<BuildReport>)> {
         // The tables load on another core while the index is checked
         // (the engine waits for them when it is made).
         std::thread::spawn(warm_up);
-        let Some(corpus_dir) = &loc.corpus_dir else {
-            let engine = Engine::open(&loc.index_dir)?;
-            let built_from = store::read_manifest(&loc.index_dir)
+        let Some(corpus_dir) = corpus_dir else {
+            let engine = Engine::open(index_dir)?;
+            let built_from = store::read_manifest(index_dir)
                 .map(|m| m.corpus_dir.display().to_string())
                 .unwrap_or_else(|_| "?".into());
             warn(&format!(
                 "using the index at {} as built: its corpus ({built_from}) is not here, so changes to the archive cannot be noticed",
-                loc.index_dir.display()
+                index_dir.display()
             ));
             return Ok((engine, None));
         };
         if !corpus_dir.is_dir() {
             return Err(Error::NoCorpus {
-                path: corpus_dir.clone(),
+                path: corpus_dir.to_path_buf(),
             });
         }
-        if let Some(report) = store::update_if_stale(corpus_dir, &loc.index_dir, progress, warn)? {
-            return Engine::open(&loc.index_dir).map(|e| (e, Some(report)));
+        if let Some(report) = store::update_if_stale(corpus_dir, index_dir, progress, warn)? {
+            return Engine::open(index_dir).map(|e| (e, Some(report)));
         }
-        match Engine::open(&loc.index_dir) {
+        match Engine::open(index_dir) {
             Ok(engine) => Ok((engine, None)),
             Err(e) => {
                 warn(&format!(
                     "rebuilding the index at {}: it is corrupt ({e})",
-                    loc.index_dir.display()
+                    index_dir.display()
                 ));
-                let report = store::build_full(corpus_dir, &loc.index_dir, progress)?;
-                Engine::open(&loc.index_dir).map(|e| (e, Some(report)))
+                let report = store::build_full(corpus_dir, index_dir, progress)?;
+                Engine::open(index_dir).map(|e| (e, Some(report)))
             }
         }
+    }
+
+    /// Opens the index for serving. With live updates (`live`) and the
+    /// corpus there, an index that opens is served at once, unchecked: the
+    /// reload loop compares it with the corpus in the background (stat-ing
+    /// every file of a large archive takes longer than answering).
+    /// Otherwise, or when it does not open, as [`Engine::open_or_build`].
+    pub fn open_for_serving(
+        corpus_dir: Option<&Path>,
+        index_dir: &Path,
+        live: bool,
+        progress: Progress,
+        warn: &dyn Fn(&str),
+    ) -> Result<(Engine, Option<BuildReport>)> {
+        if live
+            && corpus_dir.is_some_and(Path::is_dir)
+            && let Ok(engine) = Engine::open(index_dir)
+        {
+            return Ok((engine, None));
+        }
+        Engine::open_or_build(corpus_dir, index_dir, progress, warn)
     }
 
     pub fn stats(&self) -> &Stats {
@@ -340,18 +362,12 @@ impl Engine {
         self.retrieval.articles(parsed, limit)
     }
 
-    /// `search`: the `top` best passages for free text.
-    pub fn search(&self, query: &str, top: usize) -> Vec<SearchRow> {
-        self.search_filtered(query, top, &Filter::default())
-    }
-
-    /// `search` restricted by `filter` (on top of a period the query names).
-    /// At most [`MAX_TOP`] rows.
+    /// `search`: the `top` best passages for free text (at most
+    /// [`MAX_TOP`]), under `filter` completed by a period or source the
+    /// query names, as [`Engine::ask`] does.
     pub fn search_filtered(&self, query: &str, top: usize, filter: &Filter) -> Vec<SearchRow> {
         let mut parsed = crate::query::parse(query);
-        if !filter.is_empty() {
-            parsed.filter = filter.clone();
-        }
+        parsed.filter = filter.completed_by(&parsed.filter);
         self.retrieve(&parsed, top.min(MAX_TOP))
             .into_iter()
             .filter_map(|h| Some((h, self.doc(h.article)?)))

@@ -1,5 +1,9 @@
 //! The library's one error type. The binary wraps it with `anyhow` context
 //! (which file, which setting) at its edge; nothing below `main.rs` prints.
+//!
+//! Each variant's text already holds the error it wraps, so none reports
+//! that error again as its source: a chain printed cause by cause (`{:#}`)
+//! shows each message once.
 
 use std::path::PathBuf;
 
@@ -7,12 +11,8 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file or directory could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: std::io::Error },
     /// The configuration file or an override is invalid.
     #[error("configuration: {0}")]
     Config(String),
@@ -43,18 +43,30 @@ pub enum Error {
     Index(String),
     /// tantivy reported an error.
     #[error("search engine: {0}")]
-    Tantivy(#[from] tantivy::TantivyError),
+    Tantivy(tantivy::TantivyError),
     /// A JSON document could not be read or written.
     #[error("json: {0}")]
-    Json(#[from] serde_json::Error),
+    Json(serde_json::Error),
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Self {
+        Error::Tantivy(e)
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Json(e)
+    }
 }
 
 impl Error {
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

@@ -40,6 +40,7 @@
 //! - [`script`]: Traditional ↔ Simplified and full-width folding, used by
 //!   search (always Simplified) and by rendering (the asker's script).
 //! - [`config`]: settings from file, environment and flags.
+//! - [`input`]: capped reads of whole files and of lines of a stream.
 //! - [`telegram`]: the bot (`serve`): routing updates, rendering cited
 //!   replies as Telegram HTML, article pages, inline mode. The only
 //!   module that imports teloxide.
@@ -57,6 +58,7 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod index;
+pub mod input;
 pub mod load;
 pub mod passage;
 pub mod query;

@@ -117,14 +117,6 @@ pub fn strip_repeated(one: &mut FileLoad, rel: &str, found: &repeated::Repeated)
     }));
 }
 
-/// A saved page's article (one per page) or the warning why there is none.
-pub fn read_page_file(rel: &str, bytes: &[u8]) -> (Vec<Article>, Vec<String>) {
-    match corpus::html::read_page(bytes) {
-        Ok(record) => clean_contents(rel, Contents::Page(record), &mut Vec::new()),
-        Err(reason) => (Vec::new(), vec![reason]),
-    }
-}
-
 /// One file's articles and warnings.
 fn clean_contents(rel: &str, contents: Contents, log: &mut Log) -> (Vec<Article>, Vec<String>) {
     let (articles, mut warnings) = match contents {

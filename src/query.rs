@@ -9,8 +9,26 @@ use crate::index::tokenize::{JIEBA, bigrams};
 use crate::script::{fold, is_cjk};
 use crate::text;
 
-/// Longest question considered, in characters; the rest is ignored.
+/// Longest question accepted, in characters: the command line and the bot
+/// refuse a longer one ([`check_length`]); parsing caps at it too, for
+/// callers that do not check.
 pub const MAX_QUESTION_CHARS: usize = 300;
+
+/// A question longer than [`MAX_QUESTION_CHARS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} characters long; at most {MAX_QUESTION_CHARS} are allowed")]
+pub struct TooLong(pub usize);
+
+/// Refuses a question longer than [`MAX_QUESTION_CHARS`]: the one length
+/// check of the command line and the bot.
+pub fn check_length(question: &str) -> Result<(), TooLong> {
+    let n = question.chars().count();
+    if n > MAX_QUESTION_CHARS {
+        Err(TooLong(n))
+    } else {
+        Ok(())
+    }
+}
 
 /// What kind of answer a question asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +130,18 @@ impl Filter {
     /// Whether it restricts anything.
     pub fn is_empty(&self) -> bool {
         self.since.is_none() && self.until.is_none() && self.source.is_none()
+    }
+
+    /// This filter (the caller's), completed by what the question asks
+    /// (`asked`): each bound the caller leaves open is taken from the
+    /// question.
+    pub fn completed_by(&self, asked: &Filter) -> Filter {
+        Filter {
+            since: self.since.clone().or_else(|| asked.since.clone()),
+            until: self.until.clone().or_else(|| asked.until.clone()),
+            source: self.source.clone().or_else(|| asked.source.clone()),
+            dated_only: self.dated_only || asked.dated_only,
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, Index, IndexReader, Searcher, Term};
 
@@ -27,9 +27,6 @@ use crate::error::Result;
 use crate::index::{self, Fields};
 use crate::query::{Filter, Parsed};
 
-/// Boosts of the index's fields: bigrams for recall, words for precision.
-const BOOST_BIGRAMS: f32 = 1.0;
-const BOOST_WORDS: f32 = 1.0;
 /// Articles kept decoded in memory: a question reads a few dozen, a
 /// follow-up or a button press often the same ones again.
 const DOC_CACHE: usize = 512;
@@ -277,11 +274,12 @@ impl Local {
         }
         let f = &self.fields;
         let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // Bigrams (recall) and words (precision) count alike.
         for b in &parsed.bigrams {
-            terms.push(term_clause(f.bigrams, b, BOOST_BIGRAMS));
+            terms.push(term_clause(f.bigrams, b));
         }
         for w in &parsed.words {
-            terms.push(term_clause(f.words, w, BOOST_WORDS));
+            terms.push(term_clause(f.words, w));
         }
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(terms)))];
         clauses.extend(filter_query(&parsed.filter, f.date_num, f.source_key).map(|q| (Occur::Must, q)));
@@ -345,10 +343,10 @@ impl Local {
             }
             let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for b in &topic.bigrams {
-                terms.push(term_clause(f.bigrams, b, 1.0));
+                terms.push(term_clause(f.bigrams, b));
             }
             for w in &topic.words {
-                terms.push(term_clause(f.words, w, 1.0));
+                terms.push(term_clause(f.words, w));
             }
             if !terms.is_empty() {
                 clauses.push((Occur::Should, Box::new(BooleanQuery::new(terms))));
@@ -423,9 +421,10 @@ impl Retrieval for Local {
     }
 }
 
-fn term_clause(field: Field, text: &str, boost: f32) -> (Occur, Box<dyn Query>) {
+/// A term that adds its BM25 score where it occurs.
+fn term_clause(field: Field, text: &str) -> (Occur, Box<dyn Query>) {
     let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
-    (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)))
+    (Occur::Should, Box::new(q))
 }
 
 /// The filter as a query that matches without scoring, or `None` when the

@@ -45,14 +45,8 @@ pub fn is_traditional(text: &str) -> bool {
     trad_only > simp_only
 }
 
-/// Full-width ASCII forms (`！`, `３`, `Ａ`) and the ideographic space to
-/// their half-width equivalents. Keeps byte offsets meaningful only on the
-/// output.
-pub fn to_halfwidth(text: &str) -> String {
-    text.chars().map(halfwidth_char).collect()
-}
-
-/// One character's half-width form.
+/// One character's half-width form: full-width ASCII forms (`！`, `３`,
+/// `Ａ`) and the ideographic space to their half-width equivalents.
 pub fn halfwidth_char(c: char) -> char {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),

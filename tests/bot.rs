@@ -867,10 +867,11 @@ async fn serve_binary_stops_cleanly_on_sigterm() {
     );
 }
 
-/// Prints the HTML the bot sends for a DM answer, a group answer and an
-/// article page (for the README). `cargo test --test bot -- --ignored --nocapture transcript`
+/// The HTML the bot sends for a DM answer, a group answer and an article
+/// page, as the README shows them: the answer with its citation marks,
+/// quoted sources, the button that opens the article, and the page's
+/// position and next-page button. `--nocapture` prints the transcript.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "prints a transcript; asserts nothing new"]
 async fn transcript() {
     let fake = Fake::start().await;
     let bot = start_bot(&fake);
@@ -901,6 +902,24 @@ async fn transcript() {
             serde_json::to_string(&call.params["reply_markup"]).unwrap()
         );
     }
+    let dm_text = text_of(&dm_answer);
+    let first_line = dm_text.lines().next().unwrap_or_default();
+    assert!(
+        first_line.contains("医学观察者集中隔离点") && first_line.ends_with("[1]"),
+        "{dm_text}"
+    );
+    assert!(dm_text.contains("<blockquote>"), "{dm_text}");
+    let opens = dm_answer.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].as_str();
+    assert!(opens.is_some_and(|data| data.starts_with("o:")), "{opens:?}");
+    assert!(
+        text_of(&group_answer).contains("66名机关干部"),
+        "{}",
+        text_of(&group_answer)
+    );
+    let page_text = text_of(&page);
+    assert!(page_text.trim_end().ends_with("<i>（1/2）</i>"), "{page_text}");
+    let next = &page.params["reply_markup"]["inline_keyboard"][0][0];
+    assert_eq!(next["callback_data"], format!("p:{}:1:s", longest.key), "{next}");
     bot.shutdown().await.unwrap();
 }
 

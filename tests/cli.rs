@@ -326,6 +326,64 @@ fn filters_and_metadata_questions_from_the_command_line() {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
+/// `search --source X` keeps a period the query names (the flag completes
+/// the question's filter, as `ask` does, rather than replacing it).
+#[test]
+fn search_with_a_source_flag_keeps_the_period_the_query_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    let article = |title: &str, city: &str, date: &str, source: &str| {
+        serde_json::json!({
+            "title": title,
+            "text": format!("{city}政府宣布新的垃圾分类规定,居民反映良好。"),
+            "date": date,
+            "source": source,
+        })
+        .to_string()
+    };
+    let lines = [
+        article("北京垃圾分类新规", "北京市", "2019-09-01", "新京报"),
+        article("上海垃圾分类新规", "上海市", "2020-03-01", "新京报"),
+        article("广州垃圾分类新规", "广州市", "2019-09-05", "南方日报"),
+    ];
+    std::fs::write(corpus.join("news.jsonl"), lines.join("\n")).unwrap();
+    let index = dir.path().join("index");
+    let search = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["search", "--json", "--corpus", corpus.to_str().unwrap()];
+        args.extend(["--index", index.to_str().unwrap()]);
+        args.extend(extra);
+        args.push("2019年9月 垃圾分类");
+        let out = run(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let rows: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let mut titles: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["title"].as_str().unwrap().to_owned())
+            .collect();
+        titles.sort();
+        titles.dedup();
+        titles
+    };
+    assert_eq!(
+        search(&[]),
+        ["北京垃圾分类新规", "广州垃圾分类新规"],
+        "the query's period"
+    );
+    assert_eq!(
+        search(&["--source", "新京报"]),
+        ["北京垃圾分类新规"],
+        "the period and the source"
+    );
+    assert_eq!(
+        search(&["--since", "2019-09-03"]),
+        ["广州垃圾分类新规"],
+        "the flag's bound, and the query's for the bound the flags leave open"
+    );
+}
+
 /// One question length limit (the query parser's): longer is refused with
 /// the numbers, never silently cut; from stdin the error names the line.
 #[test]

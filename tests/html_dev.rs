@@ -1,8 +1,18 @@
 //! Extraction quality on real saved news pages, read at run time from
 //! `../shared/bench/html_dev` (never copied into the repository):
-//! `cargo test --test html_dev -- --ignored --nocapture`.
+//! `cargo test --test html_dev -- --ignored --nocapture`. Fails when a
+//! figure falls below the one the extraction reaches now.
 
 use std::path::Path;
+
+use archive_bot::article::Article;
+
+/// One saved page read and cleaned on its own, as the index reads it.
+fn read_page(file: &str, bytes: Vec<u8>) -> (Vec<Article>, Vec<String>) {
+    let page = archive_bot::corpus::CorpusFile::new(file.to_owned(), bytes);
+    let loaded = archive_bot::load::load_file(&page, archive_bot::corpus::process_options());
+    (loaded.articles, loaded.skipped.into_iter().map(|s| s.reason).collect())
+}
 
 fn norm(s: &str) -> String {
     s.chars()
@@ -24,7 +34,7 @@ fn html_dev_figures() {
         pages += 1;
         let file = t["file"].as_str().unwrap();
         let bytes = std::fs::read(root.join(file)).unwrap();
-        let (articles, warnings) = archive_bot::load::read_page_file(file, &bytes);
+        let (articles, warnings) = read_page(file, bytes);
         let Some(a) = articles.first() else {
             println!("{file}: NOTHING {warnings:?}");
             body_n += 3;
@@ -70,13 +80,23 @@ fn html_dev_figures() {
     println!(
         "html_dev: title {title}/{pages}, date {date}/{pages}, source {source}/{pages}, body {body}/{body_n}, furniture removed {furniture}/{furn_n}, answer span in text {answer}/{pages}"
     );
-    questions_answered(&truth, articles_read);
+    // The figures the extraction reaches on these 20 pages.
+    assert_eq!((pages, title, source, body, body_n, answer), (20, 20, 20, 60, 60, 20));
+    assert!(
+        date >= 18 && furniture >= 55,
+        "date {date}, furniture removed {furniture}"
+    );
+    let (top_page, in_answer, in_passage) = questions_answered(&truth, articles_read);
+    assert!(
+        top_page >= 18 && in_answer >= 15 && in_passage >= 16,
+        "{top_page} {in_answer} {in_passage}"
+    );
 }
 
 /// The pages indexed together, each page's question asked: is the top
 /// citation that page, does the answer quote the expected span, does the
-/// cited passage hold it.
-fn questions_answered(truth: &serde_json::Value, articles: Vec<archive_bot::article::Article>) {
+/// cited passage hold it (three counts).
+fn questions_answered(truth: &serde_json::Value, articles: Vec<Article>) -> (usize, usize, usize) {
     let engine = archive_bot::engine::Engine::in_ram(articles).unwrap();
     let same = |s: &str| norm(&archive_bot::script::fold(s));
     let (mut asked, mut top_page, mut in_answer, mut in_passage) = (0, 0, 0, 0);
@@ -105,4 +125,5 @@ fn questions_answered(truth: &serde_json::Value, articles: Vec<archive_bot::arti
     println!(
         "html_dev questions: top citation is the page {top_page}/{asked}, expected answer in the answer {in_answer}/{asked}, in the top cited passage {in_passage}/{asked}"
     );
+    (top_page, in_answer, in_passage)
 }

@@ -214,13 +214,15 @@ fn no_article_holds_characters_it_was_not_written_with() {
     }
 }
 
-/// A page read on its own (`load::read_page_file`, what `html_dev` uses)
-/// gets the same decoding.
+/// A page read on its own (`load::load_file`, as an index build and
+/// `html_dev` read it) gets the same decoding.
 #[test]
 fn a_page_read_alone_is_decoded_the_same() {
     for &(file, title, _, paragraphs) in EXPECTED.iter().filter(|e| e.0.contains(".htm")) {
         let bytes = std::fs::read(fixtures().join(file)).unwrap();
-        let (articles, warnings) = archive_bot::load::read_page_file(file, &bytes);
+        let page = archive_bot::corpus::CorpusFile::new(file.to_owned(), bytes);
+        let loaded = archive_bot::load::load_file(&page, archive_bot::corpus::process_options());
+        let (articles, warnings) = (loaded.articles, loaded.skipped);
         assert!(warnings.is_empty(), "{file}: {warnings:?}");
         assert_eq!(articles[0].title, title, "{file}");
         assert_eq!(articles[0].paragraphs, paragraphs, "{file}");

@@ -2,10 +2,16 @@
 //! when corrupt, swapped atomically while readers open it.
 
 use std::cell::RefCell;
-use std::path::Path;
+use std::path::PathBuf;
 
 use archive_bot::engine::Engine;
-use archive_bot::index::store::{BuildReport, Location, build, check, read_files, staleness};
+use archive_bot::index::store::{BuildReport, Staleness, build, built_from, check, read_files, staleness};
+
+/// A corpus (if any) and the index built from it.
+struct Location {
+    corpus_dir: Option<PathBuf>,
+    index_dir: PathBuf,
+}
 const ARTICLE_A: &str =
     "锦湖街道筑牢疫情防控第一道防线\n锦湖街道迅速集结66名机关干部、110名基层站所工作人员,凝心聚力,抢抓时间。\n";
 const ARTICLE_B: &str =
@@ -31,8 +37,10 @@ fn fresh() -> (tempfile::TempDir, tempfile::TempDir, Location) {
 
 fn open_logged(loc: &Location) -> (Engine, Option<BuildReport>, Vec<String>) {
     let warnings = RefCell::new(Vec::new());
-    let (engine, report) =
-        Engine::open_or_build(loc, &|_, _| {}, &|w| warnings.borrow_mut().push(w.to_string())).unwrap();
+    let (engine, report) = Engine::open_or_build(loc.corpus_dir.as_deref(), &loc.index_dir, &|_, _| {}, &|w| {
+        warnings.borrow_mut().push(w.to_string())
+    })
+    .unwrap();
     (engine, report, warnings.into_inner())
 }
 
@@ -42,7 +50,10 @@ fn builds_on_first_use_then_reuses() {
     let (engine, report, warnings) = open_logged(&loc);
     assert_eq!(report.map(|r| r.articles), Some(2));
     assert!(warnings.is_empty(), "a first build is not a warning: {warnings:?}");
-    assert_eq!(engine.search("机关干部", 1)[0].quote.file, "a.txt");
+    assert_eq!(
+        engine.search_filtered("机关干部", 1, &Default::default())[0].quote.file,
+        "a.txt"
+    );
     let (_, report, _) = open_logged(&loc);
     assert!(report.is_none(), "an up-to-date index is reused");
     assert_eq!(read_files(&loc.index_dir).unwrap().len(), 2);
@@ -60,7 +71,12 @@ fn a_changed_corpus_is_reindexed() {
     let (engine, report, warnings) = open_logged(&loc);
     assert_eq!(report.map(|r| r.articles), Some(3));
     assert!(warnings[0].contains("changed"), "{warnings:?}");
-    assert_eq!(engine.search("隔离点组长", 1)[0].quote.file, "c.txt");
+    assert_eq!(
+        engine.search_filtered("隔离点组长", 1, &Default::default())[0]
+            .quote
+            .file,
+        "c.txt"
+    );
 }
 
 /// An update reads only what changed: an edited file's old text is
@@ -84,24 +100,42 @@ fn updates_reprocess_only_changed_added_and_removed_files() {
     )
     .unwrap();
     std::fs::write(corpus.path().join("c.txt"), "新文章\n陈达锋担任隔离点组长。\n").unwrap();
-    assert!(staleness(&loc.index_dir, corpus.path()).is_some_and(|r| r.contains("1 files added, 1 changed")));
+    assert!(
+        staleness(&loc.index_dir, corpus.path()).is_some_and(|r| r.to_string().contains("1 files added, 1 changed"))
+    );
     let update = build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
     assert!(update.incremental);
     assert_eq!((update.files_indexed, update.files_removed, update.articles), (2, 0, 3));
     let engine = Engine::open(&loc.index_dir).unwrap();
-    assert_eq!(engine.search("集中隔离点", 1)[0].quote.file, "b.txt");
+    assert_eq!(
+        engine.search_filtered("集中隔离点", 1, &Default::default())[0]
+            .quote
+            .file,
+        "b.txt"
+    );
     assert!(
-        engine.search("志愿者", 5).iter().all(|r| r.quote.file != "b.txt"),
+        engine
+            .search_filtered("志愿者", 5, &Default::default())
+            .iter()
+            .all(|r| r.quote.file != "b.txt"),
         "old text gone"
     );
-    assert_eq!(engine.search("组长", 1)[0].quote.file, "c.txt");
+    assert_eq!(
+        engine.search_filtered("组长", 1, &Default::default())[0].quote.file,
+        "c.txt"
+    );
     assert_eq!(engine.doc_by_key(&key_a).unwrap().article.file, "a.txt");
 
     std::fs::remove_file(corpus.path().join("a.txt")).unwrap();
     let update = build(corpus.path(), &loc.index_dir, &|_, _| {}).unwrap();
     assert_eq!((update.files_indexed, update.files_removed, update.articles), (0, 1, 2));
     let engine = Engine::open(&loc.index_dir).unwrap();
-    assert!(engine.search("机关干部", 5).iter().all(|r| r.quote.file != "a.txt"));
+    assert!(
+        engine
+            .search_filtered("机关干部", 5, &Default::default())
+            .iter()
+            .all(|r| r.quote.file != "a.txt")
+    );
     assert!(engine.doc_by_key(&key_a).is_none());
     assert_eq!(staleness(&loc.index_dir, corpus.path()), None);
 
@@ -115,7 +149,22 @@ fn updates_reprocess_only_changed_added_and_removed_files() {
     std::fs::remove_file(p.join("b.txt")).unwrap();
     std::fs::write(p.join("c.txt"), "新文章\n陈达锋担任隔离点组长,负责全面工作。\n").unwrap();
     let why = staleness(&loc.index_dir, p).unwrap();
-    assert!(why.contains("(3 files added, 1 changed, 1 removed)"), "{why}");
+    assert!(
+        matches!(
+            why,
+            Staleness::Changed {
+                added: 3,
+                changed: 1,
+                removed: 1,
+                ..
+            }
+        ),
+        "{why}"
+    );
+    assert!(
+        why.to_string().contains("(3 files added, 1 changed, 1 removed)"),
+        "{why}"
+    );
     build(p, &loc.index_dir, &|_, _| {}).unwrap();
     assert_eq!(staleness(&loc.index_dir, p), None);
 }
@@ -152,7 +201,10 @@ fn a_corrupt_index_is_rebuilt_with_a_warning() {
     let (engine, report, warnings) = open_logged(&loc);
     assert!(report.is_some());
     assert!(warnings[0].contains("corrupt"), "{warnings:?}");
-    assert_eq!(engine.search("房产局", 1)[0].quote.file, "b.txt");
+    assert_eq!(
+        engine.search_filtered("房产局", 1, &Default::default())[0].quote.file,
+        "b.txt"
+    );
 }
 
 #[test]
@@ -162,13 +214,11 @@ fn an_index_alone_needs_no_corpus() {
     let index_dir = data.path().join("index");
     build(corpus.path(), &index_dir, &|_, _| {}).unwrap();
     drop(corpus); // the corpus is gone
-    let loc = Location::resolve(
-        None,
-        Some(index_dir.clone()),
-        Path::new("corpus"),
-        Path::new("data/index"),
-    );
-    assert!(loc.corpus_dir.is_none());
+    let loc = Location {
+        corpus_dir: built_from(&index_dir),
+        index_dir,
+    };
+    assert!(loc.corpus_dir.is_none(), "the corpus its manifest names is gone");
     let (engine, report, _) = open_logged(&loc);
     assert!(report.is_none());
     assert_eq!(engine.stats().articles, 2);
@@ -183,7 +233,9 @@ fn a_named_corpus_that_is_missing_or_empty_is_an_error_naming_it() {
         index_dir: loc.index_dir.clone(),
     };
     // …but it is not used behind the user's back.
-    let err = Engine::open_or_build(&missing, &|_, _| {}, &|_| {}).err().unwrap();
+    let err = Engine::open_or_build(missing.corpus_dir.as_deref(), &missing.index_dir, &|_, _| {}, &|_| {})
+        .err()
+        .unwrap();
     assert!(matches!(err, archive_bot::Error::NoCorpus { .. }), "{err}");
     assert!(err.to_string().contains("no-such-corpus"), "{err}");
     let empty = tempfile::tempdir().unwrap();
@@ -298,7 +350,7 @@ fn a_missing_index_without_corpus_is_an_error() {
         corpus_dir: None,
         index_dir: data.path().join("nothing"),
     };
-    assert!(Engine::open_or_build(&loc, &|_, _| {}, &|_| {}).is_err());
+    assert!(Engine::open_or_build(loc.corpus_dir.as_deref(), &loc.index_dir, &|_, _| {}, &|_| {}).is_err());
 }
 
 /// The index path is the symlink to the current generation.
@@ -324,7 +376,10 @@ fn a_full_build_merges_the_index_into_one_segment() {
     assert_eq!(index.searchable_segment_ids().unwrap().len(), 1);
     let engine = Engine::open(&index_dir).unwrap();
     assert_eq!(engine.stats().articles, 400);
-    assert_eq!(engine.search("编号217", 1)[0].quote.file, "n217.txt");
+    assert_eq!(
+        engine.search_filtered("编号217", 1, &Default::default())[0].quote.file,
+        "n217.txt"
+    );
 }
 
 /// A missing or damaged file list makes the index stale (and names the
@@ -340,7 +395,7 @@ fn a_missing_or_damaged_file_list_is_stale() {
     }];
     for damage in damage {
         damage();
-        let why = staleness(&loc.index_dir, corpus.path()).unwrap();
+        let why = staleness(&loc.index_dir, corpus.path()).unwrap().to_string();
         assert!(
             why.contains("unreadable file list") && why.contains("files.json"),
             "{why}"
@@ -369,7 +424,7 @@ fn furniture_by_repetition_follows_updates() {
     };
     let holding = |engine: &Engine| -> usize {
         engine
-            .search(promo, 10)
+            .search_filtered(promo, 10, &Default::default())
             .iter()
             .filter(|row| row.quote.passage.contains(promo))
             .count()
@@ -390,5 +445,8 @@ fn furniture_by_repetition_follows_updates() {
     std::fs::remove_file(corpus.path().join("c.txt")).unwrap();
     let (engine, _, _) = open_logged(&loc);
     assert_eq!(holding(&engine), 2, "back to two: kept again");
-    assert!(engine.search("居民反映良好", 5).len() == 2, "the body is never touched");
+    assert!(
+        engine.search_filtered("居民反映良好", 5, &Default::default()).len() == 2,
+        "the body is never touched"
+    );
 }

@@ -239,16 +239,6 @@ fn filter_note(f: &Filter) -> String {
     format!("(只查找了{}的文章。)", filter_parts(f).join("、"))
 }
 
-/// The caller's filter, completed by what the question says.
-fn merge_filters(given: &Filter, asked: &Filter) -> Filter {
-    Filter {
-        since: given.since.clone().or_else(|| asked.since.clone()),
-        until: given.until.clone().or_else(|| asked.until.clone()),
-        source: given.source.clone().or_else(|| asked.source.clone()),
-        dated_only: given.dated_only || asked.dated_only,
-    }
-}
-
 /// Why nothing was answered, in the asker's script.
 fn refusal(empty: bool, script: Script) -> String {
     let text = if empty {
@@ -338,7 +328,7 @@ impl Engine {
             }
             _ => own.clone(),
         };
-        parsed.filter = merge_filters(&opts.filter, &parsed.filter);
+        parsed.filter = opts.filter.completed_by(&parsed.filter);
         (own, parsed)
     }
 
@@ -1235,8 +1225,14 @@ mod tests {
                 .collect::<std::collections::HashSet<_>>()
                 .len()
         };
-        assert_eq!(files(engine.search("志愿者突击队", 10)), 10);
-        assert_eq!(files(engine.search("志愿者突击队", 140)), 140);
+        assert_eq!(
+            files(engine.search_filtered("志愿者突击队", 10, &Default::default())),
+            10
+        );
+        assert_eq!(
+            files(engine.search_filtered("志愿者突击队", 140, &Default::default())),
+            140
+        );
     }
 
     #[test]

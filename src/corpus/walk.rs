@@ -24,6 +24,16 @@ pub struct CorpusFile {
 }
 
 impl CorpusFile {
+    /// The file at `rel` holding `bytes`, with their size and digest.
+    pub fn new(rel: String, bytes: Vec<u8>) -> CorpusFile {
+        CorpusFile {
+            rel,
+            size: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+            bytes,
+        }
+    }
+
     /// The same file without its content, for keeping in a manifest.
     pub fn without_bytes(self) -> CorpusFile {
         CorpusFile {
@@ -160,20 +170,15 @@ fn stat_one(c: Candidate) -> (Option<FileStat>, Option<Skipped>) {
 
 /// Reads a listed file (at most [`MAX_FILE_BYTES`]), or says why not.
 pub fn read(stat: &FileStat) -> std::result::Result<CorpusFile, Skipped> {
-    read_limited(stat, MAX_FILE_BYTES)
+    read_up_to(stat, MAX_FILE_BYTES)
 }
 
-fn read_limited(stat: &FileStat, max_bytes: u64) -> std::result::Result<CorpusFile, Skipped> {
-    match read_up_to(&stat.path, max_bytes) {
-        Ok(None) => Err(Skipped {
+fn read_up_to(stat: &FileStat, max_bytes: u64) -> std::result::Result<CorpusFile, Skipped> {
+    match crate::input::read_capped(&stat.path, max_bytes) {
+        Ok(bytes) => Ok(CorpusFile::new(stat.rel.clone(), bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => Err(Skipped {
             file: stat.rel.clone(),
             reason: format!("larger than {max_bytes} bytes"),
-        }),
-        Ok(Some(bytes)) => Ok(CorpusFile {
-            rel: stat.rel.clone(),
-            size: bytes.len() as u64,
-            sha256: sha256_hex(&bytes),
-            bytes,
         }),
         Err(e) => Err(Skipped {
             file: stat.rel.clone(),
@@ -193,21 +198,12 @@ fn list_files_up_to(dir: &Path, max_bytes: u64) -> Result<(Vec<CorpusFile>, Vec<
     let (stats, mut skipped) = scan(dir)?;
     let mut files = Vec::new();
     for stat in &stats {
-        match read_limited(stat, max_bytes) {
+        match read_up_to(stat, max_bytes) {
             Ok(file) => files.push(file),
             Err(s) => skipped.push(s),
         }
     }
     Ok((files, skipped))
-}
-
-/// The file's bytes, or `None` when it holds more than `max` (checked while
-/// reading, so a file that grows meanwhile is caught too).
-fn read_up_to(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
 /// Walks `dir`, whose path relative to the corpus directory is `rel_dir`

@@ -43,13 +43,93 @@ use crate::clean::repeated::{self, Repeated};
 use crate::corpus::{self, FileStat, Skipped};
 use crate::error::{Error, Result};
 
-const MANIFEST: &str = "manifest.json";
-const FILES: &str = "files.json";
-/// Each file's edge-line keys (furniture by repetition,
-/// [`crate::clean::repeated`]): read by builds only, so it costs a
-/// question-answering start nothing.
-const EDGES: &str = "edges.json";
-const TANTIVY_DIR: &str = "tantivy";
+/// Every name an index uses on disk. Beside the index path `<name>` (a
+/// symlink to the current generation): the build lock `.<name>.lock`,
+/// generations `.<name>.g-<unique>` and the links being swapped in
+/// `.<name>.link-<unique>`. Inside a generation: the manifest, the file
+/// list, the edge keys and the tantivy directory.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The directory holding the index path.
+    parent: PathBuf,
+    /// The index path's file name.
+    name: String,
+}
+
+impl Layout {
+    const MANIFEST: &str = "manifest.json";
+    const FILES: &str = "files.json";
+    /// Each file's edge-line keys (furniture by repetition,
+    /// [`crate::clean::repeated`]): read by builds only, so it costs a
+    /// question-answering start nothing.
+    const EDGES: &str = "edges.json";
+    const TANTIVY: &str = "tantivy";
+
+    /// The names around the index path `index_dir`.
+    pub fn of(index_dir: &Path) -> Layout {
+        let parent = index_dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let name = index_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "index".into());
+        Layout { parent, name }
+    }
+
+    /// The manifest of the generation at `dir` (written last by a build).
+    pub fn manifest(dir: &Path) -> PathBuf {
+        dir.join(Self::MANIFEST)
+    }
+
+    /// The per-file list of the generation at `dir`.
+    fn files(dir: &Path) -> PathBuf {
+        dir.join(Self::FILES)
+    }
+
+    /// The edge keys of the generation at `dir`.
+    fn edges(dir: &Path) -> PathBuf {
+        dir.join(Self::EDGES)
+    }
+
+    /// The tantivy index of the generation at `dir`.
+    fn tantivy(dir: &Path) -> PathBuf {
+        dir.join(Self::TANTIVY)
+    }
+
+    fn lock(&self) -> PathBuf {
+        self.parent.join(format!(".{}.lock", self.name))
+    }
+
+    /// A new generation's path, unique to this build.
+    fn new_generation(&self) -> PathBuf {
+        self.parent
+            .join(format!("{}{}", self.generation_prefix(), unique_suffix()))
+    }
+
+    /// Where an index directory of the older layout (a plain directory)
+    /// is moved aside: a generation, so a crashed swap leaves nothing
+    /// [`remove_leftovers`] misses.
+    fn aside(&self) -> PathBuf {
+        self.parent
+            .join(format!("{}old-{}", self.generation_prefix(), unique_suffix()))
+    }
+
+    /// A new link's path, unique to this swap.
+    fn new_link(&self) -> PathBuf {
+        self.parent.join(format!("{}{}", self.link_prefix(), unique_suffix()))
+    }
+
+    fn generation_prefix(&self) -> String {
+        format!(".{}.g-", self.name)
+    }
+
+    fn link_prefix(&self) -> String {
+        format!(".{}.link-", self.name)
+    }
+}
 /// Files read and cleaned together before their articles are handed to
 /// the writers: enough to keep every core busy, few enough to bound memory.
 const CHUNK_FILES: usize = 512;
@@ -116,12 +196,50 @@ pub type Progress<'a> = &'a dyn Fn(usize, usize);
 
 /// Reads a manifest, if there is a readable one.
 pub fn read_manifest(index_dir: &Path) -> Result<Manifest> {
-    read_json(&index_dir.join(MANIFEST))
+    read_json(&Layout::manifest(index_dir))
 }
 
 /// Reads the per-file list of an index.
 pub fn read_files(index_dir: &Path) -> Result<Vec<FileEntry>> {
-    read_json(&index_dir.join(FILES))
+    read_json(&Layout::files(index_dir))
+}
+
+/// The corpus directory the index at `index_dir` was built from, when its
+/// manifest reads and that directory is still there.
+pub fn built_from(index_dir: &Path) -> Option<PathBuf> {
+    read_manifest(index_dir)
+        .ok()
+        .map(|m| m.corpus_dir)
+        .filter(|d| d.is_dir())
+}
+
+/// An index written in another format than this program's
+/// ([`FORMAT_VERSION`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("format {0}, but this program reads format {FORMAT_VERSION}")]
+pub struct OtherFormat(pub u32);
+
+impl From<OtherFormat> for Error {
+    fn from(e: OtherFormat) -> Self {
+        Error::Index(e.to_string())
+    }
+}
+
+impl Manifest {
+    /// Whether this program can read the index: the one format check.
+    pub fn check_format(&self) -> std::result::Result<(), OtherFormat> {
+        if self.format_version == FORMAT_VERSION {
+            Ok(())
+        } else {
+            Err(OtherFormat(self.format_version))
+        }
+    }
+}
+
+/// Whether `stat` shows a file as it was recorded (`size`, `mtime_ns`), so
+/// it need not be read again. A time of 0 is unknown, never the same.
+fn unchanged(size: u64, mtime_ns: u64, stat: &FileStat) -> bool {
+    size == stat.size && mtime_ns == stat.mtime_ns && mtime_ns != 0
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
@@ -139,20 +257,6 @@ fn options_fingerprint() -> String {
     format!("{:?}", corpus::process_options())
 }
 
-/// The directory holding `index_dir` and the index's file name.
-fn place(index_dir: &Path) -> (PathBuf, String) {
-    let parent = index_dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let name = index_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "index".into());
-    (parent, name)
-}
-
 /// An exclusive lock on `.<name>.lock` beside the index, held while a build
 /// runs and released when dropped (also when the process dies).
 pub struct BuildLock {
@@ -161,9 +265,9 @@ pub struct BuildLock {
 
 /// Waits for, then takes, the build lock of `index_dir`.
 pub fn lock_builds(index_dir: &Path) -> Result<BuildLock> {
-    let (parent, name) = place(index_dir);
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    let path = parent.join(format!(".{name}.lock"));
+    let layout = Layout::of(index_dir);
+    std::fs::create_dir_all(&layout.parent).map_err(|e| Error::io(&layout.parent, e))?;
+    let path = layout.lock();
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -207,11 +311,11 @@ pub fn build_full(corpus_dir: &Path, index_dir: &Path, progress: Progress) -> Re
 fn previous(index_dir: &Path) -> Option<(PathBuf, Manifest, Vec<FileEntry>)> {
     let dir = index_dir.canonicalize().ok()?;
     let manifest = read_manifest(&dir).ok()?;
-    if manifest.format_version != FORMAT_VERSION || manifest.options != options_fingerprint() {
+    if manifest.check_format().is_err() || manifest.options != options_fingerprint() {
         return None;
     }
     let files = read_files(&dir).ok()?;
-    Index::open_in_dir(dir.join(TANTIVY_DIR)).ok()?.load_metas().ok()?;
+    Index::open_in_dir(Layout::tantivy(&dir)).ok()?.load_metas().ok()?;
     Some((dir, manifest, files))
 }
 
@@ -278,31 +382,102 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             path: corpus_dir.to_path_buf(),
         });
     }
-    let (stats, mut skipped) = corpus::scan(corpus_dir)?;
+    let (stats, skipped) = corpus::scan(corpus_dir)?;
     let corpus_abs = corpus_dir.canonicalize().map_err(|e| Error::io(corpus_dir, e))?;
     let previous = if full { None } else { previous(index_dir) };
-    let incremental = previous.is_some();
     let old_files: Vec<FileEntry> = previous.as_ref().map(|p| p.2.clone()).unwrap_or_default();
-    let old: HashMap<&str, &FileEntry> = old_files.iter().map(|e| (e.file.as_str(), e)).collect();
     // Edge keys of the indexed files, and the repeated lines every indexed
     // file was cleaned with (each build leaves all its files consistent
     // with the set it computed).
-    let mut edges: HashMap<String, Vec<[u64; 2]>> = previous
+    let edges: HashMap<String, Vec<[u64; 2]>> = previous
         .as_ref()
-        .and_then(|(dir, _, _)| read_json(&dir.join(EDGES)).ok())
+        .and_then(|(dir, _, _)| read_json(&Layout::edges(dir)).ok())
         .unwrap_or_default();
     let applied = Repeated::from_files(edges.values().map(Vec::as_slice));
 
-    let (parent, name) = place(index_dir);
-    std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
-    remove_leftovers(&parent, &name, index_dir);
-    let tmp = parent.join(format!(".{name}.g-{}", unique_suffix()));
-    let tantivy_dir = tmp.join(TANTIVY_DIR);
+    let layout = Layout::of(index_dir);
+    std::fs::create_dir_all(&layout.parent).map_err(|e| Error::io(&layout.parent, e))?;
+    remove_leftovers(&layout, index_dir);
+    let generation = TempGeneration::new(layout.new_generation());
+    let index = generation.create_index(previous.as_ref().map(|p| p.0.as_path()))?;
+    let mut update = Update {
+        writers: Writer::new(&index, previous.is_none())?,
+        next_id: previous.as_ref().map_or(0, |p| p.1.next_id),
+        old: old_files.iter().map(|e| (e.file.as_str(), e)).collect(),
+        entries: Vec::with_capacity(stats.len()),
+        edges,
+        skipped,
+        files_indexed: 0,
+        files_removed: 0,
+    };
+    update.read_changed(&stats, &applied, progress)?;
+    update.clean_repeated_again(&stats, &applied)?;
 
-    let result = (|| {
-        let index = match &previous {
-            Some((dir, _, _)) => {
-                link_copy(&dir.join(TANTIVY_DIR), &tantivy_dir)?;
+    let Update {
+        writers,
+        next_id,
+        mut entries,
+        edges,
+        mut skipped,
+        files_indexed,
+        files_removed,
+        ..
+    } = update;
+    writers.finish()?;
+    entries.sort_by(|a, b| a.file.cmp(&b.file));
+    let searcher = index.reader()?.searcher();
+    let (articles, passages) = (searcher.num_docs() as usize, super::passage_count(&searcher)?);
+    if articles == 0 {
+        return Err(Error::EmptyCorpus {
+            path: corpus_dir.to_path_buf(),
+            files: entries.len(),
+            skipped: skipped.len(),
+        });
+    }
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        corpus_dir: corpus_abs,
+        articles,
+        passages,
+        next_id,
+        options: options_fingerprint(),
+    };
+    generation.write(&entries, &edges, &manifest)?;
+    generation.swap_in(index_dir)?;
+    skipped.sort_by(|a, b| a.file.cmp(&b.file));
+    Ok(BuildReport {
+        articles,
+        passages,
+        skipped,
+        seconds: started.elapsed().as_secs_f64(),
+        files_indexed,
+        files_removed,
+        incremental: previous.is_some(),
+    })
+}
+
+/// A generation being built: removed when dropped before it is swapped in,
+/// so a build that fails leaves nothing behind.
+struct TempGeneration {
+    path: PathBuf,
+    swapped_in: bool,
+}
+
+impl TempGeneration {
+    fn new(path: PathBuf) -> TempGeneration {
+        TempGeneration {
+            path,
+            swapped_in: false,
+        }
+    }
+
+    /// The generation's tantivy index: the previous generation's at
+    /// `previous` (its files hard-linked), or a new, empty one.
+    fn create_index(&self, previous: Option<&Path>) -> Result<Index> {
+        let tantivy_dir = Layout::tantivy(&self.path);
+        let index = match previous {
+            Some(dir) => {
+                link_copy(&Layout::tantivy(dir), &tantivy_dir)?;
                 Index::open_in_dir(&tantivy_dir)?
             }
             None => {
@@ -314,78 +489,130 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             }
         };
         tokenize::register(&index);
-        let writers = Writer::new(&index, !incremental)?;
-        let mut next_id = previous.as_ref().map_or(0, |p| p.1.next_id);
+        Ok(index)
+    }
 
-        // Files unchanged by size and time are kept as they are.
-        let mut entries: Vec<FileEntry> = Vec::with_capacity(stats.len());
+    /// Writes the file list, the edge keys and, last, the manifest.
+    fn write(&self, entries: &[FileEntry], edges: &HashMap<String, Vec<[u64; 2]>>, manifest: &Manifest) -> Result<()> {
+        write_json(&Layout::files(&self.path), &entries)?;
+        write_json(&Layout::edges(&self.path), edges)?;
+        write_json(&Layout::manifest(&self.path), manifest)
+    }
+
+    /// Makes the index path point at this generation, which then stays.
+    fn swap_in(mut self, index_dir: &Path) -> Result<()> {
+        swap_in(&self.path, index_dir)?;
+        self.swapped_in = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempGeneration {
+    fn drop(&mut self) {
+        if !self.swapped_in {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// What one build puts into its new generation, file by file.
+struct Update<'a> {
+    writers: Writer,
+    /// The number the next added article gets.
+    next_id: u64,
+    /// The previous generation's files, by path.
+    old: HashMap<&'a str, &'a FileEntry>,
+    /// The new generation's files.
+    entries: Vec<FileEntry>,
+    edges: HashMap<String, Vec<[u64; 2]>>,
+    skipped: Vec<Skipped>,
+    files_indexed: usize,
+    files_removed: usize,
+}
+
+impl Update<'_> {
+    /// Reads the files that are new or changed by size and time, and
+    /// deletes the articles of removed ones; files unchanged by size and
+    /// time are kept as they are.
+    fn read_changed(&mut self, stats: &[FileStat], applied: &Repeated, progress: Progress) -> Result<()> {
         let mut to_read: Vec<&FileStat> = Vec::new();
-        for stat in &stats {
-            match old.get(stat.rel.as_str()) {
-                Some(e) if e.size == stat.size && e.mtime_ns == stat.mtime_ns && e.mtime_ns != 0 => {
-                    entries.push((*e).clone())
-                }
+        for stat in stats {
+            match self.old.get(stat.rel.as_str()) {
+                Some(e) if unchanged(e.size, e.mtime_ns, stat) => self.entries.push((*e).clone()),
                 _ => to_read.push(stat),
             }
         }
         let present: HashSet<&str> = stats.iter().map(|s| s.rel.as_str()).collect();
-        let mut files_removed = 0;
-        for e in &old_files {
-            if !present.contains(e.file.as_str()) {
-                writers.delete_file(&e.file);
-                files_removed += 1;
-            }
+        for file in self.old.keys().filter(|f| !present.contains(*f)) {
+            self.writers.delete_file(file);
+            self.files_removed += 1;
         }
-        let mut files_indexed = 0;
         let mut done = 0;
         for chunk in to_read.chunks(CHUNK_FILES) {
             let reads: Vec<Read> = chunk
                 .par_iter()
-                .map(|stat| read_one(stat, old.get(stat.rel.as_str()).copied(), &applied))
+                .map(|stat| read_one(stat, self.old.get(stat.rel.as_str()).copied(), applied))
                 .collect();
             for (stat, read) in chunk.iter().zip(reads) {
-                match read {
-                    Read::Skipped(s) => {
-                        if old.contains_key(stat.rel.as_str()) {
-                            writers.delete_file(&stat.rel);
-                            files_removed += 1;
-                        }
-                        edges.remove(&stat.rel);
-                        skipped.push(s);
-                    }
-                    Read::Same(entry) => entries.push(entry),
-                    Read::New {
-                        entry,
-                        prepared,
-                        warnings,
-                        keys,
-                    } => {
-                        edges.insert(stat.rel.clone(), keys);
-                        if old.contains_key(stat.rel.as_str()) {
-                            writers.delete_file(&stat.rel);
-                        }
-                        for p in &prepared {
-                            writers.add(next_id, p)?;
-                            next_id += 1;
-                        }
-                        skipped.extend(warnings);
-                        entries.push(entry);
-                        files_indexed += 1;
-                    }
-                }
+                self.apply(stat, read)?;
             }
             done += chunk.len();
             progress(done, to_read.len());
         }
-        // Furniture by repetition: with every file's edge lines known, the
-        // files whose repeated lines differ from those they were cleaned
-        // with are cleaned again (after a build from scratch, every file
-        // holding one; after an update, only those a new or removed file
-        // tipped over the threshold).
-        edges.retain(|file, _| present.contains(file.as_str()));
-        let found = Repeated::from_files(edges.values().map(Vec::as_slice));
+        self.edges.retain(|file, _| present.contains(file.as_str()));
+        Ok(())
+    }
+
+    /// Takes in one file read for this build.
+    fn apply(&mut self, stat: &FileStat, read: Read) -> Result<()> {
+        let indexed = self.old.contains_key(stat.rel.as_str());
+        match read {
+            Read::Skipped(s) => {
+                if indexed {
+                    self.writers.delete_file(&stat.rel);
+                    self.files_removed += 1;
+                }
+                self.edges.remove(&stat.rel);
+                self.skipped.push(s);
+            }
+            Read::Same(entry) => self.entries.push(entry),
+            Read::New {
+                entry,
+                prepared,
+                warnings,
+                keys,
+            } => {
+                self.edges.insert(stat.rel.clone(), keys);
+                if indexed {
+                    self.writers.delete_file(&stat.rel);
+                }
+                self.add(&prepared)?;
+                self.skipped.extend(warnings);
+                self.entries.push(entry);
+                self.files_indexed += 1;
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, prepared: &[Prepared]) -> Result<()> {
+        for p in prepared {
+            self.writers.add(self.next_id, p)?;
+            self.next_id += 1;
+        }
+        Ok(())
+    }
+
+    /// Furniture by repetition: with every file's edge lines known, the
+    /// files whose repeated lines differ from those they were cleaned with
+    /// (`applied`) are cleaned again (after a build from scratch, every
+    /// file holding one; after an update, only those a new or removed file
+    /// tipped over the threshold).
+    fn clean_repeated_again(&mut self, stats: &[FileStat], applied: &Repeated) -> Result<()> {
+        let found = Repeated::from_files(self.edges.values().map(Vec::as_slice));
         let by_rel: HashMap<&str, &FileStat> = stats.iter().map(|s| (s.rel.as_str(), s)).collect();
-        let stale: Vec<&FileStat> = edges
+        let stale: Vec<&FileStat> = self
+            .edges
             .iter()
             .filter(|(_, keys)| !found.of(keys).eq(applied.of(keys)))
             .filter_map(|(file, _)| by_rel.get(file.as_str()).copied())
@@ -394,53 +621,13 @@ fn build_locked(corpus_dir: &Path, index_dir: &Path, progress: Progress, full: b
             let reads: Vec<Read> = chunk.par_iter().map(|stat| read_one(stat, None, &found)).collect();
             for (stat, read) in chunk.iter().zip(reads) {
                 if let Read::New { prepared, .. } = read {
-                    writers.delete_file(&stat.rel);
-                    for p in &prepared {
-                        writers.add(next_id, p)?;
-                        next_id += 1;
-                    }
+                    self.writers.delete_file(&stat.rel);
+                    self.add(&prepared)?;
                 }
             }
         }
-        writers.finish()?;
-        entries.sort_by(|a, b| a.file.cmp(&b.file));
-        let searcher = index.reader()?.searcher();
-        let (articles, passages) = (searcher.num_docs() as usize, super::passage_count(&searcher)?);
-        if articles == 0 {
-            return Err(Error::EmptyCorpus {
-                path: corpus_dir.to_path_buf(),
-                files: entries.len(),
-                skipped: skipped.len(),
-            });
-        }
-        write_json(&tmp.join(FILES), &entries)?;
-        write_json(&tmp.join(EDGES), &edges)?;
-        let manifest = Manifest {
-            format_version: FORMAT_VERSION,
-            corpus_dir: corpus_abs,
-            articles,
-            passages,
-            next_id,
-            options: options_fingerprint(),
-        };
-        write_json(&tmp.join(MANIFEST), &manifest)?;
-        swap_in(&tmp, index_dir)?;
-        Ok(BuildReport {
-            articles,
-            passages,
-            skipped: std::mem::take(&mut skipped),
-            seconds: started.elapsed().as_secs_f64(),
-            files_indexed,
-            files_removed,
-            incremental,
-        })
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
+        Ok(())
     }
-    let mut report = result?;
-    report.skipped.sort_by(|a, b| a.file.cmp(&b.file));
-    Ok(report)
 }
 
 /// Copies a tantivy directory by hard links (tantivy never modifies a
@@ -472,13 +659,12 @@ fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 /// Removes generations and temporary links of `name` that the index path
 /// does not point to: what a crashed or replaced build left. Only called
 /// with the build lock held, so no other build is writing one.
-fn remove_leftovers(parent: &Path, name: &str, index_dir: &Path) {
+fn remove_leftovers(layout: &Layout, index_dir: &Path) {
     let current = std::fs::read_link(index_dir).ok();
-    let Ok(entries) = std::fs::read_dir(parent) else {
+    let Ok(entries) = std::fs::read_dir(&layout.parent) else {
         return;
     };
-    let generation = format!(".{name}.g-");
-    let link = format!(".{name}.link-");
+    let (generation, link) = (layout.generation_prefix(), layout.link_prefix());
     for entry in entries.flatten() {
         let file_name = entry.file_name();
         let file_name = file_name.to_string_lossy();
@@ -498,19 +684,19 @@ fn remove_leftovers(parent: &Path, name: &str, index_dir: &Path) {
 /// process still serving from it keeps its open files).
 #[cfg(unix)]
 fn swap_in(generation: &Path, dest: &Path) -> Result<()> {
-    let (parent, name) = place(dest);
+    let layout = Layout::of(dest);
     let target = generation
         .file_name()
         .ok_or_else(|| Error::Index(format!("{} has no file name", generation.display())))?;
-    let link = parent.join(format!(".{name}.link-{}", unique_suffix()));
+    let link = layout.new_link();
     // Relative, so the data directory can be moved or copied whole.
     std::os::unix::fs::symlink(target, &link).map_err(|e| Error::io(&link, e))?;
     let previous = match std::fs::symlink_metadata(dest) {
-        Ok(meta) if meta.file_type().is_symlink() => std::fs::read_link(dest).ok().map(|t| parent.join(t)),
+        Ok(meta) if meta.file_type().is_symlink() => std::fs::read_link(dest).ok().map(|t| layout.parent.join(t)),
         Ok(_) => {
             // The older layout: a plain directory. Moved aside once (the
             // only moment without an index); removed below.
-            let aside = parent.join(format!(".{name}.g-old-{}", unique_suffix()));
+            let aside = layout.aside();
             std::fs::rename(dest, &aside).map_err(|e| Error::io(dest, e))?;
             Some(aside)
         }
@@ -530,8 +716,7 @@ fn swap_in(generation: &Path, dest: &Path) -> Result<()> {
 /// off unix; the build lock still keeps builders apart).
 #[cfg(not(unix))]
 fn swap_in(generation: &Path, dest: &Path) -> Result<()> {
-    let (parent, name) = place(dest);
-    let old = parent.join(format!(".{name}.g-old-{}", unique_suffix()));
+    let old = Layout::of(dest).aside();
     let had_old = dest.exists();
     if had_old {
         std::fs::rename(dest, &old).map_err(|e| Error::io(dest, e))?;
@@ -553,14 +738,8 @@ pub fn open_index(index_dir: &Path) -> Result<Index> {
 }
 
 fn open_resolved(index_dir: &Path) -> Result<Index> {
-    let manifest = read_manifest(index_dir)?;
-    if manifest.format_version != FORMAT_VERSION {
-        return Err(Error::Index(format!(
-            "format {} but this program writes format {FORMAT_VERSION}",
-            manifest.format_version
-        )));
-    }
-    let path = index_dir.join(TANTIVY_DIR);
+    read_manifest(index_dir)?.check_format()?;
+    let path = Layout::tantivy(index_dir);
     let directory = ServingDirectory::open(&path).map_err(tantivy::TantivyError::from)?;
     let index = Index::open(directory)?;
     tokenize::register(&index);
@@ -573,38 +752,75 @@ fn open_resolved(index_dir: &Path) -> Result<Index> {
 pub fn check(index_dir: &Path) -> Result<Manifest> {
     let dir = index_dir.canonicalize().map_err(|e| Error::io(index_dir, e))?;
     let manifest = read_manifest(&dir)?;
-    if manifest.format_version != FORMAT_VERSION {
-        return Err(Error::Index(format!(
-            "format {} but this program reads format {FORMAT_VERSION}",
-            manifest.format_version
-        )));
-    }
-    Index::open_in_dir(dir.join(TANTIVY_DIR))?.load_metas()?;
+    manifest.check_format()?;
+    Index::open_in_dir(Layout::tantivy(&dir))?.load_metas()?;
     Ok(manifest)
 }
 
-/// Why an index needs building, if it does. Cheap: files whose size and
+/// Why an index needs building.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staleness {
+    /// There is no index yet.
+    Missing,
+    /// The manifest does not read.
+    UnreadableManifest(String),
+    /// The index is of another format.
+    Format(OtherFormat),
+    /// It was built with other export field settings.
+    Options,
+    /// The per-file list does not read.
+    UnreadableFiles(String),
+    /// Files were added, changed or removed since the build.
+    Changed {
+        /// The corpus as the manifest names it.
+        built_from: PathBuf,
+        added: usize,
+        changed: usize,
+        removed: usize,
+    },
+}
+
+impl std::fmt::Display for Staleness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Staleness::Missing => write!(f, "no index yet"),
+            Staleness::UnreadableManifest(e) => write!(f, "unreadable manifest ({e})"),
+            Staleness::Format(e) => write!(f, "index {e}"),
+            Staleness::Options => write!(f, "the export field settings changed"),
+            Staleness::UnreadableFiles(e) => write!(f, "unreadable file list ({e})"),
+            Staleness::Changed {
+                built_from,
+                added,
+                changed,
+                removed,
+            } => write!(
+                f,
+                "the corpus changed since it was built from {} ({added} files added, {changed} changed, {removed} removed)",
+                built_from.display()
+            ),
+        }
+    }
+}
+
+/// Why the index needs building, if it does. Cheap: files whose size and
 /// modification time match the index's record are not read; others are
 /// hashed, so a file touched without change (or a moved checkout) does not
 /// count.
-pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
+pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<Staleness> {
     let manifest = match read_manifest(index_dir) {
         Ok(m) => m,
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-            return Some("no index yet".into());
+        Err(Error::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Some(Staleness::Missing);
         }
-        Err(e) => return Some(format!("unreadable manifest ({e})")),
+        Err(e) => return Some(Staleness::UnreadableManifest(e.to_string())),
     };
-    if manifest.format_version != FORMAT_VERSION {
-        return Some(format!(
-            "index format {} is not {FORMAT_VERSION}",
-            manifest.format_version
-        ));
+    if let Err(e) = manifest.check_format() {
+        return Some(Staleness::Format(e));
     }
     if manifest.options != options_fingerprint() {
-        return Some("the export field settings changed".into());
+        return Some(Staleness::Options);
     }
-    let path = index_dir.join(FILES);
+    let path = Layout::files(index_dir);
     let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e).to_string());
     // Listing the corpus waits mostly on the filesystem, parsing the file
     // list mostly on the CPU: side by side they overlap (at 200,000 files
@@ -625,7 +841,7 @@ pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
     };
     let mut files = match files {
         Ok(f) => f,
-        Err(e) => return Some(format!("unreadable file list ({e})")),
+        Err(e) => return Some(Staleness::UnreadableFiles(e)),
     };
     // Both lists are sorted by path (the file list as written, the scan
     // always), so one pass in step compares them: no hash table of a
@@ -641,7 +857,7 @@ pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
         }
         match old.next_if(|e| *e.file == *stat.rel) {
             None => added += 1,
-            Some(e) if e.size == stat.size && e.mtime_ns == stat.mtime_ns && e.mtime_ns != 0 => {}
+            Some(e) if unchanged(e.size, e.mtime_ns, stat) => {}
             Some(e) => {
                 let same = e.size == stat.size && corpus::read(stat).is_ok_and(|f| f.sha256 == e.sha256);
                 if !same {
@@ -651,45 +867,12 @@ pub fn staleness(index_dir: &Path, corpus_dir: &Path) -> Option<String> {
         }
     }
     removed += old.count();
-    (added + changed + removed > 0).then(|| {
-        format!(
-            "the corpus changed since it was built from {} ({added} files added, {changed} changed, {removed} removed)",
-            manifest.corpus_dir.display()
-        )
+    (added + changed + removed > 0).then_some(Staleness::Changed {
+        built_from: manifest.corpus_dir,
+        added,
+        changed,
+        removed,
     })
-}
-
-/// Where the corpus and index are, as the user gave them.
-#[derive(Debug, Clone)]
-pub struct Location {
-    /// The corpus to check against and build from, if any is known.
-    pub corpus_dir: Option<PathBuf>,
-    pub index_dir: PathBuf,
-}
-
-impl Location {
-    /// Resolves flags against configured defaults: `--index` alone means
-    /// "that index, checked against the corpus its manifest names".
-    pub fn resolve(
-        corpus: Option<PathBuf>,
-        index: Option<PathBuf>,
-        default_corpus: &Path,
-        default_index: &Path,
-    ) -> Location {
-        match (corpus, index) {
-            (None, Some(index_dir)) => {
-                let corpus_dir = read_manifest(&index_dir)
-                    .ok()
-                    .map(|m| m.corpus_dir)
-                    .filter(|d| d.is_dir());
-                Location { corpus_dir, index_dir }
-            }
-            (corpus, index) => Location {
-                corpus_dir: Some(corpus.unwrap_or_else(|| default_corpus.to_path_buf())),
-                index_dir: index.unwrap_or_else(|| default_index.to_path_buf()),
-            },
-        }
-    }
 }
 
 /// Updates the index when it is missing or stale (waiting for a concurrent
@@ -709,7 +892,7 @@ pub fn update_if_stale(
     let Some(reason) = staleness(index_dir, corpus_dir) else {
         return Ok(None);
     };
-    if !reason.starts_with("no index") {
+    if reason != Staleness::Missing {
         warn(&format!("updating the index at {}: {reason}", index_dir.display()));
     }
     build_locked(corpus_dir, index_dir, progress, false).map(Some)

@@ -293,7 +293,7 @@ async fn ask(
     if !within_rate(bot, state, to, user, started, script).await? {
         return Ok(());
     }
-    if question.chars().count() > MAX_QUESTION_CHARS {
+    if crate::query::check_length(&question).is_err() {
         return send_text(bot, state, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
     }
     let remembered = recent::chain(context.as_deref(), &question);
@@ -345,7 +345,7 @@ async fn list(
         return Ok(());
     }
     if let ListOf::Search(words) = &of
-        && words.chars().count() > MAX_QUESTION_CHARS
+        && crate::query::check_length(words).is_err()
     {
         return send_text(bot, state, to, render::too_long(MAX_QUESTION_CHARS, script)).await;
     }
@@ -811,7 +811,7 @@ pub async fn on_callback(bot: Tg, q: CallbackQuery, state: Arc<State>) -> Handle
 pub async fn on_inline(bot: Tg, q: InlineQuery, state: Arc<State>) -> HandlerResult {
     let query = q.query.trim();
     let user = q.from.id.0 as i64;
-    let items = if query.is_empty() || query.chars().count() > MAX_QUESTION_CHARS || !state.rules.allows(user, user) {
+    let items = if query.is_empty() || crate::query::check_length(query).is_err() || !state.rules.allows(user, user) {
         Vec::new()
     } else {
         match answer_on_pool(&state, query.to_owned(), None, INLINE_RESULTS - 1).await {

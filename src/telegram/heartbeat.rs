@@ -34,7 +34,7 @@ pub fn stop(dir: &Path) {
 /// How long ago the serving loop last beat, or why that cannot be told.
 pub fn age(dir: &Path, now: SystemTime) -> Result<Duration, String> {
     let path = dir.join(FILE_NAME);
-    let text = crate::config::read_small_file(&path, 64).map_err(|e| match e.kind() {
+    let text = crate::input::read_text(&path, 64).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!("no heartbeat at {} (is `serve` running?)", path.display()),
         _ => format!("{}: {e}", path.display()),
     })?;

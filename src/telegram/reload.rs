@@ -30,7 +30,7 @@ pub enum Outcome {
 
 /// When the index at `index_dir` was built: its manifest is written last.
 pub fn built_at(index_dir: &std::path::Path) -> Option<SystemTime> {
-    std::fs::metadata(index_dir.join("manifest.json"))
+    std::fs::metadata(store::Layout::manifest(index_dir))
         .and_then(|m| m.modified())
         .ok()
 }
@@ -44,7 +44,7 @@ pub(crate) async fn reload(state: &State, settings: &ReloadSettings, force: bool
         Some("asked by an admin".to_owned())
     } else {
         let (corpus, index) = (corpus.clone(), index.clone());
-        match tokio::task::spawn_blocking(move || store::staleness(&index, &corpus)).await {
+        match tokio::task::spawn_blocking(move || store::staleness(&index, &corpus).map(|s| s.to_string())).await {
             Ok(reason) => reason,
             Err(e) => Some(format!("the staleness check failed ({e})")),
         }

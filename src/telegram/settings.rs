@@ -168,7 +168,7 @@ impl Settings {
         let set = |k: &str| env(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let token = match (set("TELOXIDE_TOKEN"), &config.token_file) {
             (Some(t), _) => t,
-            (None, Some(path)) => crate::config::read_small_file(path, crate::config::MAX_SMALL_FILE_BYTES)
+            (None, Some(path)) => crate::input::read_text(path, crate::config::MAX_SMALL_FILE_BYTES)
                 .map_err(|source| BotError::TokenFile {
                     path: path.clone(),
                     source,
