@@ -911,8 +911,9 @@ async fn transcript() {
     assert!(dm_text.contains("<blockquote>"), "{dm_text}");
     let opens = dm_answer.params["reply_markup"]["inline_keyboard"][0][0]["callback_data"].as_str();
     assert!(opens.is_some_and(|data| data.starts_with("o:")), "{opens:?}");
+    // The number asked for is marked inside its sentence.
     assert!(
-        text_of(&group_answer).contains("66名机关干部"),
+        text_of(&group_answer).contains("<b>66名</b>机关干部"),
         "{}",
         text_of(&group_answer)
     );
