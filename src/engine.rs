@@ -10,14 +10,13 @@
 //!
 //! 1. the index ranks whole articles (headline + body);
 //! 2. the passages of the best of them are ranked from their stored text
-//!    ([`crate::rank`]). Only the best articles' passages ever mattered: a
-//!    search over all passages, tried before, changed not one answer or
-//!    ranking on ncp_dev, cmrc2018 and DRCD, and an index of passages
-//!    doubled the index and its build;
+//!    ([`crate::rank`]): a search over all passages answers and ranks the
+//!    same on ncp_dev, cmrc2018 and DRCD, and an index of passages doubles
+//!    the index and its build (docs/scaling.md);
 //! 3. each passage's score becomes its BM25 score relative to the best
 //!    passage, plus [`W_ARTICLE`] × its article's score relative to the
-//!    best article. (A bonus for a strong neighbouring passage was measured
-//!    too and lost on every bench, so there is none.)
+//!    best article. (A bonus for a strong neighbouring passage loses on
+//!    every bench, so there is none.)
 
 use std::collections::HashMap;
 use std::path::Path;

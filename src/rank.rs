@@ -13,8 +13,8 @@
 //!
 //! Words are found as substrings rather than re-cut with jieba (which would
 //! cost milliseconds per question), and a passage's length is counted in
-//! characters; what this costs against the index of passages it replaced
-//! is in `docs/scaling.md` and the README.
+//! characters; what this costs against an index of passages is in
+//! `docs/scaling.md`.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -892,7 +892,7 @@ async fn transcript() {
         ("group answer", &group_answer),
         ("article page 1", &page),
     ] {
-        // What the README shows is what the (strict) fake accepts.
+        // What docs/usage.md shows is what the (strict) fake accepts.
         assert_eq!(call.params["parse_mode"], "HTML", "{name}");
         check_message(&call.params).unwrap_or_else(|e| panic!("{name}: {e}"));
         println!("===== {name}: sendMessage parse_mode=HTML =====");

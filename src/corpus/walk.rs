@@ -1,6 +1,9 @@
 //! Walking the corpus directory: recursive, sorted, `.txt`, `.md`, `.json`,
 //! `.jsonl`, `.html` and `.htm` only,
 //! safe against symlink loops (each real directory is entered once).
+//! Hand-written over `std::fs` rather than walkdir/ignore: the walk also
+//! stats and hashes each file in parallel and must skip unreadable entries
+//! with a warning naming them, which is most of the code either way.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

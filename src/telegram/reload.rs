@@ -6,6 +6,9 @@
 //! A rebuild that fails (a corpus emptied, a disk full) is a warning and
 //! the old engine stays; one rebuild runs at a time, and automatic retries
 //! of a failing one back off so a broken corpus does not keep a core busy.
+//! The swap is an `RwLock` around the served `Arc<Engine>` rather than
+//! arc-swap: a handler takes the lock once per update to clone the `Arc`,
+//! far too rarely for lock-free reads to matter.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};

@@ -3,7 +3,10 @@
 //! (exponential backoff with up to 20% random jitter, so calls held by one
 //! outage do not all retry in the same instant). Anything else (a bad
 //! request, a blocked bot) fails at once. This is the only retry layer:
-//! teloxide's `Throttle` is built with `no_retry`.
+//! teloxide's `Throttle` is built with `no_retry`. Hand-written rather than
+//! a retry crate (backoff, tokio-retry) because a reply's wait must also end
+//! on shutdown and wake when the poller sees Telegram again, which those
+//! crates' policies cannot express.
 //!
 //! Two patiences:
 //! - [`call`], for what is stale within a minute (button acknowledgements,
