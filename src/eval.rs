@@ -440,7 +440,7 @@ impl Report {
             s.push_str(&format!("refused     {}/{}\n", self.refused, self.no_answer_questions));
         }
         s.push_str(&format!(
-            "gate        threshold {:.2} (confidence below it is refused); trade-off:\n\
+            "gate        threshold {:.3} (confidence below it is refused); trade-off:\n\
              \x20 threshold  answered  cited first  in answer text  refused\n",
             self.threshold
         ));
@@ -451,7 +451,7 @@ impl Report {
                 " "
             };
             s.push_str(&format!(
-                "{mark} {:>9.2}  {:>8}  {:>11}  {:>14}  {:>7}\n",
+                "{mark} {:>9.3}  {:>8}  {:>11}  {:>14}  {:>7}\n",
                 p.threshold,
                 format!("{}/{}", p.answered, self.questions),
                 p.cited_first,

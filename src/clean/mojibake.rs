@@ -62,7 +62,9 @@ impl Cache {
     }
 
     /// Whether a character is everyday Chinese: GB2312 level 1 (itself or
-    /// its Simplified form) or common punctuation.
+    /// its Simplified form) or common punctuation. Narrower than
+    /// `corpus::decode`'s "common" (which also counts symbols and full-width
+    /// forms): a repair may only produce everyday text.
     fn is_common(&mut self, c: char) -> bool {
         if let Some(&known) = self.common.get(&c) {
             return known;

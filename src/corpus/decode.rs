@@ -423,6 +423,9 @@ fn latin_run(run: &str) -> bool {
 /// ideograph, a Big5 frequent one (the 5,401 of A440–C67E), or a symbol of
 /// GB2312's first rows (CJK punctuation, numbers, full-width forms). Wrong
 /// decodings land mostly on rarer ideographs, Latin-1 and other scripts.
+/// (`clean::mojibake` asks a narrower question, whether a repaired
+/// character is everyday text, and keeps its own narrower set: full-width
+/// forms and symbols count here, not there.)
 fn is_common(c: char) -> bool {
     static COMMON: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
         let mut bits = vec![0u64; 0x10000 / 64];
