@@ -590,7 +590,36 @@ pub fn write_features(
                     serde_json::json!([u8::from(label), c.features])
                 })
                 .collect();
+            // Key-span candidates of the sentences that hold an answer,
+            // labelled by their CMRC-style F1 against the gold answers.
+            let mut spans: Vec<serde_json::Value> = Vec::new();
+            for s in scene.sentences.iter().filter(|_| positive) {
+                let text = scene.docs[s.hit].span(s.start, s.end);
+                let folded = fold(text);
+                if !accepted.iter().any(|a| folded.contains(a.as_str())) {
+                    continue;
+                }
+                let found = crate::answer::span::candidates(&parsed, text);
+                if found.is_empty() {
+                    continue;
+                }
+                let features = crate::answer::span::features(&parsed, text, &found);
+                let group: Vec<serde_json::Value> = found
+                    .iter()
+                    .zip(features)
+                    .map(|(c, f)| {
+                        let f1 = q
+                            .answer
+                            .iter()
+                            .map(|g| span_f1(&text[c.start..c.end], g))
+                            .fold(0.0, f64::max);
+                        serde_json::json!([u8::from(f1 >= 0.5), f])
+                    })
+                    .collect();
+                spans.push(serde_json::Value::Array(group));
+            }
             let line = serde_json::json!({
+                "spans": spans,
                 "id": q.id,
                 "held_out": held_out(&q.id),
                 "positive": positive,

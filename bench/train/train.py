@@ -31,6 +31,8 @@ SENTENCE = ["cover", "raw_cover", "prev_cover", "next_cover", "kind", "typed_wor
 ARTICLE = ["rank", "score", "passage_score", "passage_cover", "article_cover", "headline_cover",
            "missing_names"]
 QUESTION = ["key_words", "names", "open_kind", "question_chars"]
+SPAN = ["distance", "after", "near_words", "length", "numeral", "time", "person", "place",
+        "organisation", "proper", "position", "first", "share"]
 # The features the gate is fitted on, of those the code computes (the rest
 # get weight 0). The question's own shape (key words, length) and the
 # headline's coverage describe how the training sets' Wikipedia questions
@@ -189,6 +191,12 @@ def main():
     answering = sum(sum(g[1]) for g in groups)
     print(f"sentence model: {len(groups)} questions, {sentences} sentences, {answering} holding an answer", file=sys.stderr)
 
+    # 4. Key spans: which candidate of an answering sentence is the answer
+    # (listwise over each sentence's candidates, as the choice is made).
+    span_groups = [([c[1] for c in g], [c[0] for c in g]) for r in positives for g in r.get("spans", [])]
+    models["span"] = fit_listwise(span_groups, SPAN)
+    print(f"span model: {len(span_groups)} sentences, {sum(len(g[1]) for g in span_groups)} candidates", file=sys.stderr)
+
     # 2. Articles: is this the gold article?
     xs, ys = [], []
     for r in positives:
@@ -242,6 +250,7 @@ def main():
         "sentence": models["sentence"],
         "article": models["article"],
         "gate": models["gate"],
+        "span": models["span"],
         "switch_margin": best_margin if best_margin < 1e8 else 1e9,
         "threshold": threshold,
         "span_chars": args.span_chars,

@@ -6,7 +6,9 @@
 //! 2. **article**: how likely a retrieved article is the one that answers,
 //!    given its ranks, its coverage of the question and its best sentence;
 //! 3. **gate**: how likely the archive answers the question at all, given
-//!    the chosen sentence and article.
+//!    the chosen sentence and article;
+//! 4. **span**: which words of the quoted sentence answer a number, date,
+//!    person, place or organisation question (see [`super::span`]).
 //!
 //! Each is a logistic regression over standardised features, trained by
 //! `bench/train/train.py` on half of the public reading-comprehension sets
@@ -56,6 +58,23 @@ pub const ARTICLE_FEATURES: &[&str] = &[
     "missing_names",
 ];
 
+/// Features of a candidate key span (see [`super::span::features`]).
+pub const SPAN_FEATURES: &[&str] = &[
+    "distance",
+    "after",
+    "near_words",
+    "length",
+    "numeral",
+    "time",
+    "person",
+    "place",
+    "organisation",
+    "proper",
+    "position",
+    "first",
+    "share",
+];
+
 /// Features of the question itself, read by the gate.
 pub const QUESTION_FEATURES: &[&str] = &["key_words", "names", "open_kind", "question_chars"];
 
@@ -94,12 +113,14 @@ pub fn probability(logit: f32) -> f32 {
     1.0 / (1.0 + (-logit).exp())
 }
 
-/// The three models and the operating points chosen with them.
+/// The four models and the operating points chosen with them.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Models {
     pub sentence: Linear,
     pub article: Linear,
     pub gate: Linear,
+    /// Which candidate of a quote is its key span.
+    pub span: Linear,
     /// The first citation leaves the best-ranked article only for an
     /// article whose log-odds are at least this much higher.
     pub switch_margin: f32,
@@ -111,7 +132,7 @@ pub struct Models {
 
 impl Models {
     /// The feature names each model must have been trained on.
-    pub fn expected() -> [(&'static str, Vec<String>); 3] {
+    pub fn expected() -> [(&'static str, Vec<String>); 4] {
         let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut article = names(ARTICLE_FEATURES);
         article.push("best_sentence".into());
@@ -122,13 +143,19 @@ impl Models {
             ("sentence", names(SENTENCE_FEATURES)),
             ("article", article),
             ("gate", gate),
+            ("span", names(SPAN_FEATURES)),
         ]
     }
 
     /// Whether every model reads exactly the features this code computes.
     pub fn check(&self) -> Result<(), String> {
-        let [s, a, g] = Self::expected();
-        for ((name, want), model) in [(s, &self.sentence), (a, &self.article), (g, &self.gate)] {
+        let [s, a, g, k] = Self::expected();
+        for ((name, want), model) in [
+            (s, &self.sentence),
+            (a, &self.article),
+            (g, &self.gate),
+            (k, &self.span),
+        ] {
             let (name, want): (&str, Vec<String>) = (name, want);
             if model.features != want || !model.consistent() {
                 return Err(format!(

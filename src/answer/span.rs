@@ -5,10 +5,10 @@
 //!
 //! A candidate is a run of words of the kind asked for (numerals and
 //! measure words; time words; person names; place, organisation and other
-//! proper names) that the question does not already say. Of several, the
-//! one nearest the question's own words in the sentence is the answer:
-//! reading comprehension's oldest observation, that an answer stands next
-//! to the words of its question.
+//! proper names) that the question does not already say. Of several, a
+//! learned model ([`super::learned`]) chooses, mostly by how near the
+//! question's own words stand: reading comprehension's oldest observation,
+//! that an answer stands next to the words of its question.
 
 use crate::index::tokenize::JIEBA;
 use crate::query::{AnswerKind, Parsed};
@@ -33,15 +33,26 @@ fn complete(kind: AnswerKind, run: &str, tags: &[&str]) -> bool {
     let digit = run
         .chars()
         .any(|c| c.is_ascii_digit() || "零一二两三四五六七八九十百千万亿".contains(c));
+    // A numeral right before 月, 日 or 号 names a day, not a quantity.
+    let day = run
+        .char_indices()
+        .any(|(i, c)| c.is_ascii_digit() && run[i + 1..].starts_with(['月', '日', '号']));
     match kind {
-        AnswerKind::Number | AnswerKind::Price => digit,
+        AnswerKind::Number | AnswerKind::Price => digit && !day,
         AnswerKind::Date => tags.contains(&"t") || digit && run.contains(['年', '月', '日', '号', '时']),
         _ => true,
     }
 }
 
-/// The candidate spans of `text` (byte ranges) for the question's kind.
-fn candidates(parsed: &Parsed, text: &str) -> Vec<(usize, usize)> {
+/// A candidate key span: a byte range and the jieba tags of its words.
+pub struct Candidate {
+    pub start: usize,
+    pub end: usize,
+    tags: Vec<String>,
+}
+
+/// The candidate spans of `text` for the question's kind.
+pub fn candidates(parsed: &Parsed, text: &str) -> Vec<Candidate> {
     let kind = parsed.kind;
     if fits(kind, "", "").is_none() {
         return Vec::new();
@@ -53,7 +64,11 @@ fn candidates(parsed: &Parsed, text: &str) -> Vec<(usize, usize)> {
             let piece = &text[s..e];
             let folded = fold(piece);
             if complete(kind, piece, &tags) && !parsed.folded.contains(folded.trim()) {
-                out.push((s, e));
+                out.push(Candidate {
+                    start: s,
+                    end: e,
+                    tags: tags.iter().map(|t| t.to_string()).collect(),
+                });
             }
         }
     };
@@ -91,36 +106,94 @@ pub fn typed_word(parsed: &Parsed, text: &str) -> f32 {
     f32::from(u8::from(!candidates(parsed, text).is_empty()))
 }
 
-/// The key span of `quote` for the question: a byte range, or `None` when
-/// the question's kind has none or the quote holds no candidate.
-pub fn key_span(parsed: &Parsed, quote: &str) -> Option<(usize, usize)> {
-    let found = candidates(parsed, quote);
-    if found.len() <= 1 {
-        return found.first().copied();
-    }
-    // Where the question's words stand in the quote (folding keeps each
-    // character's place: it maps characters one to one).
-    let folded: Vec<char> = fold(quote).chars().collect();
-    let folded: String = folded.into_iter().collect();
-    let mut marks: Vec<usize> = Vec::new();
-    for w in &parsed.key_words {
+/// Where the question's key words stand in `text`: the character
+/// positions of their bigrams, and which key word each is (folding keeps
+/// a character's place closely enough for distances).
+fn marks(parsed: &Parsed, text: &str) -> Vec<(usize, usize)> {
+    let folded = fold(text);
+    let mut marks = Vec::new();
+    for (k, w) in parsed.key_words.iter().enumerate() {
         for b in &w.bigrams {
             marks.extend(
                 folded
                     .match_indices(b.as_str())
-                    .map(|(i, _)| folded[..i].chars().count()),
+                    .map(|(i, _)| (folded[..i].chars().count(), k)),
             );
         }
     }
-    let char_at = |byte: usize| quote[..byte].chars().count();
-    found.into_iter().min_by_key(|&(s, e)| {
-        let (s, e) = (char_at(s), char_at(e));
-        marks
-            .iter()
-            .map(|&m| if m < s { s - m } else { m.saturating_sub(e) })
-            .min()
-            .unwrap_or(usize::MAX)
-    })
+    marks
+}
+
+/// Characters either side of a candidate in which question words count
+/// as its neighbours.
+const WINDOW_CHARS: usize = 15;
+
+/// The features of each candidate (in the order of
+/// [`super::learned::SPAN_FEATURES`]): how far the question's words stand
+/// and on which side, how many of them are near, its length, its words'
+/// tags, and its place among the sentence's candidates.
+pub fn features(parsed: &Parsed, text: &str, found: &[Candidate]) -> Vec<Vec<f32>> {
+    let marks = marks(parsed, text);
+    let chars = text.chars().count().max(1) as f32;
+    let words = parsed.key_words.len().max(1) as f32;
+    let char_at = |byte: usize| text[..byte].chars().count();
+    found
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (s, e) = (char_at(c.start), char_at(c.end));
+            let nearest = marks
+                .iter()
+                .map(|&(m, _)| {
+                    if m < s {
+                        (s - m, false)
+                    } else {
+                        (m.saturating_sub(e), true)
+                    }
+                })
+                .min();
+            let (distance, after) = nearest.map_or((50, false), |(d, after)| (d.min(50), after));
+            let mut near: Vec<usize> = marks
+                .iter()
+                .filter(|&&(m, _)| m + WINDOW_CHARS >= s && m <= e + WINDOW_CHARS)
+                .map(|&(_, k)| k)
+                .collect();
+            near.sort_unstable();
+            near.dedup();
+            let tag = |t: &str| f32::from(u8::from(c.tags.iter().any(|x| x.starts_with(t))));
+            vec![
+                (distance as f32 / 10.0).min(5.0),
+                f32::from(u8::from(after)),
+                near.len() as f32 / words,
+                ((e - s) as f32 / 5.0).min(4.0),
+                tag("m"),
+                tag("t"),
+                tag("nr"),
+                tag("ns"),
+                tag("nt"),
+                tag("nz"),
+                s as f32 / chars,
+                f32::from(u8::from(i == 0)),
+                1.0 / found.len() as f32,
+            ]
+        })
+        .collect()
+}
+
+/// The key span of `quote` for the question: a byte range, or `None` when
+/// the question's kind has none or the quote holds no candidate. Of
+/// several candidates, the span model's best.
+pub fn key_span(parsed: &Parsed, quote: &str) -> Option<(usize, usize)> {
+    let found = candidates(parsed, quote);
+    let model = &super::learned::MODELS.span;
+    let scores = features(parsed, quote, &found);
+    let best = (0..found.len()).max_by(|&a, &b| {
+        model
+            .logit(&scores[a])
+            .total_cmp(&model.logit(&scores[b]))
+            .then(b.cmp(&a))
+    })?;
+    Some((found[best].start, found[best].end))
 }
 
 #[cfg(test)]
