@@ -523,6 +523,7 @@ impl Engine {
                     start: h.start + s,
                     end: h.start + e,
                     features,
+                    context,
                 });
             }
         }
@@ -714,22 +715,8 @@ impl Engine {
         let doc = &scene.docs[chosen.hit];
         let folded_title = fold(&doc.article.title);
         let focused = focus(parsed, &folded_title);
-        let f = &chosen.features;
         // The run keeps its sentence's context; only its own words change.
-        let context = Context {
-            passage_cover: f[7],
-            passage_score: f[8],
-            passage_rank: f[9],
-            article_score: f[10],
-            article_cover: f[11],
-            article_rank: f[12],
-            headline_cover: f[13],
-            missing_names: f[20],
-            prev_cover: f[2],
-            next_cover: f[3],
-            first: f[16] > 0.0,
-            position: f[17],
-        };
+        let context = &chosen.context;
         let model = &learned::MODELS.sentence;
         let parts = clauses(sentence);
         let mut best: Option<(f32, (usize, usize))> = None;
@@ -751,7 +738,8 @@ impl Engine {
 }
 
 /// What a sentence's features know of where it stands.
-struct Context {
+#[derive(Debug, Clone)]
+pub struct Context {
     passage_cover: f32,
     passage_score: f32,
     passage_rank: f32,
@@ -830,6 +818,8 @@ pub struct Sentence {
     pub end: usize,
     /// [`learned::SENTENCE_FEATURES`].
     pub features: Vec<f32>,
+    /// Where it stands (the features a clause run of it inherits).
+    pub context: Context,
 }
 
 /// An article that may be cited first.
