@@ -726,8 +726,7 @@ impl Engine {
                 if sentence[s..e].chars().count() > limit && j > i {
                     break;
                 }
-                let score =
-                    model.logit(&self.span_features(parsed, &focused, &folded_title, &sentence[s..e], &context));
+                let score = model.logit(&self.span_features(parsed, &focused, &folded_title, &sentence[s..e], context));
                 if best.is_none_or(|(b, _)| score > b) {
                     best = Some((score, (s, e)));
                 }
