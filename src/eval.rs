@@ -351,11 +351,25 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
     r.ask_max_ms = times.last().copied().unwrap_or(0.0);
     lengths.sort_unstable();
     r.answer_chars_p50 = lengths.get(lengths.len() / 2).copied().unwrap_or(0);
-    let mut refusal_confidence = Vec::with_capacity(no_answer.len());
+    let refusal_confidence = ask_refusals(engine, no_answer, threshold, &mut r);
+    r.curve = curve(&outcomes, &refusal_confidence, threshold);
+    r
+}
+
+/// Asks the questions the archive cannot answer with the gate open,
+/// counts those refused at `threshold` (and the others as misses), and
+/// returns each one's confidence (-1 for an answer the engine refused
+/// outright) for the curve.
+fn ask_refusals(engine: &Engine, no_answer: &[Question], threshold: f32, r: &mut Report) -> Vec<f32> {
+    let open_gate = AskOptions {
+        min_confidence: Some(0.0),
+        ..AskOptions::default()
+    };
+    let mut confidences = Vec::with_capacity(no_answer.len());
     for q in no_answer {
         let answer = engine.ask(&q.q, &open_gate);
         let confidence = if answer.no_answer { -1.0 } else { answer.confidence };
-        refusal_confidence.push(confidence);
+        confidences.push(confidence);
         if confidence < threshold {
             r.refused += 1;
         } else {
@@ -367,12 +381,17 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
             });
         }
     }
+    confidences
+}
+
+/// The gate's trade-off at [`CURVE`]'s thresholds and the engine's own.
+fn curve(outcomes: &[Outcome], refusal_confidence: &[f32], threshold: f32) -> Vec<CurvePoint> {
     let mut points = CURVE.to_vec();
     if !points.iter().any(|&t| (t - threshold).abs() < 1e-6) {
         points.push(threshold);
         points.sort_by(f32::total_cmp);
     }
-    r.curve = points
+    points
         .iter()
         .map(|&t| {
             let passing: Vec<&Outcome> = outcomes.iter().filter(|o| o.confidence >= t).collect();
@@ -384,8 +403,7 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
                 refused: refusal_confidence.iter().filter(|&&c| c < t).count(),
             }
         })
-        .collect();
-    r
+        .collect()
 }
 
 impl Report {
