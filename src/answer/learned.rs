@@ -75,6 +75,13 @@ pub const SPAN_FEATURES: &[&str] = &[
     "share",
 ];
 
+/// Places in [`ARTICLE_FEATURES`] that the answer step reads by name.
+pub const RANK: usize = 0;
+pub const PASSAGE_COVER: usize = 3;
+pub const ARTICLE_COVER: usize = 4;
+pub const HEADLINE_COVER: usize = 5;
+pub const MISSING_NAMES: usize = 6;
+
 /// Features of the question itself, read by the gate.
 pub const QUESTION_FEATURES: &[&str] = &["key_words", "names", "open_kind", "question_chars"];
 
@@ -183,6 +190,19 @@ mod tests {
         MODELS.check().unwrap();
         assert!(MODELS.threshold > 0.0 && MODELS.threshold < 1.0);
         assert!(MODELS.span_chars >= 20);
+    }
+
+    #[test]
+    fn named_places_name_their_features() {
+        for (i, name) in [
+            (RANK, "rank"),
+            (PASSAGE_COVER, "passage_cover"),
+            (ARTICLE_COVER, "article_cover"),
+            (HEADLINE_COVER, "headline_cover"),
+            (MISSING_NAMES, "missing_names"),
+        ] {
+            assert_eq!(ARTICLE_FEATURES[i], name);
+        }
     }
 
     #[test]

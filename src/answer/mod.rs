@@ -8,10 +8,13 @@
 //! terms (weighted by how rare they are), the answer is `no_answer` with no
 //! citations.
 //!
-//! The gate is one number, [`Answer::confidence`]: how much of the
-//! question's weighted key words the best passage and its article hold
-//! (the mean of the two coverages). Below [`MIN_CONFIDENCE`] the engine
+//! The decisions are learned ([`learned`]): [`Engine::scene`] gathers the
+//! candidates (the best passages' sentences and their articles) with their
+//! features, [`Engine::decide`] picks the answering sentence and the
+//! article cited first, and the gate's probability that the archive
+//! answers is [`Answer::confidence`]. Below [`min_confidence`] the engine
 //! refuses; `archive-bot eval` prints the trade-off at other thresholds.
+//! [`span`] marks the words that answer inside the quoted sentence.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -63,7 +66,7 @@ pub struct AskOptions {
     /// Restricts which articles may answer, on top of what the question
     /// itself says (a period or source named in it).
     pub filter: Filter,
-    /// The gate's threshold; `None` means [`MIN_CONFIDENCE`]. `Some(0.0)`
+    /// The gate's threshold; `None` means [`min_confidence`]. `Some(0.0)`
     /// answers whenever anything was retrieved (for `eval`'s curve).
     pub min_confidence: Option<f32>,
     /// The page of a list answer (0-based; see [`crate::collection`]).
@@ -118,7 +121,7 @@ pub struct Answer {
     pub no_answer: bool,
     pub citations: Vec<Citation>,
     /// How sure the engine is that the archive answers the question (0–1;
-    /// compared with [`MIN_CONFIDENCE`]). Set for refusals too.
+    /// compared with [`min_confidence`]). Set for refusals too.
     pub confidence: f32,
     /// The filter applied: the caller's, plus a period or source read from
     /// the question. Omitted when empty.
@@ -444,6 +447,7 @@ impl Engine {
             passage_covers: Vec::new(),
             sentences: Vec::new(),
             articles: Vec::new(),
+            hit_candidates: Vec::new(),
             question: question_features(parsed),
         };
         let Some(top_score) = scene.hits.first().map(|h| h.score.max(f32::EPSILON)) else {
@@ -463,7 +467,6 @@ impl Engine {
             .collect();
         // The articles, in the order of their best passages.
         let mut of_hit = Vec::with_capacity(hits.len());
-        let mut folded_articles: Vec<String> = Vec::new();
         for (i, h) in hits.iter().enumerate() {
             let c = match scene.articles.iter().position(|c| c.article == h.article) {
                 Some(c) => c,
@@ -477,22 +480,23 @@ impl Engine {
                             rank,
                             h.article_score,
                             h.score / top_score,
-                            0.0, // the best passage cover, below
+                            0.0, // PASSAGE_COVER: the best of its passages', below
                             self.coverage(parsed, &folded),
                             self.coverage(parsed, &fold(&docs[i].article.title)),
                             Self::missing_names(parsed, &folded) as f32,
                         ],
                     });
-                    folded_articles.push(folded);
                     scene.articles.len() - 1
                 }
             };
-            let best = &mut scene.articles[c].features[3];
+            let best = &mut scene.articles[c].features[learned::PASSAGE_COVER];
             *best = best.max(scene.passage_covers[i]);
             of_hit.push(c);
         }
+        scene.hit_candidates = of_hit;
+        let (hits, docs) = (&scene.hits, &scene.docs);
         for (i, h) in hits.iter().enumerate() {
-            let c = of_hit[i];
+            let c = scene.hit_candidates[i];
             let doc = &docs[i];
             let folded_title = fold(&doc.article.title);
             let focused = focus(parsed, &folded_title);
@@ -507,10 +511,10 @@ impl Engine {
                     passage_score: h.score / top_score,
                     passage_rank: i as f32,
                     article_score: h.article_score,
-                    article_cover: article[4],
-                    article_rank: article[0],
-                    headline_cover: article[5],
-                    missing_names: article[6],
+                    article_cover: article[learned::ARTICLE_COVER],
+                    article_rank: article[learned::RANK],
+                    headline_cover: article[learned::HEADLINE_COVER],
+                    missing_names: article[learned::MISSING_NAMES],
                     prev_cover: if k > 0 { covers[k - 1] } else { 0.0 },
                     next_cover: covers.get(k + 1).copied().unwrap_or(0.0),
                     first: k == 0,
@@ -667,7 +671,7 @@ impl Engine {
             if order.len() >= max {
                 break;
             }
-            let article_cover = scene.articles[scene.candidate_of(i)].features[4];
+            let article_cover = scene.articles[scene.hit_candidates[i]].features[learned::ARTICLE_COVER];
             if i != best_hit
                 && scene.passage_covers[i] >= MIN_PASSAGE_COVERAGE
                 && article_cover >= MIN_ARTICLE_COVERAGE
@@ -793,16 +797,10 @@ pub struct Scene {
     pub sentences: Vec<Sentence>,
     /// Their distinct articles, in the order of their best passages.
     pub articles: Vec<Candidate>,
+    /// Each hit's article, an index into `articles`.
+    pub hit_candidates: Vec<usize>,
     /// The question's own features ([`learned::QUESTION_FEATURES`]).
     pub question: Vec<f32>,
-}
-
-impl Scene {
-    /// The article candidate of hit `i`.
-    fn candidate_of(&self, i: usize) -> usize {
-        let article = self.hits[i].article;
-        self.articles.iter().position(|c| c.article == article).unwrap_or(0)
-    }
 }
 
 /// A sentence that may answer.

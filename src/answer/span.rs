@@ -54,7 +54,8 @@ pub struct Candidate {
 /// The candidate spans of `text` for the question's kind.
 pub fn candidates(parsed: &Parsed, text: &str) -> Vec<Candidate> {
     let kind = parsed.kind;
-    if fits(kind, "", "").is_none() {
+    if matches!(kind, AnswerKind::Role | AnswerKind::List | AnswerKind::Any) {
+        // Nothing a run of tagged words can answer.
         return Vec::new();
     }
     let mut out = Vec::new();
