@@ -38,6 +38,12 @@ pub struct Question {
 /// Reads a JSONL question file; blank lines are skipped, a bad line is an
 /// error naming its number.
 pub fn read_questions(text: &str) -> Result<Vec<Question>, String> {
+    read_jsonl(text)
+}
+
+/// One value a line of JSONL text: blank lines skipped, a bad line an
+/// error naming its number.
+fn read_jsonl<T: serde::de::DeserializeOwned>(text: &str) -> Result<Vec<T>, String> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -64,11 +70,7 @@ pub struct CollectionQuestion {
 
 /// Reads a JSONL file of questions about the collection.
 pub fn read_collection_questions(text: &str) -> Result<Vec<CollectionQuestion>, String> {
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
-        .collect()
+    read_jsonl(text)
 }
 
 /// Figures on questions about the collection, by kind.
