@@ -181,6 +181,8 @@ pub struct CurvePoint {
 struct Outcome {
     confidence: f32,
     cited_first: bool,
+    /// The article cited first is the gold file or holds a gold answer.
+    cited_holds: bool,
     in_text: bool,
     a1: bool,
     a3: bool,
@@ -205,6 +207,10 @@ pub struct Report {
     pub ndcg10: f64,
     pub retrieval_qps: f64,
     pub cited_first: usize,
+    /// Answers whose first cited article is the gold file or holds a gold
+    /// answer verbatim (a collection of news repeats itself: another
+    /// article may say the same; `cited_first` counts only the gold file).
+    pub cited_holding: usize,
     /// Gold answer inside the answer text (at most [`ANSWER_TEXT_CHARS`]).
     pub in_answer_text: usize,
     /// Median length of the answer texts given, in characters.
@@ -294,6 +300,12 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
         let outcome = Outcome {
             confidence: answer.confidence,
             cited_first: answer.citations.first().is_some_and(|c| same_file(&c.quote.file, gold)),
+            cited_holds: answer.citations.first().is_some_and(|c| {
+                same_file(&c.quote.file, gold)
+                    || engine
+                        .doc_by_key(&c.article)
+                        .is_some_and(|d| found_in(&[d.text.as_str()]))
+            }),
             in_text: answered && chars <= ANSWER_TEXT_CHARS && found_in(&[text.as_str()]),
             a1: answered && (found_in(&[answer.answer.as_str()]) || found_in(&passages[..passages.len().min(1)])),
             a3: answered && (found_in(&[answer.answer.as_str()]) || found_in(&passages[..passages.len().min(3)])),
@@ -321,6 +333,7 @@ pub fn run(engine: &Engine, questions: &[Question], no_answer: &[Question]) -> R
             lengths.push(chars);
             r.answered += 1;
             r.cited_first += usize::from(outcome.cited_first);
+            r.cited_holding += usize::from(outcome.cited_holds);
             r.in_answer_text += usize::from(outcome.in_text);
             r.answer1 += usize::from(outcome.a1);
             r.answer3 += usize::from(outcome.a3);
@@ -418,7 +431,7 @@ impl Report {
              doc-level   hit@1 {:.3}  hit@5 {:.3}  MRR@10 {:.3}  nDCG@10 {:.3}  ({:.0} queries/s)\n\
              passages    answer@1 {}/{} ({:.1}%)  (gold answer inside the top passage)\n\
              answers     cited first {}/{} ({:.1}%)  in answer text {}/{} ({:.1}%)  answer@1 {}/{} ({:.1}%)  answer@3 {}/{} ({:.1}%)  answered {}/{}\n\
-             first cite  left the best-ranked article {} times, {} of them for the gold article\n\
+             first cite  gold file or holds the answer {}/{} ({:.1}%)  left the best-ranked article {} times, {} of them for the gold article\n\
              key span    marked {}/{}  F1 {:.3}  exact {}\n\
              answer text p50 {} characters (gold counts when the text is at most {} characters)\n\
              ask time    p50 {:.2} ms  max {:.2} ms\n",
@@ -445,6 +458,9 @@ impl Report {
             pct(self.answer3),
             self.answered,
             self.questions,
+            self.cited_holding,
+            self.questions,
+            pct(self.cited_holding),
             self.left_best,
             self.left_best_right,
             self.spans,

@@ -637,6 +637,9 @@ impl Engine {
         }
         let (span_start, span_end) = self.best_span(parsed, scene, decision.sentence, &text[s..e]);
         let (span_start, span_end) = (s + span_start, s + span_end);
+        // The key span is looked for in the chosen run only, not in the
+        // sentences added after it for context.
+        let chosen_len = span_end - span_start;
         let limit = span_chars();
         // A span ending in a colon announces what follows ("需提交如下材料："):
         // the answer is the next sentences, as many as fit.
@@ -648,12 +651,13 @@ impl Engine {
                 .last()
                 .unwrap_or(span_end)
         } else if matches!(parsed.kind, AnswerKind::Any | AnswerKind::List | AnswerKind::Entity) && span_end == e {
-            // "How" and "which measures" are often answered by two sentences:
-            // take the next one too when both fit in one span.
+            // "How" and "which measures" are often answered by a few
+            // sentences: take the ones after it while all fit in one span.
             sentences(&text[e..])
-                .first()
-                .map(|&(_, next)| e + next)
-                .filter(|&end| text[span_start..end].chars().count() <= limit)
+                .into_iter()
+                .map(|(_, next)| e + next)
+                .take_while(|&end| text[span_start..end].chars().count() <= limit)
+                .last()
                 .unwrap_or(span_end)
         } else {
             span_end
@@ -687,7 +691,7 @@ impl Engine {
             .collect();
         // The quote rendered in three pieces, so that the key span's
         // offsets hold in the asker's script too.
-        let (text, key) = match span::key_span(parsed, quote) {
+        let (text, key) = match span::key_span(parsed, &quote[..chosen_len]) {
             Some((a, b)) => {
                 let before = script::render(&quote[..a], script);
                 let key = script::render(&quote[a..b], script);
@@ -1220,6 +1224,37 @@ mod tests {
             files(engine.search_filtered("志愿者突击队", 140, &Default::default())),
             140
         );
+    }
+
+    #[test]
+    fn a_how_question_is_answered_by_the_sentences_that_follow_while_they_fit() {
+        // Policy news answers "what measures" in a run of short sentences:
+        // the answer takes them all when they fit in one span, and stops
+        // before one that would not.
+        let long = "其他事项按原有规定办理，".repeat(14);
+        let article = crate::article::Article {
+            file: "m.txt".into(),
+            title: "青山区出台复工措施".into(),
+            source: None,
+            author: None,
+            date: None,
+            url: None,
+            paragraphs: vec![format!(
+                "青山区对复工企业采取三项措施。减免三个月房租。发放稳岗补贴。开通审批绿色通道。{long}。"
+            )],
+            lines: Vec::new(),
+        };
+        let engine = Engine::in_ram(vec![article]).unwrap();
+        let open = AskOptions {
+            min_confidence: Some(0.0),
+            ..AskOptions::default()
+        };
+        let a = engine.ask("青山区对复工企业采取了哪些措施？", &open);
+        assert!(!a.no_answer, "{}", a.answer);
+        for part in ["减免三个月房租", "发放稳岗补贴", "开通审批绿色通道"] {
+            assert!(a.answer.contains(part), "{part} missing: {}", a.answer);
+        }
+        assert!(!a.answer.contains("其他事项"), "{}", a.answer);
     }
 
     #[test]
