@@ -629,8 +629,19 @@ impl Engine {
             return Some(self.compose_meta(field, hits[first], &docs[first], confidence, script));
         }
         let doc = &docs[best_hit];
-        let text = doc.span(hits[best_hit].start, hits[best_hit].end);
-        let (s, e) = (chosen.start - hits[best_hit].start, chosen.end - hits[best_hit].start);
+        let hit = hits[best_hit];
+        // The passage and the rest of its article: an answer may run on past
+        // the passage's end (a passage ends at a paragraph, and policy news
+        // puts a heading or a question in a paragraph of its own).
+        // (Read no further than the longest answer could reach.)
+        let mut reach = (hit.end + 2 * span_chars() * 4).min(doc.text.len());
+        while !doc.text.is_char_boundary(reach) {
+            reach -= 1;
+        }
+        let text = doc.text.get(hit.start..reach).unwrap_or("");
+        let (s, e) = (chosen.start - hit.start, chosen.end - hit.start);
+        // (A span outside its article is an index fault: no answer, no panic.)
+        text.get(s..e)?;
         // A price is either stated or not: no amount of money, no answer.
         if parsed.kind == AnswerKind::Price && kind_match(AnswerKind::Price, &fold(&text[s..e])) == 0.0 {
             return None;
@@ -663,7 +674,8 @@ impl Engine {
             span_end
         };
         let quote = &text[span_start..span_end];
-        // Cite the answer's passage first, then other strong, covering passages.
+        // Cite the answer's passage first (grown to hold the whole quote),
+        // then other strong, covering passages.
         let max = if opts.max_citations == 0 {
             DEFAULT_CITATIONS
         } else {
@@ -687,7 +699,13 @@ impl Engine {
         let citations: Vec<Citation> = order
             .iter()
             .enumerate()
-            .map(|(n, &i)| citation(n + 1, hits[i], &docs[i]))
+            .map(|(n, &i)| {
+                let mut h = hits[i];
+                if i == best_hit {
+                    h.end = h.end.max(hit.start + span_end);
+                }
+                citation(n + 1, h, &docs[i])
+            })
             .collect();
         // The quote rendered in three pieces, so that the key span's
         // offsets hold in the asker's script too.
