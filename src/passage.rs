@@ -96,7 +96,7 @@ pub fn split(article: usize, text: &str) -> Vec<Passage> {
         if para.trim().is_empty() {
             continue;
         }
-        if para.chars().count() <= HEADING_CHARS && !text::ends_sentence(para) {
+        if is_heading(para) {
             pending_heading.get_or_insert(p_start);
             continue;
         }
@@ -143,6 +143,13 @@ pub fn split(article: usize, text: &str) -> Vec<Passage> {
         }
     }
     passages
+}
+
+/// Whether a paragraph is a heading (or a caption, a byline): short and
+/// without a sentence end. It opens the passage after it, and an answer
+/// running on through the sentences after its own does not end on one.
+pub fn is_heading(para: &str) -> bool {
+    para.chars().count() <= HEADING_CHARS && !text::ends_sentence(para)
 }
 
 fn chars(text: &str, start: usize, end: usize) -> usize {

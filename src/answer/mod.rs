@@ -25,7 +25,7 @@ use crate::engine::{Doc, Engine, Hit, Quote};
 
 pub mod learned;
 pub mod span;
-use crate::passage::{clauses, sentences};
+use crate::passage::{clauses, is_heading, sentences};
 use crate::query::{self, AnswerKind, Filter, MetaField, Parsed};
 use crate::script::{self, Script, fold};
 
@@ -664,12 +664,20 @@ impl Engine {
         } else if matches!(parsed.kind, AnswerKind::Any | AnswerKind::List | AnswerKind::Entity) && span_end == e {
             // "How" and "which measures" are often answered by a few
             // sentences: take the ones after it while all fit in one span.
-            sentences(&text[e..])
+            // Not ending on a heading, a caption or a byline: they belong
+            // to what comes after.
+            let mut ends: Vec<(usize, usize)> = sentences(&text[e..])
                 .into_iter()
-                .map(|(_, next)| e + next)
-                .take_while(|&end| text[span_start..end].chars().count() <= limit)
+                .map(|(a, b)| (e + a, e + b))
+                .take_while(|&(_, end)| text[span_start..end].chars().count() <= limit)
+                .collect();
+            while ends
                 .last()
-                .unwrap_or(span_end)
+                .is_some_and(|&(a, b)| is_heading(&text[a..b]) && line_of_its_own(text, a, b))
+            {
+                ends.pop();
+            }
+            ends.last().map_or(span_end, |&(_, end)| end)
         } else {
             span_end
         };
@@ -865,6 +873,12 @@ pub struct Decision {
     pub article_logits: Vec<f32>,
     /// The gate's features.
     pub gate: Vec<f32>,
+}
+
+/// Whether `text[start..end]` stands on a line of its own.
+fn line_of_its_own(text: &str, start: usize, end: usize) -> bool {
+    let blank = |s: &str| s.chars().all(|c| c.is_whitespace() && c != '\n');
+    blank(text[..start].rsplit('\n').next().unwrap_or("")) && blank(text[end..].split('\n').next().unwrap_or(""))
 }
 
 fn citation(n: usize, hit: Hit, doc: &Doc) -> Citation {
@@ -1273,6 +1287,37 @@ mod tests {
             assert!(a.answer.contains(part), "{part} missing: {}", a.answer);
         }
         assert!(!a.answer.contains("其他事项"), "{}", a.answer);
+    }
+
+    #[test]
+    fn an_answer_that_runs_on_does_not_end_on_a_byline_or_a_heading() {
+        let article = crate::article::Article {
+            file: "b.txt".into(),
+            title: "青山区出台复工措施".into(),
+            source: None,
+            author: None,
+            date: None,
+            url: None,
+            paragraphs: vec![
+                "青山区对复工企业采取三项措施。减免三个月房租。".into(),
+                "[记者 王明]".into(),
+                "坚守一线".into(),
+                format!("{}。", "其他事项按原有规定办理，".repeat(20)),
+            ],
+            lines: Vec::new(),
+        };
+        let engine = Engine::in_ram(vec![article]).unwrap();
+        let open = AskOptions {
+            min_confidence: Some(0.0),
+            ..AskOptions::default()
+        };
+        let a = engine.ask("青山区对复工企业采取了哪些措施？", &open);
+        assert!(a.answer.contains("减免三个月房租"), "{}", a.answer);
+        assert!(
+            !a.answer.contains("王明") && !a.answer.contains("坚守一线"),
+            "{}",
+            a.answer
+        );
     }
 
     #[test]
