@@ -2173,13 +2173,7 @@ async fn follows_alert(every: Duration) {
 
     // Unfollow in the DM: the next matching article reaches the group only.
     fake.push(dm(1201, "/unfollow 1"));
-    fake.wait(20, "the unfollow reply", |f| {
-        f.sent_to(1201)
-            .iter()
-            .find(|c| text_of(c).contains("已取消关注"))
-            .cloned()
-    })
-    .await;
+    fake.sent_containing(20, 1201, "已取消关注").await;
     std::fs::write(
         corpus.join("904_live3.txt"),
         "蓝湾社区新建志愿服务站\n\n蓝湾社区新建的志愿服务站今天启用，居民可以在这里登记参加志愿活动。\n",
@@ -2226,13 +2220,7 @@ async fn follows_survive_kill_9_between_two_updates() {
     };
     let mut first = spawn("first.log");
     fake.push(dm(1301, "/follow 蓝湾社区"));
-    fake.wait(60, "the follow confirmed", |f| {
-        f.sent_to(1301)
-            .iter()
-            .find(|c| text_of(c).contains("已关注 1"))
-            .cloned()
-    })
-    .await;
+    fake.sent_containing(60, 1301, "已关注 1").await;
     std::fs::write(corpus.join("900_live.txt"), LIVE_ARTICLE).unwrap();
     nth_alert(&fake, 1301, 1, 60).await;
     // Between two updates: once the round is recorded (a kill while the

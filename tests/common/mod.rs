@@ -222,6 +222,14 @@ impl Fake {
         }
     }
 
+    /// Waits up to `secs` for a message to `chat` whose text holds `needle`.
+    pub async fn sent_containing(&self, secs: u64, chat: i64, needle: &str) -> Call {
+        self.wait(secs, &format!("a message to chat {chat} with {needle:?}"), |f| {
+            f.sent_to(chat).into_iter().find(|c| text_of(c).contains(needle))
+        })
+        .await
+    }
+
     /// Waits for the `n`th successful message to `chat` (1-based).
     pub async fn nth_sent(&self, chat: i64, n: usize) -> Call {
         self.wait(20, &format!("message {n} to chat {chat}"), |f| {
