@@ -634,10 +634,7 @@ impl Engine {
         // the passage's end (a passage ends at a paragraph, and policy news
         // puts a heading or a question in a paragraph of its own).
         // (Read no further than the longest answer could reach.)
-        let mut reach = (hit.end + 2 * span_chars() * 4).min(doc.text.len());
-        while !doc.text.is_char_boundary(reach) {
-            reach -= 1;
-        }
+        let reach = doc.text.floor_char_boundary(hit.end + 2 * span_chars() * 4);
         let text = doc.text.get(hit.start..reach).unwrap_or("");
         let (s, e) = (chosen.start - hit.start, chosen.end - hit.start);
         // (A span outside its article is an index fault: no answer, no panic.)

@@ -150,11 +150,7 @@ fn as_text(v: &Value) -> Option<String> {
     if s.is_empty() {
         return None;
     }
-    let mut end = s.len().min(MAX_FIELD_BYTES);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    Some(s[..end].to_owned())
+    Some(s[..s.floor_char_boundary(MAX_FIELD_BYTES)].to_owned())
 }
 
 #[cfg(test)]
