@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 SENTENCE = ["cover", "raw_cover", "prev_cover", "next_cover", "kind", "typed_word", "novelty",
             "passage_cover", "passage_score", "passage_rank", "article_score", "article_cover",
             "article_rank", "headline_cover", "brief", "length", "first", "position", "proximity",
-            "colon", "missing_names"]
+            "colon", "missing_names", "char_cover"]
 ARTICLE = ["rank", "score", "passage_score", "passage_cover", "article_cover", "headline_cover",
            "missing_names"]
 QUESTION = ["key_words", "names", "open_kind", "question_chars"]
@@ -39,9 +39,14 @@ SPAN = ["distance", "after", "near_words", "length", "numeral", "time", "person"
 # are written (they name the article's title), not how users ask: with
 # them the gate refused short questions; chosen on ncp_dev's tuned half.
 GATE_USED = ["sentence", "article", "passage_cover", "article_cover", "missing_names"]
-# The share of answerable questions the gate must keep answering on the
-# tuning half (the operating point: answer 90 %, refuse the most).
+# The gate's operating point on the tuning half: keep answering at least
+# KEEP_ANSWERED of the answerable questions, and among such thresholds take
+# the lowest that refuses at least REFUSE_AT_LEAST of the no-answer ones:
+# a false "nothing found" hides what the archive holds, so the gate refuses
+# no more than it must. 0.75 is the 70 % aim plus one standard error of a
+# share measured on ~80 questions, so the held-out half still clears 70 %.
 KEEP_ANSWERED = 0.90
+REFUSE_AT_LEAST = 0.75
 
 
 def read(paths, held_out=False):
@@ -232,11 +237,15 @@ def main():
     models["gate"] = fit_gate(best_margin)
     own_none = any(not r["positive"] and not r["removed"] for r in tune)
     pos, neg = gate_scores(models, tune, best_margin, own_none)
-    # The highest threshold that keeps KEEP_ANSWERED of the answerable.
+    # The highest threshold that keeps KEEP_ANSWERED of the answerable...
     if len(pos):
         threshold = float(np.sort(pos)[int(np.floor((1 - KEEP_ANSWERED) * len(pos)))])
     else:
         threshold = 0.5
+    # ...lowered to the least that still refuses REFUSE_AT_LEAST of the rest.
+    if len(neg):
+        enough = float(np.sort(neg)[int(np.ceil(REFUSE_AT_LEAST * len(neg))) - 1]) + 1e-4
+        threshold = min(threshold, enough)
     if args.must_answer:
         dev = read(args.must_answer, False) + read(args.must_answer, True)
         keep, _ = gate_scores(models, [r for r in dev if r["positive"]], best_margin, True)

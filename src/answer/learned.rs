@@ -44,6 +44,7 @@ pub const SENTENCE_FEATURES: &[&str] = &[
     "proximity",
     "colon",
     "missing_names",
+    "char_cover",
 ];
 
 /// Features of a candidate article, as retrieved (the model adds
