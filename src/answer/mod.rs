@@ -355,7 +355,7 @@ impl Engine {
     }
 
     /// [`Self::coverage`] character by character: a paraphrase keeps
-    /// characters where it changes words (海港 → 港口, 负责 → 主管), which
+    /// characters where it changes words (海港 → 港口, 管辖 → 管理), which
     /// bigrams miss.
     pub fn char_coverage(&self, parsed: &Parsed, folded_text: &str) -> f32 {
         self.weighted_share(parsed, |word| {
@@ -1077,8 +1077,8 @@ mod tests {
 
     #[test]
     fn character_coverage_credits_a_paraphrase_that_bigrams_miss() {
-        // 管理 for 负责, 港口 for 海港: no bigram of either question word is
-        // in the sentence, but characters of them are.
+        // 管理 for 管辖: no bigram of 管辖 (nor of 单位, 负责) is in the
+        // sentence, but one of its characters is.
         let parsed = query::parse("公路由哪个单位负责管辖");
         let paraphrase = fold("在中国，公路是由交通运输部来管理的");
         let bigram = ENGINE.coverage(&parsed, &paraphrase);
