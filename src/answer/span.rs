@@ -75,10 +75,11 @@ pub fn candidates(parsed: &Parsed, text: &str) -> Vec<Candidate> {
     };
     for tok in JIEBA.tag(text, true) {
         // A numeral takes the measure word after it (8名, 4盒): jieba
-        // often tags a one-character classifier as a noun.
+        // often tags a one-character classifier as a noun. (A character,
+        // not punctuation: 、 and ， sit in the CJK blocks too.)
         let classifier = matches!(kind, AnswerKind::Number | AnswerKind::Price)
             && tok.word.chars().count() == 1
-            && tok.word.chars().all(|c| c > '\u{2e80}')
+            && tok.word.chars().all(|c| c > '\u{2e80}' && c.is_alphabetic())
             && run
                 .as_ref()
                 .is_some_and(|(_, e, tags)| *e == tok.byte_start && tags.last() == Some(&"m"));
@@ -227,6 +228,18 @@ mod tests {
         assert!(date.as_deref().is_some_and(|d| d.contains("2月5日")), "{date:?}");
         let who = marked("谁担任隔离点组长?", "陈达锋担任了隔离点组长,负责日常管理。");
         assert_eq!(who.as_deref(), Some("陈达锋"));
+    }
+
+    #[test]
+    fn a_measure_word_is_a_character_not_punctuation() {
+        // jieba tags 點位 a numeral in Traditional text; the 、 after it
+        // must not join it to the next number.
+        let q = parse("长乐全区启动了多少个采样点位");
+        let text = "全區347個采樣點位、665個采樣通道啟動";
+        let found: Vec<&str> = candidates(&q, text).iter().map(|c| &text[c.start..c.end]).collect();
+        assert!(found.contains(&"347個"), "{found:?}");
+        assert!(found.iter().all(|c| !c.contains('、')), "{found:?}");
+        assert_eq!(marked("长乐全区启动了多少个采样点位", text).as_deref(), Some("347個"));
     }
 
     #[test]
