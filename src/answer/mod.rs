@@ -1297,24 +1297,30 @@ mod tests {
         );
     }
 
-    /// An engine over one article of these paragraphs, and what it says to
-    /// `q` with the gate open.
-    fn ask_one_article(paragraphs: Vec<String>, q: &str) -> Answer {
-        let article = crate::article::Article {
-            file: "m.txt".into(),
-            title: "青山区出台复工措施".into(),
+    /// An article of a file, a headline and paragraphs, nothing else stated.
+    fn article(file: &str, title: &str, paragraphs: Vec<String>) -> crate::article::Article {
+        crate::article::Article {
+            file: file.into(),
+            title: title.into(),
             source: None,
             author: None,
             date: None,
             url: None,
             paragraphs,
             lines: Vec::new(),
-        };
+        }
+    }
+
+    /// An engine over one article of these paragraphs, and what it says to
+    /// `q` with the gate open.
+    fn ask_one_article(paragraphs: Vec<String>, q: &str) -> Answer {
         let open = AskOptions {
             min_confidence: Some(0.0),
             ..AskOptions::default()
         };
-        Engine::in_ram(vec![article]).unwrap().ask(q, &open)
+        Engine::in_ram(vec![article("m.txt", "青山区出台复工措施", paragraphs)])
+            .unwrap()
+            .ask(q, &open)
     }
 
     #[test]
@@ -1358,16 +1364,7 @@ mod tests {
     #[test]
     fn a_headline_only_place_still_finds_its_article() {
         // News states the place once, in the headline; the body says 省政府.
-        let article = |file: &str, title: &str, body: &str| crate::article::Article {
-            file: file.into(),
-            title: title.into(),
-            source: None,
-            author: None,
-            date: None,
-            url: None,
-            paragraphs: vec![body.into()],
-            lines: Vec::new(),
-        };
+        let article = |file: &str, title: &str, body: &str| article(file, title, vec![body.into()]);
         let engine = Engine::in_ram(vec![
             article(
                 "a.txt",
