@@ -36,14 +36,19 @@ pub fn read_page(bytes: &[u8]) -> Result<Record, String> {
     let title = meta
         .title
         .or_else(|| Some(article.title.to_string()).filter(|t| !t.trim().is_empty()));
+    let source = meta
+        .source
+        .or_else(|| article.site_name.as_deref().and_then(normalise_source));
+    let author = meta
+        .author
+        .or(article.byline)
+        .and_then(|a| normalise_author(&a, source.as_deref()));
     Ok(Record {
         title,
         body,
         date: meta.date.or(article.published_time),
-        source: meta
-            .source
-            .or_else(|| article.site_name.as_deref().and_then(normalise_source)),
-        author: meta.author.or(article.byline),
+        source,
+        author,
         url: meta.url.or(article.url),
         // The DOM has no lines to point at; the url says where the page is.
         line: None,
@@ -282,6 +287,84 @@ pub fn normalise_source(raw: &str) -> Option<String> {
         return None;
     }
     Some(s)
+}
+
+/// Labels that open a byline's names (作者：张三, 文/李四, 记者 王五).
+const AUTHOR_LABELS: &[&str] = &["作者", "記者", "记者", "撰文", "文/", "文／"];
+/// What follows the names on a byline: a time, a source, an editor, a
+/// separator (a digit, for a date or time, is cut at too).
+const AFTER_AUTHOR: &[&str] = &[
+    "发布时间",
+    "發佈時間",
+    "发布于",
+    "时间",
+    "時間",
+    "日期",
+    "来源",
+    "來源",
+    "责任编辑",
+    "責任編輯",
+    "编辑",
+    "編輯",
+    "|",
+    "丨",
+];
+/// What page templates leave in an author field when nobody filled it in
+/// (templates are in English).
+const AUTHOR_PLACEHOLDERS: &[&str] = &[
+    "name",
+    "author",
+    "admin",
+    "administrator",
+    "editor",
+    "unknown",
+    "anonymous",
+    "user",
+    "null",
+    "none",
+    "undefined",
+];
+
+/// The names of a page's author field or byline, joined with 、; `None`
+/// when it names nobody: an editor credit, a template's placeholder or
+/// e-mail address, or only the publisher (`source`) again. Pages glue
+/// what follows the names on (`加拿大必读 发布时间：10-08…`), so the field
+/// is cut at the first time, source or editor label.
+fn normalise_author(raw: &str, source: Option<&str>) -> Option<String> {
+    let mut s = raw.trim();
+    if ["责任编辑", "責任編輯", "编辑", "編輯"]
+        .iter()
+        .any(|l| s.starts_with(l))
+    {
+        return None; // an editor is not the author
+    }
+    for label in AUTHOR_LABELS {
+        if let Some(rest) = s.strip_prefix(label) {
+            s = rest.trim_start_matches([':', '：', ' ', '/', '／']);
+            break;
+        }
+    }
+    let mut end = s.len();
+    for after in AFTER_AUTHOR {
+        if let Some(i) = s.find(after) {
+            end = end.min(i);
+        }
+    }
+    if let Some(i) = s.find(|c: char| c.is_ascii_digit()) {
+        end = end.min(i);
+    }
+    let names = &s[..end];
+    // Chinese bylines separate names with spaces (记者 张三 李四); Latin
+    // names hold spaces of their own.
+    let cjk = names.chars().any(crate::script::is_cjk);
+    let kept: Vec<&str> = names
+        .split(|c: char| (cjk && c.is_whitespace()) || matches!(c, '、' | ',' | '，' | ';' | '；' | '/' | '／'))
+        .map(|p| p.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|p| !p.is_empty() && !p.contains('@'))
+        .filter(|p| !AUTHOR_PLACEHOLDERS.contains(&p.to_ascii_lowercase().as_str()))
+        .filter(|p| Some(*p) != source)
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("、"))
 }
 
 /// Who published the page, from what the page states, strongest first: an
@@ -707,6 +790,28 @@ mod tests {
             normalise_source("来源: 江南日报 2021-06-01 责任编辑：王某").as_deref(),
             Some("江南日报")
         );
+    }
+
+    #[test]
+    fn an_author_field_keeps_the_names_and_nothing_glued_to_them() {
+        let h = "全市开展防汛应急演练";
+        // A template's placeholder and e-mail name nobody.
+        let template = page("<meta name=\"author\" content=\"name, email@gmail.com\">", "", h, "");
+        assert_eq!(template.author, None);
+        let labelled = page("<meta name=\"author\" content=\"记者 张三 李四\">", "", h, "");
+        assert_eq!(labelled.author.as_deref(), Some("张三、李四"));
+        for (raw, source, want) in [
+            // A self-media account glued to its publishing time: the
+            // account is the source, not an author.
+            ("江南发布 发布时间：10-0812:00优质原创作者", Some("江南发布"), None),
+            ("王某发布时间：09-3022:46", None, Some("王某")),
+            ("责任编辑：王某", None, None),
+            ("文/李明 2021-06-01", None, Some("李明")),
+            ("John Smith", None, Some("John Smith")),
+            ("admin", None, None),
+        ] {
+            assert_eq!(normalise_author(raw, source).as_deref(), want, "{raw}");
+        }
     }
 
     #[test]

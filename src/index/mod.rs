@@ -38,7 +38,7 @@ use crate::script::fold;
 
 /// Bumped whenever the schema, tokenizers, cleaning or passage rules change,
 /// so that stale indexes are rebuilt.
-pub const FORMAT_VERSION: u32 = 12;
+pub const FORMAT_VERSION: u32 = 13;
 
 /// Memory budget of the index writer, shared by its threads (tantivy needs
 /// at least 15 MB a thread; `MAX_THREADS` leaves each 64 MB or more). Each thread's segment is flushed when its share
