@@ -2,7 +2,9 @@
 //! how many (档案中共有几篇报道), the newest or oldest (最近的一篇文章是什么),
 //! whether there is anything on a topic (有没有关于苹果公司的报道), by a
 //! source, an author, a period or a day, or several at once
-//! (环球网2019年10月的报道有哪些).
+//! (环球网2019年10月的报道有哪些); and who wrote or published them: the
+//! sources or authors of the articles, most articles first (哪家媒体的报道
+//! 最多, 关于殡仪馆的文章都是谁写的).
 //!
 //! 1. [`recognise`] reads what is wanted from general question patterns: a
 //!    word for an article (文章, 报道, 新闻 …) next to a listing, counting,
@@ -38,7 +40,7 @@ use crate::answer::{Answer, AskOptions, Citation, resolve_script};
 use crate::engine::{Doc, Engine, Quote};
 use crate::index::tokenize::JIEBA;
 use crate::query::{self, Parsed};
-use crate::retrieval::{Order, Selection};
+use crate::retrieval::{Facet, Order, Selection};
 use crate::script::{self, is_cjk};
 
 /// Articles on one page of a list answer.
@@ -56,6 +58,21 @@ pub enum Want {
     Newest,
     /// The oldest one.
     Oldest,
+    /// Their sources, most articles first.
+    Sources,
+    /// Their authors, most articles first.
+    Authors,
+}
+
+impl Want {
+    /// The facet a tally counts by (`None`: a want that lists articles).
+    pub fn facet(self) -> Option<Facet> {
+        match self {
+            Want::Sources => Some(Facet::Source),
+            Want::Authors => Some(Facet::Author),
+            _ => None,
+        }
+    }
 }
 
 /// Words that name an article as a publication (general Chinese; 篇 is
@@ -151,6 +168,78 @@ const FRAME_WORDS: &[&str] = &[
     "报道过",
     "报道了",
 ];
+/// Words for where articles come from, and for who wrote them (general
+/// Chinese): what a tally counts by.
+const SOURCE_WORDS: &[&str] = &["来源", "媒体", "报社", "网站", "出处", "报纸", "刊物"];
+const AUTHOR_WORDS: &[&str] = &["作者", "记者", "撰稿人", "通讯员"];
+/// Asking which or how many, right before such a word (哪家媒体, 多少位作者).
+const TALLY_BEFORE: &[&str] = &[
+    "哪些",
+    "哪几家",
+    "哪几位",
+    "哪几个",
+    "哪家",
+    "哪个",
+    "哪位",
+    "多少家",
+    "多少位",
+    "多少个",
+    "多少名",
+    "几家",
+    "几位",
+    "几个",
+    "几名",
+];
+/// Asking which, right after it (来源有哪些, 作者都有谁, 媒体是哪家).
+const TALLY_AFTER: &[&str] = &[
+    "有哪些",
+    "是哪些",
+    "有谁",
+    "有几",
+    "有多少",
+    "有什么",
+    "是哪家",
+    "是哪个",
+    "是哪位",
+    "分别是",
+];
+/// Who wrote, asked of several articles (这些文章都是谁写的, 谁写的报道最多):
+/// with one of MANY_WORDS, never of one article (这篇文章是谁写的).
+const WHO_WROTE: &[&str] = &["谁写", "谁撰写", "谁发"];
+const MANY_WORDS: &[&str] = &["最多", "这些", "哪些", "都", "分别", "各"];
+/// One article pointed at: its byline is a fact about it, not a tally.
+const ONE_ARTICLE: &[&str] = &["这篇", "那篇", "该文", "此文", "本文"];
+/// Words that only frame a tally, removed before its topic is read.
+const TALLY_FRAME: &[&str] = &[
+    "来源",
+    "媒体",
+    "报社",
+    "网站",
+    "出处",
+    "报纸",
+    "刊物",
+    "作者",
+    "记者",
+    "撰稿人",
+    "通讯员",
+    "谁写",
+    "谁撰写",
+    "谁发",
+    "哪家",
+    "哪个",
+    "哪位",
+    "哪几",
+    "分别",
+    "最多",
+    "来自",
+    "这些",
+    "都是",
+    "有谁",
+    "是谁",
+    "哪里",
+    "哪儿",
+];
+
 /// Verbs of one character that frame the question (写, 发, 讲 …): dropped
 /// only where jieba cuts them as words, never from inside one (发布, 写字楼).
 const FRAME_CHARS: &[&str] = &["写", "发", "讲", "谈", "说", "几", "有", "篇", "共"];
@@ -159,6 +248,9 @@ const FRAME_CHARS: &[&str] = &["写", "发", "讲", "谈", "说", "几", "有", 
 /// question. `folded` is the folded question.
 pub fn recognise(folded: &str) -> Option<Want> {
     let text: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+    if let Some(tally) = recognise_tally(&text) {
+        return Some(tally);
+    }
     let article_at: Vec<usize> = ARTICLE_WORDS
         .iter()
         .flat_map(|w| text.match_indices(w).map(|(i, _)| i))
@@ -208,6 +300,28 @@ pub fn recognise(folded: &str) -> Option<Want> {
     exists.then_some(Want::List)
 }
 
+/// A tally question: which or how many sources or authors (哪些媒体,
+/// 作者有哪些, 多少位记者), or who wrote several articles (谁写的文章最多).
+/// `text` is folded, without whitespace.
+fn recognise_tally(text: &str) -> Option<Want> {
+    if ONE_ARTICLE.iter().any(|w| text.contains(w)) {
+        return None;
+    }
+    let asked = |words: &[&str]| {
+        words.iter().any(|w| {
+            text.match_indices(w).any(|(i, _)| {
+                let tail = text[i + w.len()..].trim_start_matches(['都', '还', '的']);
+                TALLY_BEFORE.iter().any(|p| text[..i].ends_with(p)) || TALLY_AFTER.iter().any(|p| tail.starts_with(p))
+            })
+        })
+    };
+    if asked(SOURCE_WORDS) {
+        return Some(Want::Sources);
+    }
+    let who_wrote = WHO_WROTE.iter().any(|w| text.contains(w)) && MANY_WORDS.iter().any(|w| text.contains(w));
+    (asked(AUTHOR_WORDS) || who_wrote).then_some(Want::Authors)
+}
+
 /// A question about the collection, read: what is wanted and which
 /// articles are meant.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,6 +347,29 @@ pub struct Listing {
     pub page: usize,
     #[serde(skip)]
     pub items: Vec<(std::sync::Arc<Doc>, (usize, usize))>,
+    /// For a tally: what it counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tally: Option<TallyShown>,
+}
+
+/// A tally as answered: the values shown and what the rest hold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TallyShown {
+    pub values: Vec<Counted>,
+    /// Distinct values among the selected articles (shown or not).
+    pub distinct: usize,
+    /// Selected articles that name none (no source, no byline).
+    pub without: usize,
+}
+
+/// One source or author of a tally.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Counted {
+    pub name: String,
+    /// The selected articles it has.
+    pub articles: usize,
+    /// Its newest article, an index into the listing's items.
+    pub cited: Option<usize>,
 }
 
 impl Engine {
@@ -242,10 +379,17 @@ impl Engine {
         // parses them again on its own.
         let folded = query::normalise(question);
         let want = recognise(&folded)?;
-        if query::parse(question).meta.is_some() {
+        if want.facet().is_none() && query::parse(question).meta.is_some() {
             return None; // one article's date, author, source or headline
         }
-        Some(self.request(&folded, want))
+        let req = self.request(&folded, want);
+        // A tally names articles or nothing but its facet (来源有哪些);
+        // "哪些媒体参与了救援" asks a fact.
+        if want.facet().is_some() && req.selection.topic.is_some() && !ARTICLE_WORDS.iter().any(|w| folded.contains(w))
+        {
+            return None;
+        }
+        Some(req)
     }
 
     /// The request `text` (normalised) makes with `want`: its period,
@@ -256,7 +400,12 @@ impl Engine {
         filter.dated_only = period;
         let (rest, source) = self.find_source(&rest);
         filter.source = source;
-        let (rest, author) = self.find_author(&rest);
+        let (mut rest, author) = self.find_author(&rest);
+        if want.facet().is_some() {
+            for w in TALLY_BEFORE.iter().chain(TALLY_FRAME) {
+                rest = rest.replace(w, " ");
+            }
+        }
         let topic = self.topic_of(&frame_removed(&rest));
         Request {
             want,
@@ -312,9 +461,14 @@ impl Engine {
 
     /// The listing for a request, page `page` (0-based).
     pub fn listing(&self, req: &Request, page: usize) -> Listing {
+        if let Some(facet) = req.want.facet() {
+            return self.tally_listing(req, facet);
+        }
         let order = match req.want {
             Want::Newest => Order::Newest,
             Want::Oldest => Order::Oldest,
+            // (A tally returned above; its articles would be newest first.)
+            Want::Sources | Want::Authors => Order::Newest,
             Want::List | Want::Count if req.selection.topic.is_some() => Order::Relevance,
             Want::List | Want::Count => Order::Newest,
         };
@@ -342,6 +496,49 @@ impl Engine {
             undated,
             page,
             items,
+            tally: None,
+        }
+    }
+
+    /// A tally's listing: its sources or authors with the most articles
+    /// (one page), each cited by its newest article in the selection (an
+    /// article cited once, however many of its authors are shown).
+    fn tally_listing(&self, req: &Request, facet: Facet) -> Listing {
+        let tally = self.tally(&req.selection, facet, PAGE_SIZE);
+        let mut items: Vec<(std::sync::Arc<Doc>, (usize, usize))> = Vec::new();
+        let mut values = Vec::with_capacity(tally.values.len());
+        for (name, articles) in tally.values {
+            let mut one = req.selection.clone();
+            match facet {
+                Facet::Source => one.filter.source = Some(name.clone()),
+                Facet::Author => one.author = Some(name.clone()),
+            }
+            let newest = self
+                .select(&one, Order::Newest, 0, 1)
+                .1
+                .first()
+                .and_then(|&(id, _)| self.doc(id));
+            let cited = newest.map(|doc| match items.iter().position(|(d, _)| d.id == doc.id) {
+                Some(i) => i,
+                None => {
+                    let span = self.cited_span(req.selection.topic.as_ref(), &doc);
+                    items.push((doc, span));
+                    items.len() - 1
+                }
+            });
+            values.push(Counted { name, articles, cited });
+        }
+        Listing {
+            want: req.want,
+            total: tally.articles,
+            undated: 0,
+            page: 0,
+            items,
+            tally: Some(TallyShown {
+                values,
+                distinct: tally.distinct,
+                without: tally.without,
+            }),
         }
     }
 
@@ -443,10 +640,16 @@ impl Engine {
                 Want::List => crate::answer::Kind::List,
                 Want::Count => crate::answer::Kind::Count,
                 Want::Newest | Want::Oldest => crate::answer::Kind::Top,
+                Want::Sources | Want::Authors => crate::answer::Kind::Tally,
             },
             span: None,
             count: Some(listing.total),
-            pages: listing.total.div_ceil(PAGE_SIZE),
+            // A tally is one page: its values with the most articles.
+            pages: if listing.tally.is_some() {
+                1
+            } else {
+                listing.total.div_ceil(PAGE_SIZE)
+            },
         }
     }
 }
@@ -502,7 +705,11 @@ fn describe(req: &Request, l: &Listing) -> String {
         }
         return text;
     }
+    if let Some(t) = &l.tally {
+        return describe_tally(l.want, &of, l.total, t);
+    }
     let mut text = match l.want {
+        Want::Sources | Want::Authors => String::new(), // (described above)
         Want::Newest | Want::Oldest => {
             let which = if l.want == Want::Newest { "最新" } else { "最早" };
             match l.items.first().filter(|_| l.page == 0) {
@@ -542,9 +749,47 @@ fn describe(req: &Request, l: &Listing) -> String {
     text
 }
 
+/// A tally's text: how many articles and values, the value with the most
+/// articles, then each shown value with its count and its citation.
+fn describe_tally(want: Want, of: &str, articles: usize, t: &TallyShown) -> String {
+    let (counted, unit, none) = if want == Want::Authors {
+        ("署名作者共", "位作者", "没有署名")
+    } else {
+        ("来自", "个来源", "没有注明来源")
+    };
+    if t.values.is_empty() {
+        return format!("档案中{of}{articles} 篇文章都{none}。");
+    }
+    let unit_of = |n: usize| format!("{n} {}", if want == Want::Authors { "位" } else { unit });
+    let mut text = format!("档案中{of}文章共 {articles} 篇,{counted} {}", unit_of(t.distinct));
+    if t.without > 0 {
+        text.push_str(&format!(",另有 {} 篇{none}", t.without));
+    }
+    text.push('。');
+    if let [first, second, ..] = &t.values[..]
+        && first.articles > second.articles
+    {
+        text.push_str(&format!("文章最多的是{}({} 篇)。", first.name, first.articles));
+    }
+    let shown: Vec<String> = t
+        .values
+        .iter()
+        .map(|v| match v.cited {
+            Some(i) => format!("{} {} 篇[{}]", v.name, v.articles, i + 1),
+            None => format!("{} {} 篇", v.name, v.articles),
+        })
+        .collect();
+    text.push_str(&format!("按文章数:{}。", shown.join("、")));
+    if t.distinct > t.values.len() {
+        text.push_str(&format!("(只列出文章最多的 {} {unit}。)", t.values.len()));
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::article::Article;
 
     fn want(q: &str) -> Option<Want> {
         recognise(&query::normalise(q))
@@ -568,6 +813,96 @@ mod tests {
         ] {
             assert_eq!(want(q), Some(w), "{q}");
         }
+    }
+
+    #[test]
+    fn tally_questions_are_recognised() {
+        for (q, w) in [
+            ("哪家媒体的文章最多?", Want::Sources),
+            ("档案里有哪些来源", Want::Sources),
+            ("一共有几个来源?", Want::Sources),
+            ("關於華為的報道都來自哪些媒體", Want::Sources),
+            ("文章最多的媒体是哪家", Want::Sources),
+            ("作者有哪些", Want::Authors),
+            ("有多少位记者", Want::Authors),
+            ("这些文章都是谁写的", Want::Authors),
+            ("谁写的报道最多", Want::Authors),
+        ] {
+            assert_eq!(want(q), Some(w), "{q}");
+        }
+        // One article's byline is a fact about it, not a tally.
+        for q in ["这篇文章是谁写的", "那篇报道的作者是谁", "谁写了这首诗"] {
+            assert_eq!(want(q), None, "{q}");
+        }
+    }
+
+    /// Three articles: two of 瑞安日报 (one by 张三 and 李四, the newer by
+    /// 张三 alone), one of 红星网 with no byline; two are about 隔离点.
+    fn three_articles() -> Engine {
+        let article = |file: &str, source: &str, author: Option<&str>, date: &str, text: &str| Article {
+            file: file.into(),
+            title: format!("{text}的报道"),
+            source: Some(source.into()),
+            author: author.map(Into::into),
+            date: Some(date.into()),
+            url: None,
+            paragraphs: vec![format!("{text}。这是一篇关于{text}的新闻。")],
+            lines: Vec::new(),
+        };
+        Engine::in_ram(vec![
+            article(
+                "a.txt",
+                "瑞安日报",
+                Some("张三、李四"),
+                "2021-01-02",
+                "锦湖街道设立隔离点",
+            ),
+            article("b.txt", "瑞安日报", Some("张三"), "2021-03-04", "安阳街道开展核酸检测"),
+            article("c.txt", "红星网", None, "2021-02-03", "慈利县隔离点管理"),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn a_tally_counts_sources_and_cites_each_by_its_newest_article() {
+        let engine = three_articles();
+        let a = engine.ask("哪家媒体的报道最多?", &AskOptions::default());
+        assert_eq!(a.kind, crate::answer::Kind::Tally);
+        assert_eq!(a.count, Some(3));
+        assert!(a.answer.contains("来自 2 个来源"), "{}", a.answer);
+        assert!(a.answer.contains("文章最多的是瑞安日报(2 篇)"), "{}", a.answer);
+        // 瑞安日报's newest article is b.txt, cited [1]; 红星网's is c.txt.
+        assert!(a.answer.contains("瑞安日报 2 篇[1]、红星网 1 篇[2]"), "{}", a.answer);
+        let files: Vec<&str> = a.citations.iter().map(|c| c.quote.file.as_str()).collect();
+        assert_eq!(files, ["b.txt", "c.txt"]);
+    }
+
+    #[test]
+    fn a_tally_of_authors_counts_every_name_of_a_byline_and_the_unsigned() {
+        let engine = three_articles();
+        let a = engine.ask("这些文章都是谁写的", &AskOptions::default());
+        assert_eq!(a.kind, crate::answer::Kind::Tally);
+        assert!(a.answer.contains("署名作者共 2 位,另有 1 篇没有署名"), "{}", a.answer);
+        // 张三's newest is b.txt; 李四's only article is a.txt.
+        assert!(a.answer.contains("张三 2 篇[1]、李四 1 篇[2]"), "{}", a.answer);
+        assert_eq!(a.citations.len(), 2);
+    }
+
+    #[test]
+    fn a_tally_on_a_topic_counts_only_the_articles_on_it() {
+        let engine = three_articles();
+        let a = engine.ask("关于隔离点的报道都来自哪些媒体", &AskOptions::default());
+        assert_eq!(a.count, Some(2), "{}", a.answer);
+        assert!(
+            a.answer.contains("瑞安日报 1 篇") && a.answer.contains("红星网 1 篇"),
+            "{}",
+            a.answer
+        );
+        // A question naming no article and more than its facet asks a fact.
+        assert_eq!(engine.collection_request("哪些媒体参与了救援"), None);
+        // A period with nothing in it: no articles, said so.
+        let none = engine.ask("2019年的报道来自哪些媒体", &AskOptions::default());
+        assert!(none.no_answer && none.citations.is_empty(), "{}", none.answer);
     }
 
     #[test]

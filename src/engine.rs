@@ -33,7 +33,7 @@ use crate::query::{Filter, Parsed};
 pub use crate::rank::Hit;
 use crate::rank::Matcher;
 pub use crate::retrieval::{Doc, Stats};
-use crate::retrieval::{Local, Order, Retrieval, Selection, TermField};
+use crate::retrieval::{Facet, Local, Order, Retrieval, Selection, Tally, TermField};
 
 /// Weight of the article's relative score in a passage's final score.
 /// Chosen on half of a news QA set (the even documents of ncp_dev) and
@@ -266,6 +266,12 @@ impl Engine {
     /// Whether some article's byline names this author (folded).
     pub fn has_author(&self, name: &str) -> bool {
         self.retrieval.has_author(name)
+    }
+
+    /// A selection's articles counted by source or by author, the `limit`
+    /// values with the most articles (see [`Retrieval::tally`]).
+    pub fn tally(&self, selection: &Selection, facet: Facet, limit: usize) -> Tally {
+        self.retrieval.tally(selection, facet, limit.min(MAX_TOP))
     }
 
     /// The best passage of one article for a parsed question.

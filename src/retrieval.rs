@@ -10,7 +10,7 @@
 //! from our own terms, never parsed by the engine below (see
 //! docs/scaling.md). Fusion, answering and rendering stay the same.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroUsize;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,7 +20,7 @@ use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, Index, IndexReader, Searcher, Term};
+use tantivy::{DocAddress, DocSet, Index, IndexReader, Searcher, TERMINATED, Term};
 
 use crate::article::Article;
 use crate::error::Result;
@@ -81,6 +81,31 @@ pub struct Selection {
     pub since_article: Option<u64>,
 }
 
+/// What a tally counts a selection's articles by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Facet {
+    /// The source an article names (as written).
+    Source,
+    /// The authors its byline names (folded, as [`crate::index::author_keys`]
+    /// cuts bylines: an article of two authors counts for both).
+    Author,
+}
+
+/// A selection's articles counted by a [`Facet`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// The articles selected.
+    pub articles: usize,
+    /// The values with their articles, most first (ties by name), at most
+    /// as many as asked.
+    pub values: Vec<(String, usize)>,
+    /// Distinct values among the selected articles.
+    pub distinct: usize,
+    /// Selected articles that name none (no source, no byline).
+    pub without: usize,
+}
+
 /// The order a selection is listed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -120,6 +145,9 @@ pub trait Retrieval: Send + Sync {
     fn select(&self, selection: &Selection, order: Order, offset: usize, limit: usize) -> (usize, Vec<(usize, f32)>);
     /// Whether some article's byline names this author (folded).
     fn has_author(&self, name: &str) -> bool;
+    /// The selection's articles counted by source or by author: the
+    /// `limit` values with the most articles.
+    fn tally(&self, selection: &Selection, facet: Facet, limit: usize) -> Tally;
     /// What the archive holds.
     fn stats(&self) -> &Stats;
 }
@@ -302,6 +330,40 @@ impl Local {
     /// `date_num` fast field: a count or a page costs the postings of a few
     /// terms, never a read of the articles.
     fn selected(&self, sel: &Selection, order: Order, offset: usize, limit: usize) -> (usize, Vec<(usize, f32)>) {
+        let Some((query, by_score)) = self.selection_query(sel, order) else {
+            return (0, Vec::new());
+        };
+        let total = self.searcher.search(&query, &tantivy::collector::Count).unwrap_or(0);
+        if limit == 0 || offset >= total {
+            return (total, Vec::new());
+        }
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        let page: Vec<(f32, DocAddress)> = if by_score {
+            self.searcher.search(&query, &top.order_by_score()).unwrap_or_default()
+        } else {
+            let dir = if order == Order::Oldest {
+                tantivy::Order::Asc
+            } else {
+                tantivy::Order::Desc
+            };
+            self.searcher
+                .search(&query, &top.order_by_u64_field("date_num", dir))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(_, addr)| (0.0, addr))
+                .collect()
+        };
+        let rows = page
+            .into_iter()
+            .filter_map(|(score, addr)| Some((self.article_id(addr)?, score)))
+            .collect();
+        (total, rows)
+    }
+
+    /// The query that selects `sel`'s articles, and whether its score
+    /// orders them (a topic listed by relevance); `None` when it can
+    /// select nothing (a topic with no term to require).
+    fn selection_query(&self, sel: &Selection, order: Order) -> Option<(Box<dyn Query>, bool)> {
         let f = &self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(q) = filter_query(&sel.filter, f.date_num, f.source_key) {
@@ -339,7 +401,7 @@ impl Local {
                 }
             }
             if required == 0 {
-                return (0, Vec::new()); // a topic with nothing to require
+                return None; // a topic with nothing to require
             }
             let mut terms: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for b in &topic.bigrams {
@@ -358,31 +420,68 @@ impl Local {
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
-        let total = self.searcher.search(&query, &tantivy::collector::Count).unwrap_or(0);
-        if limit == 0 || offset >= total {
-            return (total, Vec::new());
-        }
-        let top = TopDocs::with_limit(limit).and_offset(offset);
-        let page: Vec<(f32, DocAddress)> = if by_score {
-            self.searcher.search(&query, &top.order_by_score()).unwrap_or_default()
-        } else {
-            let dir = if order == Order::Oldest {
-                tantivy::Order::Asc
-            } else {
-                tantivy::Order::Desc
-            };
-            self.searcher
-                .search(&query, &top.order_by_u64_field("date_num", dir))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(_, addr)| (0.0, addr))
-                .collect()
+        Some((query, by_score))
+    }
+
+    /// [`Retrieval::tally`]: the selection's articles as a set, then one
+    /// pass over the postings of the facet's terms (each article is in one
+    /// source's postings and in its authors'): the cost of reading the
+    /// field's postings once, never the articles.
+    fn tallied(&self, sel: &Selection, facet: Facet, limit: usize) -> Tally {
+        let Some((query, _)) = self.selection_query(sel, Order::Newest) else {
+            return Tally::default();
         };
-        let rows = page
-            .into_iter()
-            .filter_map(|(score, addr)| Some((self.article_id(addr)?, score)))
-            .collect();
-        (total, rows)
+        let Ok(selected) = self.searcher.search(&query, &tantivy::collector::DocSetCollector) else {
+            return Tally::default();
+        };
+        let field = match facet {
+            Facet::Source => self.fields.source,
+            Facet::Author => self.fields.author_key,
+        };
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut valued: HashSet<DocAddress> = HashSet::new();
+        for (ord, segment) in self.searcher.segment_readers().iter().enumerate() {
+            let Ok(inverted) = segment.inverted_index(field) else {
+                continue;
+            };
+            let Ok(mut terms) = inverted.terms().stream() else {
+                continue;
+            };
+            while terms.advance() {
+                if terms.key().is_empty() {
+                    continue; // an article that names none
+                }
+                let Ok(mut postings) = inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                else {
+                    continue;
+                };
+                let mut n = 0;
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    let addr = DocAddress::new(ord as u32, doc);
+                    if selected.contains(&addr) {
+                        n += 1;
+                        valued.insert(addr);
+                    }
+                    doc = postings.advance();
+                }
+                if n > 0 {
+                    *counts
+                        .entry(String::from_utf8_lossy(terms.key()).into_owned())
+                        .or_default() += n;
+                }
+            }
+        }
+        let mut values: Vec<(String, usize)> = counts.into_iter().collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let distinct = values.len();
+        values.truncate(limit);
+        Tally {
+            articles: selected.len(),
+            values,
+            distinct,
+            without: selected.len().saturating_sub(valued.len()),
+        }
     }
 }
 
@@ -414,6 +513,10 @@ impl Retrieval for Local {
     fn has_author(&self, name: &str) -> bool {
         let term = Term::from_field_text(self.fields.author_key, name);
         self.searcher.doc_freq(&term).unwrap_or(0) > 0
+    }
+
+    fn tally(&self, selection: &Selection, facet: Facet, limit: usize) -> Tally {
+        self.tallied(selection, facet, limit)
     }
 
     fn stats(&self) -> &Stats {

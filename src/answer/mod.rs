@@ -86,6 +86,8 @@ pub enum Kind {
     Count,
     /// The newest or oldest article named (and the next ones listed).
     Top,
+    /// Articles counted by source or by author, each cited by its newest.
+    Tally,
 }
 
 /// One cited passage.
