@@ -2029,6 +2029,19 @@ async fn lists_page_in_place_and_open_articles_in_dms_and_groups() {
         text_of(&latest)
     );
 
+    // Who wrote them: a tally, one page, its author's newest article one tap away.
+    fake.push(dm(160, "这些文章都是谁写的?"));
+    let tally = fake.nth_sent(160, 5).await;
+    let text = text_of(&tally);
+    assert!(
+        text.contains("署名作者共 1 位,另有 11 篇没有署名") && text.contains("王小明 12 篇[1]"),
+        "{text}"
+    );
+    assert!(text.contains("第23号通告"), "cited by the newest: {text}");
+    let data = callback_data(&tally);
+    assert_eq!(data.iter().filter(|d| d.starts_with("o:")).count(), 1, "{data:?}");
+    assert!(!data.iter().any(|d| d.starts_with("l:")), "one page: {data:?}");
+
     // In a group: deep links for the articles, pages turn in place.
     let group = -100_160;
     fake.push(group_message(group, 161, &format!("/search@{BOT_NAME} 社区防疫")));
