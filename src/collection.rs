@@ -758,7 +758,7 @@ fn describe_tally(want: Want, of: &str, articles: usize, t: &TallyShown) -> Stri
         ("来自", "个来源", "没有注明来源")
     };
     if t.values.is_empty() {
-        return format!("档案中{of}{articles} 篇文章都{none}。");
+        return format!("档案中{of}文章共 {articles} 篇,都{none}。");
     }
     let unit_of = |n: usize| format!("{n} {}", if want == Want::Authors { "位" } else { unit });
     let mut text = format!("档案中{of}文章共 {articles} 篇,{counted} {}", unit_of(t.distinct));

@@ -10,17 +10,21 @@
 //! from our own terms, never parsed by the engine below (see
 //! docs/scaling.md). Fusion, answering and rendering stay the same.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{DocAddress, DocSet, Index, IndexReader, Searcher, TERMINATED, Term};
+use tantivy::{
+    BitSet, DocAddress, DocId, DocSet, Index, IndexReader, Score, Searcher, SegmentOrdinal, SegmentReader, TERMINATED,
+    Term,
+};
 
 use crate::article::Article;
 use crate::error::Result;
@@ -423,15 +427,15 @@ impl Local {
         Some((query, by_score))
     }
 
-    /// [`Retrieval::tally`]: the selection's articles as a set, then one
-    /// pass over the postings of the facet's terms (each article is in one
-    /// source's postings and in its authors'): the cost of reading the
-    /// field's postings once, never the articles.
+    /// [`Retrieval::tally`]: the selection's articles as a bit set per
+    /// segment, then one pass over the postings of the facet's terms (an
+    /// article is in its source's postings and in each of its authors'):
+    /// the cost of reading the field's postings once, never the articles.
     fn tallied(&self, sel: &Selection, facet: Facet, limit: usize) -> Tally {
         let Some((query, _)) = self.selection_query(sel, Order::Newest) else {
             return Tally::default();
         };
-        let Ok(selected) = self.searcher.search(&query, &tantivy::collector::DocSetCollector) else {
+        let Ok(matched) = self.searcher.search(&query, &Matched) else {
             return Tally::default();
         };
         let field = match facet {
@@ -439,8 +443,13 @@ impl Local {
             Facet::Author => self.fields.author_key,
         };
         let mut counts: HashMap<String, usize> = HashMap::new();
-        let mut valued: HashSet<DocAddress> = HashSet::new();
-        for (ord, segment) in self.searcher.segment_readers().iter().enumerate() {
+        let (mut articles, mut valued) = (0, 0);
+        for (ord, selected) in matched {
+            articles += selected.len();
+            let Some(segment) = self.searcher.segment_readers().get(ord as usize) else {
+                continue;
+            };
+            let mut named = BitSet::with_max_value(segment.max_doc());
             let Ok(inverted) = segment.inverted_index(field) else {
                 continue;
             };
@@ -458,10 +467,9 @@ impl Local {
                 let mut n = 0;
                 let mut doc = postings.doc();
                 while doc != TERMINATED {
-                    let addr = DocAddress::new(ord as u32, doc);
-                    if selected.contains(&addr) {
+                    if selected.contains(doc) {
                         n += 1;
-                        valued.insert(addr);
+                        named.insert(doc);
                     }
                     doc = postings.advance();
                 }
@@ -471,17 +479,59 @@ impl Local {
                         .or_default() += n;
                 }
             }
+            valued += named.len();
         }
         let mut values: Vec<(String, usize)> = counts.into_iter().collect();
         values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let distinct = values.len();
         values.truncate(limit);
         Tally {
-            articles: selected.len(),
+            articles,
             values,
             distinct,
-            without: selected.len().saturating_sub(valued.len()),
+            without: articles.saturating_sub(valued),
         }
+    }
+}
+
+/// Collects the documents a query matches as one bit set per segment (a
+/// tally tests each posting against it: a bit, not a hash lookup).
+struct Matched;
+
+struct MatchedIn {
+    ord: SegmentOrdinal,
+    docs: BitSet,
+}
+
+impl Collector for Matched {
+    type Fruit = Vec<(SegmentOrdinal, BitSet)>;
+    type Child = MatchedIn;
+
+    fn for_segment(&self, ord: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<MatchedIn> {
+        Ok(MatchedIn {
+            ord,
+            docs: BitSet::with_max_value(segment.max_doc()),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<(SegmentOrdinal, BitSet)>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits)
+    }
+}
+
+impl SegmentCollector for MatchedIn {
+    type Fruit = (SegmentOrdinal, BitSet);
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.docs.insert(doc);
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        (self.ord, self.docs)
     }
 }
 
