@@ -86,10 +86,12 @@ pub enum Shape {
     Top,
     /// Is there anything on a word (by relevance).
     Topic,
+    /// Which sources, of all articles or of a year's (most articles first).
+    Tally,
 }
 
 impl Shape {
-    pub const ALL: [Shape; 4] = [Shape::Count, Shape::List, Shape::Top, Shape::Topic];
+    pub const ALL: [Shape; 5] = [Shape::Count, Shape::List, Shape::Top, Shape::Topic, Shape::Tally];
 
     fn name(self) -> &'static str {
         match self {
@@ -97,6 +99,7 @@ impl Shape {
             Shape::List => "list",
             Shape::Top => "top",
             Shape::Topic => "topic",
+            Shape::Tally => "tally",
         }
     }
 }
@@ -201,6 +204,13 @@ pub fn collection_questions(engine: &Engine, questions: &[String]) -> Vec<Collec
     }
     for w in words {
         add(Shape::Topic, format!("有没有关于{w}的报道?"));
+    }
+
+    if source.is_some() {
+        add(Shape::Tally, "哪家媒体的文章最多?".into());
+        if let Some((y, _)) = last {
+            add(Shape::Tally, format!("{y}年的报道都来自哪些媒体?"));
+        }
     }
     out
 }
@@ -577,6 +587,7 @@ mod tests {
                 Shape::Count => Kind::Count,
                 Shape::List | Shape::Topic => Kind::List,
                 Shape::Top => Kind::Top,
+                Shape::Tally => Kind::Tally,
             };
             assert_eq!(a.kind, kind, "{}: {}", c.q, a.answer);
             // Every shape is filled in from what the archive holds, so
