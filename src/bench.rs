@@ -86,7 +86,8 @@ pub enum Shape {
     Top,
     /// Is there anything on a word (by relevance).
     Topic,
-    /// Which sources, of all articles or of a year's (most articles first).
+    /// Which sources, of all articles or of a year's (most articles first);
+    /// how many articles each year.
     Tally,
 }
 
@@ -211,6 +212,9 @@ pub fn collection_questions(engine: &Engine, questions: &[String]) -> Vec<Collec
         if let Some((y, _)) = last {
             add(Shape::Tally, format!("{y}年的报道都来自哪些媒体?"));
         }
+    }
+    if last.is_some() {
+        add(Shape::Tally, "每年有多少篇文章?".into());
     }
     out
 }

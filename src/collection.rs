@@ -45,6 +45,8 @@ use crate::script::{self, is_cjk};
 
 /// Articles on one page of a list answer.
 pub const PAGE_SIZE: usize = 10;
+/// Most years a tally of years shows (two centuries of news).
+const MAX_YEARS: usize = 200;
 
 /// What a question about the collection asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -62,6 +64,8 @@ pub enum Want {
     Sources,
     /// Their authors, most articles first.
     Authors,
+    /// Their years, newest first: the span of the archive in time.
+    Years,
 }
 
 impl Want {
@@ -70,6 +74,7 @@ impl Want {
         match self {
             Want::Sources => Some(Facet::Source),
             Want::Authors => Some(Facet::Author),
+            Want::Years => Some(Facet::Year),
             _ => None,
         }
     }
@@ -207,6 +212,10 @@ const TALLY_AFTER: &[&str] = &[
 /// with one of MANY_WORDS, never of one article (这篇文章是谁写的).
 const WHO_WROTE: &[&str] = &["谁写", "谁撰写", "谁发"];
 const MANY_WORDS: &[&str] = &["最多", "这些", "哪些", "都", "分别", "各"];
+/// The years asked for: their span (时间范围) or the articles of each
+/// (每年多少篇, 哪一年最多).
+const SPAN_WORDS: &[&str] = &["时间范围", "时间跨度", "时间段", "哪些年", "哪几年", "从哪年", "年份"];
+const EACH_YEAR: &[&str] = &["每年", "每一年", "各年", "哪一年", "哪年"];
 /// One article pointed at: its byline is a fact about it, not a tally.
 const ONE_ARTICLE: &[&str] = &["这篇", "那篇", "该文", "此文", "本文"];
 /// Words that only frame a tally, removed before its topic is read.
@@ -238,6 +247,19 @@ const TALLY_FRAME: &[&str] = &[
     "是谁",
     "哪里",
     "哪儿",
+    "时间范围",
+    "时间跨度",
+    "时间段",
+    "哪些年",
+    "哪几年",
+    "从哪年",
+    "到哪年",
+    "年份",
+    "每一年",
+    "每年",
+    "各年",
+    "哪一年",
+    "哪年",
 ];
 
 /// Verbs of one character that frame the question (写, 发, 讲 …): dropped
@@ -317,6 +339,14 @@ fn recognise_tally(text: &str) -> Option<Want> {
     };
     if asked(SOURCE_WORDS) {
         return Some(Want::Sources);
+    }
+    // Years: their span, or of several articles (每年多少篇, 哪一年的报道最多,
+    // 文章都是哪一年的); "那篇报道是哪一年的" was left above.
+    let of_articles = ARTICLE_WORDS.iter().any(|w| text.contains(w)) || text.contains("档案");
+    let each_year =
+        EACH_YEAR.iter().any(|w| text.contains(w)) && MANY_WORDS.iter().chain(COUNT_BEFORE).any(|w| text.contains(w));
+    if of_articles && (SPAN_WORDS.iter().any(|w| text.contains(w)) || each_year) {
+        return Some(Want::Years);
     }
     let who_wrote = WHO_WROTE.iter().any(|w| text.contains(w)) && MANY_WORDS.iter().any(|w| text.contains(w));
     (asked(AUTHOR_WORDS) || who_wrote).then_some(Want::Authors)
@@ -468,7 +498,7 @@ impl Engine {
             Want::Newest => Order::Newest,
             Want::Oldest => Order::Oldest,
             // (A tally returned above; its articles would be newest first.)
-            Want::Sources | Want::Authors => Order::Newest,
+            Want::Sources | Want::Authors | Want::Years => Order::Newest,
             Want::List | Want::Count if req.selection.topic.is_some() => Order::Relevance,
             Want::List | Want::Count => Order::Newest,
         };
@@ -501,17 +531,35 @@ impl Engine {
     }
 
     /// A tally's listing: its sources or authors with the most articles
-    /// (one page), each cited by its newest article in the selection (an
-    /// article cited once, however many of its authors are shown).
+    /// (one page), or all its years; each of the first page cited by its
+    /// newest article in the selection (an article cited once, however
+    /// many of its authors are shown).
     fn tally_listing(&self, req: &Request, facet: Facet) -> Listing {
-        let tally = self.tally(&req.selection, facet, PAGE_SIZE);
+        let shown = if facet == Facet::Year { MAX_YEARS } else { PAGE_SIZE };
+        let tally = self.tally(&req.selection, facet, shown);
         let mut items: Vec<(std::sync::Arc<Doc>, (usize, usize))> = Vec::new();
         let mut values = Vec::with_capacity(tally.values.len());
         for (name, articles) in tally.values {
+            if items.len() == PAGE_SIZE {
+                values.push(Counted {
+                    name,
+                    articles,
+                    cited: None,
+                });
+                continue;
+            }
             let mut one = req.selection.clone();
             match facet {
                 Facet::Source => one.filter.source = Some(name.clone()),
                 Facet::Author => one.author = Some(name.clone()),
+                Facet::Year => {
+                    // The year within the question's own period, if any.
+                    let f = &mut one.filter;
+                    let (first, last) = (format!("{name}-01-01"), format!("{name}-12-31"));
+                    f.since = Some(f.since.take().map_or(first.clone(), |s| s.max(first)));
+                    f.until = Some(f.until.take().map_or(last.clone(), |u| u.min(last)));
+                    f.dated_only = true;
+                }
             }
             let newest = self
                 .select(&one, Order::Newest, 0, 1)
@@ -640,7 +688,7 @@ impl Engine {
                 Want::List => crate::answer::Kind::List,
                 Want::Count => crate::answer::Kind::Count,
                 Want::Newest | Want::Oldest => crate::answer::Kind::Top,
-                Want::Sources | Want::Authors => crate::answer::Kind::Tally,
+                Want::Sources | Want::Authors | Want::Years => crate::answer::Kind::Tally,
             },
             span: None,
             count: Some(listing.total),
@@ -709,7 +757,7 @@ fn describe(req: &Request, l: &Listing) -> String {
         return describe_tally(l.want, &of, l.total, t);
     }
     let mut text = match l.want {
-        Want::Sources | Want::Authors => String::new(), // (described above)
+        Want::Sources | Want::Authors | Want::Years => String::new(), // (described above)
         Want::Newest | Want::Oldest => {
             let which = if l.want == Want::Newest { "最新" } else { "最早" };
             match l.items.first().filter(|_| l.page == 0) {
@@ -752,35 +800,72 @@ fn describe(req: &Request, l: &Listing) -> String {
 /// A tally's text: how many articles and values, the value with the most
 /// articles, then each shown value with its count and its citation.
 fn describe_tally(want: Want, of: &str, articles: usize, t: &TallyShown) -> String {
-    let (counted, unit, none) = if want == Want::Authors {
-        ("署名作者共", "位作者", "没有署名")
-    } else {
-        ("来自", "个来源", "没有注明来源")
+    let none = match want {
+        Want::Authors => "没有署名",
+        Want::Years => "没有日期",
+        _ => "没有注明来源",
     };
-    if t.values.is_empty() {
+    let (Some(first), Some(last)) = (t.values.first(), t.values.last()) else {
         return format!("档案中{of}文章共 {articles} 篇,都{none}。");
-    }
-    let unit_of = |n: usize| format!("{n} {}", if want == Want::Authors { "位" } else { unit });
-    let mut text = format!("档案中{of}文章共 {articles} 篇,{counted} {}", unit_of(t.distinct));
+    };
+    let mut text = format!("档案中{of}文章共 {articles} 篇,");
+    text.push_str(&match want {
+        Want::Authors => format!("署名作者共 {} 位", t.distinct),
+        // Years come newest first.
+        Want::Years if t.distinct == 1 => format!("有日期的 {} 篇都在 {} 年", articles - t.without, first.name),
+        Want::Years => format!(
+            "有日期的 {} 篇,从 {} 年到 {} 年,分布在 {} 个年份",
+            articles - t.without,
+            last.name,
+            first.name,
+            t.distinct
+        ),
+        _ => format!("来自 {} 个来源", t.distinct),
+    });
     if t.without > 0 {
         text.push_str(&format!(",另有 {} 篇{none}", t.without));
     }
     text.push('。');
-    if let [first, second, ..] = &t.values[..]
-        && first.articles > second.articles
+    // The one with the most articles, when one has more than any other.
+    let most = t.values.iter().map(|v| v.articles).max().unwrap_or(0);
+    let mut at_most = t.values.iter().filter(|v| v.articles == most);
+    if let (Some(top), None) = (at_most.next(), at_most.next())
+        && t.values.len() > 1
     {
-        text.push_str(&format!("文章最多的是{}({} 篇)。", first.name, first.articles));
+        let name = if want == Want::Years {
+            format!(" {} 年", top.name)
+        } else {
+            top.name.clone()
+        };
+        text.push_str(&format!("文章最多的是{name}({} 篇)。", top.articles));
     }
     let shown: Vec<String> = t
         .values
         .iter()
-        .map(|v| match v.cited {
-            Some(i) => format!("{} {} 篇[{}]", v.name, v.articles, i + 1),
-            None => format!("{} {} 篇", v.name, v.articles),
+        .map(|v| {
+            let name = if want == Want::Years {
+                format!("{} 年", v.name)
+            } else {
+                v.name.clone()
+            };
+            match v.cited {
+                Some(i) => format!("{name} {} 篇[{}]", v.articles, i + 1),
+                None => format!("{name} {} 篇", v.articles),
+            }
         })
         .collect();
-    text.push_str(&format!("按文章数:{}。", shown.join("、")));
+    let by = if want == Want::Years {
+        "按年份"
+    } else {
+        "按文章数"
+    };
+    text.push_str(&format!("{by}:{}。", shown.join("、")));
     if t.distinct > t.values.len() {
+        let unit = if want == Want::Authors {
+            "位作者"
+        } else {
+            "个来源"
+        };
         text.push_str(&format!("(只列出文章最多的 {} {unit}。)", t.values.len()));
     }
     text
@@ -836,8 +921,9 @@ mod tests {
         }
     }
 
-    /// Three articles: two of 瑞安日报 (one by 张三 and 李四, the newer by
-    /// 张三 alone), one of 红星网 with no byline; two are about 隔离点.
+    /// Three articles: two of 瑞安日报 (one by 张三 and 李四 in 2020, the
+    /// newer by 张三 alone), one of 红星网 with no byline; two are about
+    /// 隔离点; two are of 2021.
     fn three_articles() -> Engine {
         let article = |file: &str, source: &str, author: Option<&str>, date: &str, text: &str| Article {
             file: file.into(),
@@ -854,7 +940,7 @@ mod tests {
                 "a.txt",
                 "瑞安日报",
                 Some("张三、李四"),
-                "2021-01-02",
+                "2020-01-02",
                 "锦湖街道设立隔离点",
             ),
             article("b.txt", "瑞安日报", Some("张三"), "2021-03-04", "安阳街道开展核酸检测"),
@@ -903,6 +989,35 @@ mod tests {
         // A period with nothing in it: no articles, said so.
         let none = engine.ask("2019年的报道来自哪些媒体", &AskOptions::default());
         assert!(none.no_answer && none.citations.is_empty(), "{}", none.answer);
+    }
+
+    #[test]
+    fn a_tally_of_years_spans_the_dated_articles_newest_first() {
+        let engine = three_articles();
+        for q in ["档案的时间范围是什么", "每年有多少篇文章", "哪一年的报道最多"] {
+            let a = engine.ask(q, &AskOptions::default());
+            assert_eq!(a.kind, crate::answer::Kind::Tally, "{q}: {}", a.answer);
+            assert!(
+                a.answer.contains("有日期的 3 篇,从 2020 年到 2021 年")
+                    && a.answer.contains("文章最多的是 2021 年(2 篇)"),
+                "{q}: {}",
+                a.answer
+            );
+            // Newest year first, each cited by its newest article.
+            assert!(
+                a.answer.contains("2021 年 2 篇[1]、2020 年 1 篇[2]"),
+                "{q}: {}",
+                a.answer
+            );
+            let files: Vec<&str> = a.citations.iter().map(|c| c.quote.file.as_str()).collect();
+            assert_eq!(files, ["b.txt", "a.txt"]);
+        }
+        // Within a topic: 隔离点 is in a.txt (2020) and c.txt (2021).
+        let a = engine.ask("关于隔离点的报道每年有多少篇", &AskOptions::default());
+        assert!(a.answer.contains("2021 年 1 篇[1]、2020 年 1 篇[2]"), "{}", a.answer);
+        assert_eq!(a.citations[0].quote.file, "c.txt");
+        // One article's year is a fact about it.
+        assert_eq!(want("那篇报道是哪一年的"), None);
     }
 
     #[test]

@@ -94,6 +94,8 @@ pub enum Facet {
     /// The authors its byline names (folded, as [`crate::index::author_keys`]
     /// cuts bylines: an article of two authors counts for both).
     Author,
+    /// The year of its date (`2021`); an undated article has none.
+    Year,
 }
 
 /// A selection's articles counted by a [`Facet`].
@@ -101,8 +103,8 @@ pub enum Facet {
 pub struct Tally {
     /// The articles selected.
     pub articles: usize,
-    /// The values with their articles, most first (ties by name), at most
-    /// as many as asked.
+    /// The values with their articles, most first (ties by name; years
+    /// newest first), at most as many as asked.
     pub values: Vec<(String, usize)>,
     /// Distinct values among the selected articles.
     pub distinct: usize,
@@ -441,6 +443,7 @@ impl Local {
         let field = match facet {
             Facet::Source => self.fields.source,
             Facet::Author => self.fields.author_key,
+            Facet::Year => self.fields.date_num,
         };
         let mut counts: HashMap<String, usize> = HashMap::new();
         let (mut articles, mut valued) = (0, 0);
@@ -457,9 +460,15 @@ impl Local {
                 continue;
             };
             while terms.advance() {
-                if terms.key().is_empty() {
-                    continue; // an article that names none
-                }
+                let value = match facet {
+                    // `date_num` terms are big-endian u64 `YYYYMMDD`, 0 undated.
+                    Facet::Year => match <[u8; 8]>::try_from(terms.key()).map(u64::from_be_bytes) {
+                        Ok(d) if d > 0 => (d / 10_000).to_string(),
+                        _ => continue,
+                    },
+                    _ if terms.key().is_empty() => continue, // an article that names none
+                    _ => String::from_utf8_lossy(terms.key()).into_owned(),
+                };
                 let Ok(mut postings) = inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
                 else {
                     continue;
@@ -474,15 +483,17 @@ impl Local {
                     doc = postings.advance();
                 }
                 if n > 0 {
-                    *counts
-                        .entry(String::from_utf8_lossy(terms.key()).into_owned())
-                        .or_default() += n;
+                    *counts.entry(value).or_default() += n;
                 }
             }
             valued += named.len();
         }
         let mut values: Vec<(String, usize)> = counts.into_iter().collect();
-        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        if facet == Facet::Year {
+            values.sort_by(|a, b| b.0.cmp(&a.0));
+        } else {
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
         let distinct = values.len();
         values.truncate(limit);
         Tally {
