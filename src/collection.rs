@@ -403,8 +403,10 @@ pub struct Counted {
 }
 
 impl Engine {
-    /// Reads a question about the collection (`None`: not one).
-    pub fn collection_request(&self, question: &str) -> Option<Request> {
+    /// Reads a question about the collection (`None`: not one). `today`
+    /// (`YYYY-MM-DD`) is what 今天, 最近一周, 去年 … count from; without
+    /// it they are not read as periods.
+    pub fn collection_request(&self, question: &str, today: Option<&str>) -> Option<Request> {
         // The cheap test first: most questions are about facts, and `ask`
         // parses them again on its own.
         let folded = query::normalise(question);
@@ -412,7 +414,7 @@ impl Engine {
         if want.facet().is_none() && query::parse(question).meta.is_some() {
             return None; // one article's date, author, source or headline
         }
-        let req = self.request(&folded, want);
+        let req = self.request(&folded, want, today);
         // A tally names articles or nothing but its facet (来源有哪些);
         // "哪些媒体参与了救援" asks a fact.
         if want.facet().is_some() && req.selection.topic.is_some() && !ARTICLE_WORDS.iter().any(|w| folded.contains(w))
@@ -422,10 +424,15 @@ impl Engine {
         Some(req)
     }
 
-    /// The request `text` (normalised) makes with `want`: its period,
-    /// source, author and topic.
-    fn request(&self, text: &str, want: Want) -> Request {
-        let (mut filter, rest) = query::find_period(text, true);
+    /// The request `text` (normalised) makes with `want`: its period (a
+    /// date, or a period relative to `today`), source, author and topic.
+    fn request(&self, text: &str, want: Want, today: Option<&str>) -> Request {
+        let (mut filter, mut rest) = query::find_period(text, true);
+        if filter.is_empty()
+            && let Some(today) = today
+        {
+            (filter, rest) = query::find_relative_period(&rest, today);
+        }
         let period = !filter.is_empty();
         filter.dated_only = period;
         let (rest, source) = self.find_source(&rest);
@@ -454,7 +461,7 @@ impl Engine {
     /// (`search --articles`, the bot's `/search` and `/latest`): the same
     /// reading of periods, sources, authors and topic as a question.
     pub fn list_articles(&self, words: &str, want: Want, opts: &AskOptions) -> Answer {
-        let req = self.request(&query::normalise(words), want);
+        let req = self.request(&query::normalise(words), want, opts.today.as_deref());
         self.answer_request(words, req, opts)
     }
 
@@ -605,7 +612,7 @@ impl Engine {
 
     /// Answers a question about the collection, or `None` if it is not one.
     pub fn ask_collection(&self, question: &str, opts: &AskOptions) -> Option<Answer> {
-        let req = self.collection_request(question)?;
+        let req = self.collection_request(question, opts.today.as_deref())?;
         Some(self.answer_request(question, req, opts))
     }
 
@@ -615,7 +622,8 @@ impl Engine {
     /// select nothing in particular (no topic, source, author or period).
     /// The relevance floor is a topic question's.
     pub fn new_matches(&self, words: &str, since: u64, limit: usize) -> Vec<Citation> {
-        let mut req = self.request(&query::normalise(words), Want::List);
+        // (A follow's words are matched for ever: no period relative to a day.)
+        let mut req = self.request(&query::normalise(words), Want::List, None);
         let s = &req.selection;
         if s.topic.is_none() && s.author.is_none() && s.filter.is_empty() {
             return Vec::new();
@@ -659,7 +667,14 @@ impl Engine {
         }
         let script = resolve_script(opts.script, question);
         let listing = self.listing(&req, opts.page);
-        let text = describe(&req, &listing);
+        let mut text = describe(&req, &listing);
+        // Nothing in a period: say how far the archive reaches.
+        if listing.total == 0
+            && req.period
+            && let Some(last) = &self.stats().last_date
+        {
+            text.push_str(&format!("档案中最新的文章是 {last} 的。"));
+        }
         let offset = listing.page.saturating_mul(PAGE_SIZE);
         let citations: Vec<Citation> = listing
             .items
@@ -985,7 +1000,7 @@ mod tests {
             a.answer
         );
         // A question naming no article and more than its facet asks a fact.
-        assert_eq!(engine.collection_request("哪些媒体参与了救援"), None);
+        assert_eq!(engine.collection_request("哪些媒体参与了救援", None), None);
         // A period with nothing in it: no articles, said so.
         let none = engine.ask("2019年的报道来自哪些媒体", &AskOptions::default());
         assert!(none.no_answer && none.citations.is_empty(), "{}", none.answer);
@@ -1018,6 +1033,36 @@ mod tests {
         assert_eq!(a.citations[0].quote.file, "c.txt");
         // One article's year is a fact about it.
         assert_eq!(want("那篇报道是哪一年的"), None);
+    }
+
+    #[test]
+    fn periods_relative_to_today_are_read_from_the_date_given() {
+        let engine = three_articles();
+        let on = |q: &str, today: &str| {
+            let opts = AskOptions {
+                today: Some(today.into()),
+                ..AskOptions::default()
+            };
+            engine.ask(q, &opts)
+        };
+        let week = on("最近一周有哪些报道", "2021-03-05");
+        assert_eq!(week.count, Some(1), "{}", week.answer);
+        assert_eq!(week.citations[0].quote.file, "b.txt");
+        assert_eq!(on("今年有多少篇报道", "2021-03-05").count, Some(2));
+        let last_year = on("去年的报道有哪些", "2021-03-05");
+        assert_eq!(last_year.citations.len(), 1, "{}", last_year.answer);
+        assert_eq!(last_year.citations[0].quote.file, "a.txt");
+        // Nothing that recent: said so, with how far the archive reaches.
+        let today = on("今天有什么新闻", "2026-12-05");
+        assert!(today.no_answer, "{}", today.answer);
+        assert!(
+            today.answer.contains("2026-12-05") && today.answer.contains("最新的文章是 2021-03-04"),
+            "{}",
+            today.answer
+        );
+        // Without a date given, 今天 is no period.
+        let undated = engine.ask("今天有什么新闻", &AskOptions::default());
+        assert!(!undated.answer.contains("2026"), "{}", undated.answer);
     }
 
     #[test]

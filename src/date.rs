@@ -66,9 +66,52 @@ pub fn date_from_unix(secs: i64) -> Option<String> {
     valid_date(&format!("{y}-{m}-{d}"))
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` day (Howard Hinnant's
+/// days-from-civil), `None` for anything else.
+pub fn day_number(date: &str) -> Option<i64> {
+    let valid = valid_date(date)?;
+    let y: i64 = valid.get(..4)?.parse().ok()?;
+    let m: i64 = valid.get(5..7)?.parse().ok()?;
+    let d: i64 = valid.get(8..10)?.parse().ok()?;
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The `YYYY-MM-DD` of a day number ([`day_number`]'s inverse).
+pub fn day_string(day: i64) -> Option<String> {
+    date_from_unix(day.checked_mul(86_400)?)
+}
+
+/// Today's date where the archive's news is dated: China Standard Time
+/// (UTC+8 all year, no daylight saving), from the system clock. Read at
+/// the program's edges (the command line, the bot) and passed in.
+pub fn today() -> Option<String> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    date_from_unix(i64::try_from(secs).ok()?.checked_add(8 * 3600)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn day_numbers_count_days_and_come_back() {
+        assert_eq!(day_number("1970-01-01"), Some(0));
+        assert_eq!(day_number("2000-03-01"), Some(11_017));
+        for d in ["1999-12-31", "2024-02-29", "2026-12-05", "2100-02-28"] {
+            let n = day_number(d).unwrap();
+            assert_eq!(day_string(n).as_deref(), Some(d));
+            assert_eq!(day_string(n + 1), date_from_unix((n + 1) * 86_400));
+        }
+        assert_eq!(day_number("2021-02-30"), None);
+    }
 
     #[test]
     fn only_real_days_are_valid() {

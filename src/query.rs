@@ -264,6 +264,110 @@ pub fn find_period(folded: &str, days_are_periods: bool) -> (Filter, String) {
     (filter, out)
 }
 
+/// A period said relative to `today` (`YYYY-MM-DD`): 今天, 昨天, 本周,
+/// 上周, 本月, 上个月, 今年, 去年, 最近N天/周/个月/年 (N in digits or
+/// Chinese numerals). Returns it as a filter and the text with it blanked
+/// out; nothing when the text names none or `today` is no date.
+pub fn find_relative_period(folded: &str, today: &str) -> (Filter, String) {
+    static RECENT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        crate::text::static_regex(
+            r"(?:最近|近|过去|这)(?P<n>\d{1,3}|[一二两三四五六七八九十]{1,3})(?P<unit>天|日|周|个星期|个礼拜|星期|个月|年)",
+        )
+    });
+    let none = || (Filter::default(), folded.to_owned());
+    let Some(t) = crate::date::day_number(today) else {
+        return none();
+    };
+    let Some((year, month)) = today.get(..4).zip(today.get(5..7)) else {
+        return none();
+    };
+    let (Ok(year), Ok(month)) = (year.parse::<i64>(), month.parse::<u32>()) else {
+        return none();
+    };
+    let weekday = (t + 3).rem_euclid(7); // 0 for Monday (1970-01-01 was a Thursday)
+    let day = |y: i64, m: u32, d: u32| crate::date::day_number(&format!("{y:04}-{m:02}-{d:02}"));
+    let (prev_y, prev_m) = if month == 1 { (year - 1, 12) } else { (year, month - 1) };
+    let (prev_first, prev_last) = (
+        day(prev_y, prev_m, 1),
+        day(prev_y, prev_m, crate::date::days_in_month(prev_y as u32, prev_m)),
+    );
+    // Longer words first (上个月 before 上月, 今年 never inside another).
+    let fixed: [(&[&str], Option<i64>, Option<i64>); 9] = [
+        (&["今天", "今日"], Some(t), Some(t)),
+        (&["昨天", "昨日"], Some(t - 1), Some(t - 1)),
+        (&["前天"], Some(t - 2), Some(t - 2)),
+        (
+            &["本周", "这周", "这个星期", "这星期", "本星期"],
+            Some(t - weekday),
+            Some(t),
+        ),
+        (
+            &["上周", "上个星期", "上星期"],
+            Some(t - weekday - 7),
+            Some(t - weekday - 1),
+        ),
+        (&["本月", "这个月", "这月"], day(year, month, 1), Some(t)),
+        (&["上个月", "上月"], prev_first, prev_last),
+        (&["今年", "本年"], day(year, 1, 1), Some(t)),
+        (&["去年"], day(year - 1, 1, 1), day(year - 1, 12, 31)),
+    ];
+    let mut found: Option<(std::ops::Range<usize>, i64, i64)> = None;
+    if let Some(c) = RECENT.captures(folded)
+        && let (Some(all), Some(n), Some(unit)) = (c.get(0), c.name("n"), c.name("unit"))
+        && let Some(n) = small_number(n.as_str()).filter(|&n| n > 0)
+    {
+        let days = match unit.as_str() {
+            "天" | "日" => n,
+            "个月" => 30 * n,
+            "年" => 365 * n,
+            _ => 7 * n,
+        };
+        found = Some((all.range(), t - days + 1, t));
+    }
+    if found.is_none() {
+        found = fixed.iter().find_map(|(words, from, to)| {
+            let at = words.iter().find_map(|w| folded.find(w).map(|i| i..i + w.len()))?;
+            Some((at, (*from)?, (*to)?))
+        });
+    }
+    let Some((range, from, to)) = found else {
+        return none();
+    };
+    let (Some(since), Some(until)) = (crate::date::day_string(from), crate::date::day_string(to)) else {
+        return none();
+    };
+    let mut out = folded.to_owned();
+    out.replace_range(range.clone(), &" ".repeat(range.len()));
+    let filter = Filter {
+        since: Some(since),
+        until: Some(until),
+        ..Filter::default()
+    };
+    (filter, out)
+}
+
+/// 1–999 in digits, or in Chinese numerals up to 九十九 (三, 十五, 二十).
+fn small_number(s: &str) -> Option<i64> {
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(n);
+    }
+    let digit = |c: char| {
+        "零一二三四五六七八九"
+            .find(c)
+            .map(|i| (i / 3) as i64)
+            .or((c == '两').then_some(2))
+    };
+    let chars: Vec<char> = s.chars().collect();
+    match chars.as_slice() {
+        [c] if *c == '十' => Some(10),
+        [c] => digit(*c),
+        ['十', u] => Some(10 + digit(*u)?),
+        [t, '十'] => Some(10 * digit(*t)?),
+        [t, '十', u] => Some(10 * digit(*t)? + digit(*u)?),
+        _ => None,
+    }
+}
+
 /// The last day before a period starts.
 fn before(y: u32, m: Option<u32>, d: Option<u32>) -> String {
     match (m, d) {
@@ -468,6 +572,43 @@ pub fn parse(question: &str) -> Parsed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_relative_to_today() {
+        // 2026-12-05 is a Saturday.
+        let period = |q: &str, today: &str| {
+            let (f, rest) = find_relative_period(q, today);
+            (f.since.unwrap_or_default(), f.until.unwrap_or_default(), rest)
+        };
+        let t = "2026-12-05";
+        for (q, since, until) in [
+            ("今天有什么新闻", "2026-12-05", "2026-12-05"),
+            ("昨天的报道", "2026-12-04", "2026-12-04"),
+            ("本周的报道", "2026-11-30", "2026-12-05"),
+            ("上周有哪些新闻", "2026-11-23", "2026-11-29"),
+            ("这个月有多少篇", "2026-12-01", "2026-12-05"),
+            ("上个月的文章", "2026-11-01", "2026-11-30"),
+            ("今年的报道", "2026-01-01", "2026-12-05"),
+            ("去年有哪些新闻", "2025-01-01", "2025-12-31"),
+            ("最近一周有哪些新闻", "2026-11-29", "2026-12-05"),
+            ("最近三天关于疫情的报道", "2026-12-03", "2026-12-05"),
+            ("近十五天", "2026-11-21", "2026-12-05"),
+            ("过去2个月", "2026-10-07", "2026-12-05"),
+        ] {
+            let (s, u, _) = period(q, t);
+            assert_eq!((s.as_str(), u.as_str()), (since, until), "{q}");
+        }
+        // Month and year edges: January's last month, a leap February.
+        assert_eq!(period("上个月", "2026-01-10").0, "2025-12-01");
+        assert_eq!(period("上个月", "2024-03-01").1, "2024-02-29");
+        // The words are blanked out of the text; no period, no change.
+        assert_eq!(period("今天有什么新闻", t).2.trim(), "有什么新闻");
+        assert_eq!(
+            period("最近的一篇文章是什么", t),
+            (String::new(), String::new(), "最近的一篇文章是什么".into())
+        );
+        assert_eq!(period("今天有什么新闻", "not a date").0, "");
+    }
 
     #[test]
     fn question_words_become_hints() {

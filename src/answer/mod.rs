@@ -71,6 +71,11 @@ pub struct AskOptions {
     pub min_confidence: Option<f32>,
     /// The page of a list answer (0-based; see [`crate::collection`]).
     pub page: usize,
+    /// Today's date (`YYYY-MM-DD`, from the caller's clock: see
+    /// [`crate::date::today`]), what a question about the collection's
+    /// 今天, 最近一周 or 去年 counts from; `None`: such words are not read
+    /// as periods.
+    pub today: Option<String>,
 }
 
 /// What kind of answer a question got.

@@ -40,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = AskOptions {
                 filter: filter.filter(),
                 page: page.saturating_sub(1),
+                today: archive_bot::date::today(),
                 ..AskOptions::default()
             };
             list_articles(&paths.locate(&config), json, &opts, &query).map(done)
@@ -62,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let opts = AskOptions {
                 script: script.script(),
                 filter: filter.filter(),
+                today: archive_bot::date::today(),
                 ..AskOptions::default()
             };
             ask(&paths.locate(&config), json, &opts, &question).map(done)

@@ -377,6 +377,7 @@ async fn list_on_pool(state: &Arc<State>, of: ListOf, page: usize, script: Scrip
     let opts = AskOptions {
         script: Some(script),
         page,
+        today: crate::date::today(),
         ..AskOptions::default()
     };
     let work = move || match &of {
@@ -605,6 +606,7 @@ async fn answer_on_pool(
         script: None,
         context,
         max_citations,
+        today: crate::date::today(),
         ..AskOptions::default()
     };
     match tokio::task::spawn_blocking(move || engine.ask(&question, &opts)).await {
