@@ -2,9 +2,11 @@
 //! how many (档案中共有几篇报道), the newest or oldest (最近的一篇文章是什么),
 //! whether there is anything on a topic (有没有关于苹果公司的报道), by a
 //! source, an author, a period or a day, or several at once
-//! (环球网2019年10月的报道有哪些); and who wrote or published them: the
-//! sources or authors of the articles, most articles first (哪家媒体的报道
-//! 最多, 关于殡仪馆的文章都是谁写的).
+//! (环球网2019年10月的报道有哪些), in a period relative to today
+//! (最近一周有哪些新闻); and who wrote or published them, and when: a
+//! tally of the articles' sources or authors, most articles first, or of
+//! their years (哪家媒体的报道最多, 关于殡仪馆的文章都是谁写的,
+//! 每年有多少篇文章).
 //!
 //! 1. [`recognise`] reads what is wanted from general question patterns: a
 //!    word for an article (文章, 报道, 新闻 …) next to a listing, counting,
@@ -388,7 +390,7 @@ pub struct TallyShown {
     pub values: Vec<Counted>,
     /// Distinct values among the selected articles (shown or not).
     pub distinct: usize,
-    /// Selected articles that name none (no source, no byline).
+    /// Selected articles that have none (no source, no byline, no date).
     pub without: usize,
 }
 
@@ -538,7 +540,7 @@ impl Engine {
     }
 
     /// A tally's listing: its sources or authors with the most articles
-    /// (one page), or all its years; each of the first page cited by its
+    /// (one page), or all its years (newest first); each of the first page cited by its
     /// newest article in the selection (an article cited once, however
     /// many of its authors are shown).
     fn tally_listing(&self, req: &Request, facet: Facet) -> Listing {

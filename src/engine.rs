@@ -268,8 +268,8 @@ impl Engine {
         self.retrieval.has_author(name)
     }
 
-    /// A selection's articles counted by source or by author, the `limit`
-    /// values with the most articles (see [`Retrieval::tally`]).
+    /// A selection's articles counted by source, author or year (see
+    /// [`Retrieval::tally`]).
     pub fn tally(&self, selection: &Selection, facet: Facet, limit: usize) -> Tally {
         self.retrieval.tally(selection, facet, limit.min(MAX_TOP))
     }

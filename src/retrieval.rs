@@ -16,8 +16,7 @@ use std::ops::Bound;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
-use tantivy::collector::TopDocs;
-use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::collector::{Collector, SegmentCollector, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -108,7 +107,7 @@ pub struct Tally {
     pub values: Vec<(String, usize)>,
     /// Distinct values among the selected articles.
     pub distinct: usize,
-    /// Selected articles that name none (no source, no byline).
+    /// Selected articles that have none (no source, no byline, no date).
     pub without: usize,
 }
 
@@ -151,8 +150,8 @@ pub trait Retrieval: Send + Sync {
     fn select(&self, selection: &Selection, order: Order, offset: usize, limit: usize) -> (usize, Vec<(usize, f32)>);
     /// Whether some article's byline names this author (folded).
     fn has_author(&self, name: &str) -> bool;
-    /// The selection's articles counted by source or by author: the
-    /// `limit` values with the most articles.
+    /// The selection's articles counted by source, author or year: the
+    /// `limit` values with the most articles (years: the newest).
     fn tally(&self, selection: &Selection, facet: Facet, limit: usize) -> Tally;
     /// What the archive holds.
     fn stats(&self) -> &Stats;
