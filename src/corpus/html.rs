@@ -269,16 +269,9 @@ pub fn normalise_source(raw: &str) -> Option<String> {
         "（",
         "(",
     ];
-    let mut end = s.len();
-    for c in cut {
-        if let Some(i) = s.find(c) {
-            end = end.min(i);
-        }
-    }
-    if let Some(i) = s.find(|c: char| c.is_ascii_digit()) {
-        end = end.min(i);
-    }
-    let s = s[..end].trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+    let s = before_any(&s, &cut)
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_owned();
     let n = s.chars().count();
     if !(2..=30).contains(&n) || !s.chars().any(crate::script::is_cjk) && n < 3 {
         return None;
@@ -287,6 +280,18 @@ pub fn normalise_source(raw: &str) -> Option<String> {
         return None;
     }
     Some(s)
+}
+
+/// `s` up to the first of `labels` or the first digit (a byline runs on
+/// into an editor, a date or a time).
+fn before_any<'a>(s: &'a str, labels: &[&str]) -> &'a str {
+    let end = labels
+        .iter()
+        .filter_map(|l| s.find(l))
+        .chain(s.find(|c: char| c.is_ascii_digit()))
+        .min()
+        .unwrap_or(s.len());
+    &s[..end]
 }
 
 /// Labels that open a byline's names (作者：张三, 文/李四, 记者 王五).
@@ -344,16 +349,7 @@ fn normalise_author(raw: &str, source: Option<&str>) -> Option<String> {
             break;
         }
     }
-    let mut end = s.len();
-    for after in AFTER_AUTHOR {
-        if let Some(i) = s.find(after) {
-            end = end.min(i);
-        }
-    }
-    if let Some(i) = s.find(|c: char| c.is_ascii_digit()) {
-        end = end.min(i);
-    }
-    let names = &s[..end];
+    let names = before_any(s, AFTER_AUTHOR);
     // Chinese bylines separate names with spaces (记者 张三 李四); Latin
     // names hold spaces of their own.
     let cjk = names.chars().any(crate::script::is_cjk);
