@@ -85,6 +85,9 @@ impl Want {
 /// Words that name an article as a publication (general Chinese; 篇 is
 /// the measure word for articles).
 const ARTICLE_WORDS: &[&str] = &["文章", "报道", "新闻", "稿件", "消息", "资讯", "篇"];
+/// Words that begin with 篇 but are no article (a chapter, a length, a
+/// title list): "作品进入什么篇章" asks a fact.
+const NOT_ARTICLE_WORDS: &[&str] = &["篇章", "篇幅", "篇目"];
 /// Listing: the question asks which (哪些, 什么 right before an article
 /// word, or 列出 anywhere).
 const LIST_BEFORE: &[&str] = &["哪些", "哪几篇", "什么", "啥", "有何"];
@@ -271,7 +274,10 @@ const FRAME_CHARS: &[&str] = &["写", "发", "讲", "谈", "说", "几", "有", 
 /// What a question about the collection wants, or `None` for any other
 /// question. `folded` is the folded question.
 pub fn recognise(folded: &str) -> Option<Want> {
-    let text: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut text: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+    for word in NOT_ARTICLE_WORDS {
+        text = text.replace(word, "  ");
+    }
     if let Some(tally) = recognise_tally(&text) {
         return Some(tally);
     }
@@ -1077,6 +1083,7 @@ mod tests {
             "那篇报道说锦湖街道集结了多少名干部?",
             "这篇报道提到了哪些措施?",
             "有什么防控措施?",
+            "连载副标题标志着作品进入什么篇章?",
         ] {
             assert_eq!(want(q), None, "{q}");
         }
