@@ -303,7 +303,19 @@ pub fn recognise(folded: &str) -> Option<Want> {
             })
         })
     };
-    let extreme = if NEWEST_WORDS.iter().any(|w| text.contains(w)) {
+    // 最近 before a count of days or weeks (最近一周, 最近3天) is a period,
+    // not the newest (最近一篇 still is).
+    let a_period_after = |rest: &str| {
+        let unit = rest
+            .trim_start_matches(|c: char| c.is_ascii_digit() || "一二两三四五六七八九十几".contains(c))
+            .trim_start_matches('个');
+        unit.len() < rest.len() && unit.starts_with(['天', '日', '周', '星', '礼', '月', '年'])
+    };
+    let newest = NEWEST_WORDS.iter().any(|w| {
+        text.match_indices(w)
+            .any(|(i, _)| !(*w == "最近" && a_period_after(&text[i + w.len()..])))
+    });
+    let extreme = if newest {
         Some(Want::Newest)
     } else if OLDEST_WORDS.iter().any(|w| text.contains(w)) {
         Some(Want::Oldest)
@@ -327,7 +339,38 @@ pub fn recognise(folded: &str) -> Option<Want> {
     let trimmed = text.trim_end_matches(|c: char| !c.is_alphanumeric() && !is_cjk(c));
     let exists = EXIST_WORDS.iter().any(|w| text.contains(w))
         || (text.starts_with('有') && QUESTION_ENDS.iter().any(|e| trimmed.ends_with(e)));
-    exists.then_some(Want::List)
+    (exists || is_bare_listing(trimmed)).then_some(Want::List)
+}
+
+/// Chat's shortest way to ask for a list: a period or topic, then an
+/// article word, and nothing else (今天的新闻, 最近一周的报道, 疫情的新闻).
+const BARE_LISTING_CHARS: usize = 16;
+/// Words that make such a phrase a question about something else (这是哪里
+/// 的新闻, 谁发的消息).
+const ASKING_WORDS: &[&str] = &[
+    "哪",
+    "什么",
+    "谁",
+    "几",
+    "多少",
+    "怎",
+    "为何",
+    "为什么",
+    "是",
+    "吗",
+    "么",
+    "呢",
+];
+
+fn is_bare_listing(trimmed: &str) -> bool {
+    let Some(head) = ["新闻", "报道", "文章", "消息", "资讯"]
+        .iter()
+        .find_map(|w| trimmed.strip_suffix(w))
+    else {
+        return false;
+    };
+    let head = head.trim_end_matches('的');
+    !head.is_empty() && trimmed.chars().count() <= BARE_LISTING_CHARS && !ASKING_WORDS.iter().any(|w| head.contains(w))
 }
 
 /// A tally question: which or how many sources or authors (哪些媒体,
@@ -916,6 +959,10 @@ mod tests {
             ("档案中共有几篇报道?", Want::Count),
             ("2019年9月一共有多少篇文章?", Want::Count),
             ("最近的一篇文章是什么?", Want::Newest),
+            ("最近一篇报道是哪篇", Want::Newest),
+            ("今天的新闻", Want::List),
+            ("最近一周的报道", Want::List),
+            ("疫情的新闻", Want::List),
             ("档案里最早的报道是哪篇?", Want::Oldest),
             ("2019年最新的报道是哪一篇?", Want::Newest),
         ] {
@@ -1084,6 +1131,7 @@ mod tests {
             "这篇报道提到了哪些措施?",
             "有什么防控措施?",
             "连载副标题标志着作品进入什么篇章?",
+            "这是哪里的新闻?",
         ] {
             assert_eq!(want(q), None, "{q}");
         }
