@@ -223,25 +223,9 @@ const SPAN_WORDS: &[&str] = &["时间范围", "时间跨度", "时间段", "哪�
 const EACH_YEAR: &[&str] = &["每年", "每一年", "各年", "哪一年", "哪年"];
 /// One article pointed at: its byline is a fact about it, not a tally.
 const ONE_ARTICLE: &[&str] = &["这篇", "那篇", "该文", "此文", "本文"];
-/// Words that only frame a tally, removed before its topic is read.
+/// Words that only frame a tally besides its facet, question and year
+/// words (all removed before its topic is read).
 const TALLY_FRAME: &[&str] = &[
-    "来源",
-    "媒体",
-    "报社",
-    "网站",
-    "出处",
-    "报纸",
-    "刊物",
-    "作者",
-    "记者",
-    "撰稿人",
-    "通讯员",
-    "谁写",
-    "谁撰写",
-    "谁发",
-    "哪家",
-    "哪个",
-    "哪位",
     "哪几",
     "分别",
     "最多",
@@ -252,19 +236,7 @@ const TALLY_FRAME: &[&str] = &[
     "是谁",
     "哪里",
     "哪儿",
-    "时间范围",
-    "时间跨度",
-    "时间段",
-    "哪些年",
-    "哪几年",
-    "从哪年",
     "到哪年",
-    "年份",
-    "每一年",
-    "每年",
-    "各年",
-    "哪一年",
-    "哪年",
 ];
 
 /// Verbs of one character that frame the question (写, 发, 讲 …): dropped
@@ -307,7 +279,7 @@ pub fn recognise(folded: &str) -> Option<Want> {
     // not the newest (最近一篇 still is).
     let a_period_after = |rest: &str| {
         let unit = rest
-            .trim_start_matches(|c: char| c.is_ascii_digit() || "一二两三四五六七八九十几".contains(c))
+            .trim_start_matches(|c: char| c.is_ascii_digit() || query::is_numeral_char(c))
             .trim_start_matches('个');
         unit.len() < rest.len() && unit.starts_with(['天', '日', '周', '星', '礼', '月', '年'])
     };
@@ -490,7 +462,17 @@ impl Engine {
         filter.source = source;
         let (mut rest, author) = self.find_author(&rest);
         if want.facet().is_some() {
-            for w in TALLY_BEFORE.iter().chain(TALLY_FRAME) {
+            // The question's words, the facet's, then the years'.
+            let framing = [
+                TALLY_BEFORE,
+                SOURCE_WORDS,
+                AUTHOR_WORDS,
+                WHO_WROTE,
+                TALLY_FRAME,
+                SPAN_WORDS,
+                EACH_YEAR,
+            ];
+            for w in framing.into_iter().flatten() {
                 rest = rest.replace(w, " ");
             }
         }
@@ -895,25 +877,24 @@ fn describe_tally(want: Want, of: &str, articles: usize, t: &TallyShown) -> Stri
     // The one with the most articles, when one has more than any other.
     let most = t.values.iter().map(|v| v.articles).max().unwrap_or(0);
     let mut at_most = t.values.iter().filter(|v| v.articles == most);
+    let label = |v: &Counted| {
+        if want == Want::Years {
+            format!("{} 年", v.name)
+        } else {
+            v.name.clone()
+        }
+    };
     if let (Some(top), None) = (at_most.next(), at_most.next())
         && t.values.len() > 1
     {
-        let name = if want == Want::Years {
-            format!(" {} 年", top.name)
-        } else {
-            top.name.clone()
-        };
-        text.push_str(&format!("文章最多的是{name}({} 篇)。", top.articles));
+        let space = if want == Want::Years { " " } else { "" };
+        text.push_str(&format!("文章最多的是{space}{}({} 篇)。", label(top), top.articles));
     }
     let shown: Vec<String> = t
         .values
         .iter()
         .map(|v| {
-            let name = if want == Want::Years {
-                format!("{} 年", v.name)
-            } else {
-                v.name.clone()
-            };
+            let name = label(v);
             match v.cited {
                 Some(i) => format!("{name} {} 篇[{}]", v.articles, i + 1),
                 None => format!("{name} {} 篇", v.articles),

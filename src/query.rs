@@ -505,11 +505,16 @@ pub fn normalise(question: &str) -> String {
     without_mentions(&join_spaced_chinese(&fold(&capped)))
 }
 
+/// A Chinese numeral character, 几 (some) included: 一 of 一篇, 三 of 三天.
+pub fn is_numeral_char(c: char) -> bool {
+    "一二三四五六七八九十两几".contains(c)
+}
+
 /// A one-character word a topic can be ("有关于雪的报道吗"): a Chinese
 /// character that is not a numeral (一 of 一篇 frames a question).
 pub fn is_single_topic_char(word: &str) -> bool {
     let mut chars = word.chars();
-    matches!((chars.next(), chars.next()), (Some(c), None) if is_cjk(c) && !"一二三四五六七八九十两几".contains(c))
+    matches!((chars.next(), chars.next()), (Some(c), None) if is_cjk(c) && !is_numeral_char(c))
 }
 
 /// Parses a question (any string at all).
