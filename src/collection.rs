@@ -462,15 +462,15 @@ impl Engine {
         filter.source = source;
         let (mut rest, author) = self.find_author(&rest);
         if want.facet().is_some() {
-            // The question's words, the facet's, then the years'.
+            // The years' words first: 哪些 inside 哪些年 would leave 年 as a topic.
             let framing = [
+                SPAN_WORDS,
+                EACH_YEAR,
                 TALLY_BEFORE,
                 SOURCE_WORDS,
                 AUTHOR_WORDS,
                 WHO_WROTE,
                 TALLY_FRAME,
-                SPAN_WORDS,
-                EACH_YEAR,
             ];
             for w in framing.into_iter().flatten() {
                 rest = rest.replace(w, " ");
@@ -1045,7 +1045,12 @@ mod tests {
     #[test]
     fn a_tally_of_years_spans_the_dated_articles_newest_first() {
         let engine = three_articles();
-        for q in ["档案的时间范围是什么", "每年有多少篇文章", "哪一年的报道最多"] {
+        for q in [
+            "档案的时间范围是什么",
+            "每年有多少篇文章",
+            "哪一年的报道最多",
+            "档案里的文章都是哪些年的",
+        ] {
             let a = engine.ask(q, &AskOptions::default());
             assert_eq!(a.kind, crate::answer::Kind::Tally, "{q}: {}", a.answer);
             assert!(
